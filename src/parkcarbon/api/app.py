@@ -1,0 +1,88 @@
+"""The FastAPI application of the REST API under ``/api/v1``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from parkcarbon import __version__
+from parkcarbon.api import problems
+from parkcarbon.api.deps import RuntimeDep
+from parkcarbon.api.problems import reject_unknown_query
+from parkcarbon.api.routers import (
+    api_keys,
+    areas,
+    audit,
+    auth,
+    calc,
+    enterprise,
+    enterprise_inventory,
+    enterprise_mrv,
+    grants,
+    meters,
+    organisations,
+    parks,
+    readings,
+    supervision,
+    users,
+)
+from parkcarbon.services.runtime import Runtime
+from parkcarbon.settings import Settings, load_settings
+
+API_PREFIX = "/api/v1"
+ROUTERS = (auth, parks, organisations, areas, meters, users, api_keys, grants, audit, calc, readings)
+ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
+ROUTERS_SUPERVISION = (supervision,)
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the route function's name (unique across the API)."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the REST API. ``runtime`` lets tests pass a database bound to a rolled-back transaction;
+    :func:`parkcarbon.server.create_server` adds the console."""
+    settings = settings or (runtime.settings if runtime else load_settings())
+    runtime = runtime or Runtime.start(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="parkcarbon API",
+        version=__version__,
+        description="园区数字化碳中和服务平台 — carbon-neutrality service platform for industrial parks.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    problems.install(app)
+
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)])
+
+    @api.get("/health", response_model=Health, tags=["meta"])
+    def health(rt: RuntimeDep) -> Health:
+        """Liveness and the database backend in use (no authentication)."""
+        return Health(status="ok", version=__version__, database=rt.db.dialect)
+
+    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION):
+        api.include_router(module.router)
+    app.include_router(api)
+    problems.document_problems(app)
+
+    return app

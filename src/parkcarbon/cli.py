@@ -1,0 +1,264 @@
+"""The ``parkcarbon`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from parkcarbon import __version__
+from parkcarbon.edge.cli import edge_app
+from parkcarbon.services.errors import ServiceError
+from parkcarbon.services.intake.cli import ingest_app
+from parkcarbon.services.principal import SYSTEM
+from parkcarbon.services.runtime import Runtime
+from parkcarbon.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="parkcarbon — 园区数字化碳中和服务平台 (carbon-neutrality platform for parks).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Ingest API keys for gateways and devices.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(edge_app, name="edge", help="Edge gateway: poll Modbus / DL/T 645 meters, store and forward.")
+app.add_typer(ingest_app, name="ingest", help="Meter-data intake workers (MQTT).")
+
+console = Console()
+err = Console(stderr=True)
+
+DEMO_PASSWORD = "Demo-Passw0rd!"
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: ServiceError) -> typer.Exit:
+    reasons = "; ".join(f"{e.get('field')}: {e.get('reason')}" for e in exc.errors)
+    err.print(f"[red]{exc.title}:[/red] {exc.detail}" + (f" ({reasons})" if reasons else ""))
+    return typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(f"parkcarbon {__version__}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the configured database to the newest schema."""
+    settings = _settings()
+    runtime = Runtime.start(settings, migrate=True)
+    from parkcarbon.store.migrate import current_revision
+
+    console.print(
+        f"database at revision [bold]{current_revision(runtime.db.engine)}[/bold] ({runtime.db.dialect})"
+    )
+    runtime.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+) -> None:
+    """Serve the API (/api/v1) and the console (/); the database is upgraded on start."""
+    settings = _settings()
+    _serve(settings, host or settings.host, port or settings.port)
+
+
+def _serve(settings: Settings, host: str, port: int, runtime: Runtime | None = None) -> None:
+    import uvicorn
+
+    from parkcarbon.server import create_server
+
+    application = create_server(settings, runtime=runtime)
+    console.print(f"console: [bold]http://{host}:{port}/[/bold]   API docs: http://{host}:{port}/api/v1/docs")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument(help="e-mail address (the login)")],
+    name: Annotated[str, typer.Option(help="display name")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters"),
+    ],
+    platform_admin: Annotated[bool, typer.Option("--platform-admin", help="create a platform admin")] = False,
+    organisation: Annotated[int | None, typer.Option("--org", help="organisation id to join")] = None,
+    role: Annotated[str | None, typer.Option(help="role in that organisation")] = None,
+) -> None:
+    """Create a user: a platform admin, or a member of an organisation with a role."""
+    from pydantic import SecretStr, ValidationError
+
+    from parkcarbon.services.accounts import users
+    from parkcarbon.services.accounts.schemas import PlatformAdminCreate, UserCreate
+
+    runtime = Runtime.start(_settings())
+    try:
+        if platform_admin:
+            created = users.create_platform_admin(
+                runtime.db,
+                SYSTEM,
+                PlatformAdminCreate(email=email, display_name=name, password=SecretStr(password)),
+            )
+        else:
+            if organisation is None or role is None:
+                err.print("[red]give --platform-admin, or both --org and --role[/red]")
+                raise typer.Exit(2)
+            created = users.create_user(
+                runtime.db,
+                SYSTEM,
+                UserCreate(
+                    email=email,
+                    display_name=name,
+                    password=SecretStr(password),
+                    organisation_id=organisation,
+                    role=role,
+                ),
+            )  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err.print(f"[red]invalid input:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    console.print(f"created user [bold]{created.email}[/bold] (id {created.id})")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    park: Annotated[str, typer.Option(help="park code")],
+    name: Annotated[str, typer.Option(help="what the key is for, e.g. the gateway")],
+    enterprise: Annotated[int | None, typer.Option(help="limit the key to one enterprise (id)")] = None,
+) -> None:
+    """Issue a write-only ingest key; the secret is printed once."""
+    from parkcarbon.services.accounts import apikeys
+    from parkcarbon.services.accounts.schemas import ApiKeyCreate
+    from parkcarbon.services.registry import parks
+
+    runtime = Runtime.start(_settings())
+    try:
+        found = parks.get_park_by_code(runtime.db, SYSTEM, park)
+        issued = apikeys.create_api_key(
+            runtime.db, SYSTEM, ApiKeyCreate(park_id=found.id, enterprise_id=enterprise, name=name)
+        )
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    console.print(f"API key [bold]{issued.prefix}…[/bold] (id {issued.id}) for park {park}:")
+    console.print(issued.key, soft_wrap=True)
+    err.print("[yellow]store it now: it is not shown again[/yellow]")
+
+
+@app.command()
+def demo(
+    serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the console afterwards")] = True,
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+) -> None:
+    """Create the demo park (once) in the configured database, print the users, and serve the console."""
+    from parkcarbon.services.demo.seed import create_platform_admin, seed_park
+    from parkcarbon.services.enterprise.demo import seed_enterprise_demo
+    from parkcarbon.services.registry import parks
+
+    settings = _settings()
+    runtime = Runtime.start(settings)
+    try:
+        parks.get_park_by_code(runtime.db, SYSTEM, "demo")
+        console.print("the demo park exists already; using it")
+        users = _demo_users()
+    except ServiceError:
+        with console.status("creating the demo park …"):
+            seeded = seed_park(
+                runtime.db,
+                code="demo",
+                name="江苏绿色低碳示范产业园",
+                province="CN-JS",
+                name_en="Jiangsu Green Low-Carbon Demonstration Industrial Park",
+                password=DEMO_PASSWORD,
+                email_domain="demo.parkcarbon.cn",
+            )
+            create_platform_admin(runtime.db, email="admin@demo.parkcarbon.cn", password=DEMO_PASSWORD)
+            seed_enterprise_demo(
+                runtime.db,
+                settings,
+                park_id=seeded.park_id,
+                enterprise_id=seeded.enterprise_ids[0],
+                verifier_id=seeded.verifier_id,
+                year=date.today().year - 1,
+            )
+        users = {"platform_admin": "admin@demo.parkcarbon.cn", **seeded.users}
+    table = Table(title=f"demo users (password: {DEMO_PASSWORD})")
+    table.add_column("role")
+    table.add_column("e-mail")
+    for role, email in users.items():
+        table.add_row(role, email)
+    console.print(table)
+    if serve_:
+        _serve(settings, host or settings.host, port or settings.port, runtime)
+
+
+def _demo_users() -> dict[str, str]:
+    roles = [
+        "park_admin",
+        "park_analyst",
+        "regulator",
+        "enterprise_admin",
+        "enterprise_member",
+        "provider",
+        "verifier",
+        "financier",
+    ]
+    return {
+        "platform_admin": "admin@demo.parkcarbon.cn",
+        **{r: f"{r.replace('_', '.')}@demo.parkcarbon.cn" for r in roles},
+    }
+
+
+@app.command()
+def calc(file: Annotated[str, typer.Argument(help="JSON request file, or - for standard input")]) -> None:
+    """Energy and emissions of the activities in FILE as JSON (docs/accounting.md); exit 2 on bad input."""
+    from parkcarbon.services import calc as calc_service
+    from parkcarbon.services.errors import InvalidInput
+
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[red]cannot read {file}:[/red] {exc.strerror}")
+        raise typer.Exit(2) from exc
+    try:
+        answer = calc_service.calculate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        error = InvalidInput.field(
+            "request", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
+        typer.echo(json.dumps(error.to_problem(), ensure_ascii=False, indent=2))
+        raise typer.Exit(2) from exc
+    except InvalidInput as exc:
+        typer.echo(json.dumps(exc.to_problem(), ensure_ascii=False, indent=2))
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""GHG emission calculations: fuel combustion, purchased electricity, heat and steam, process, fugitive."""

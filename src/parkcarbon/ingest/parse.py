@@ -1,0 +1,338 @@
+"""Reading the body of a readings batch: JSON (the gateway contract) or CSV, optionally gzip-compressed.
+
+The result is columnar (:class:`RawBatch`): one list per field, one entry per row, plus the rows that
+could not be read at all with their reason. Nothing is validated against meters here.
+
+JSON is decoded on a fast path with :mod:`msgspec` against the contract's types; if that fails (a
+string where a number belongs, ``NaN``, a missing field …) the body is decoded again generically so
+that every row gets its own reason and every good row is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+import orjson
+
+try:  # the fast path; without msgspec every body takes the generic (slower) path
+    import msgspec
+except ImportError:  # pragma: no cover - msgspec is a declared dependency
+    msgspec = None  # type: ignore[assignment]
+
+from parkcarbon.ingest.errors import BatchTooLarge, MalformedBody, UnsupportedMediaType
+
+__all__ = ["RawBatch", "decode_body", "parse_csv", "parse_json"]
+
+#: Largest decompressed body accepted, per row of the batch limit [bytes].
+BYTES_PER_ROW_LIMIT = 1024
+
+
+@dataclass
+class RawBatch:
+    """Rows of a batch as sent, one list per field.
+
+    Attributes
+    ----------
+    meter_code, meter_id, ts, value, unit, kind, flags
+        One entry per row (``None`` when absent); types are whatever the body held.
+    errors
+        Row index → ``(field, reason)`` for rows that are unusable as sent.
+    lines
+        For CSV, the 1-based line of each row in the file (for reports); empty for JSON.
+    gateway, batch_id
+        Optional envelope fields of the JSON contract.
+    """
+
+    meter_code: list[Any] = field(default_factory=list)
+    meter_id: list[Any] = field(default_factory=list)
+    ts: list[Any] = field(default_factory=list)
+    value: list[Any] = field(default_factory=list)
+    unit: list[Any] = field(default_factory=list)
+    kind: list[Any] = field(default_factory=list)
+    flags: list[Any] = field(default_factory=list)
+    errors: dict[int, tuple[str, str]] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=list)
+    gateway: str | None = None
+    batch_id: str | None = None
+    absent: frozenset[str] = frozenset()  # optional fields no row has (their columns are all None)
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+# ---------------------------------------------------------------------------------------------- bodies
+
+
+def decode_body(body: bytes, *, content_encoding: str | None, max_rows: int) -> bytes:
+    """Undo ``Content-Encoding: gzip`` (or a gzip body sent without the header), with a size cap.
+
+    Raises
+    ------
+    MalformedBody
+        The gzip stream is corrupt.
+    UnsupportedMediaType
+        An encoding other than gzip / identity.
+    BatchTooLarge
+        The decompressed body exceeds ``max_rows × 1 KiB``.
+    """
+    limit = max(max_rows, 1) * BYTES_PER_ROW_LIMIT
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding not in {"gzip", "x-gzip", "identity", ""}:
+        raise UnsupportedMediaType(
+            f"Content-Encoding {content_encoding!r} is not supported; send gzip or no encoding",
+            field="Content-Encoding",
+        )
+    if encoding in {"gzip", "x-gzip"} or body[:2] == b"\x1f\x8b":
+        try:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = d.decompress(body, limit + 1)
+            if len(out) > limit or d.unconsumed_tail:
+                raise BatchTooLarge(
+                    f"the decompressed body exceeds {limit} bytes; split the batch", limit=max_rows
+                )
+            if not d.eof:
+                raise MalformedBody("the gzip stream is truncated")
+        except zlib.error as exc:
+            raise MalformedBody(f"the body is not valid gzip: {exc}") from exc
+        return out
+    if len(body) > limit:
+        raise BatchTooLarge(f"the body exceeds {limit} bytes; split the batch", limit=max_rows)
+    return body
+
+
+# ------------------------------------------------------------------------------------------------ JSON
+
+
+if msgspec is not None:
+
+    class _Row(msgspec.Struct, gc=False, forbid_unknown_fields=False):
+        ts: str
+        value: float
+        meter_code: str | None = None
+        meter_id: int | None = None
+        unit: str | None = None
+        kind: str | None = None
+        flags: list[str] | None = None
+
+    class _Batch(msgspec.Struct, gc=False):
+        readings: list[_Row]
+        gateway: str | None = None
+        batch_id: str | None = None
+
+    _DECODER = msgspec.json.Decoder(_Batch)
+else:  # pragma: no cover
+    _DECODER = None
+
+
+class _NonFinite(float):
+    """A ``NaN``/``Infinity`` token of a non-standard JSON body (kept to report the row)."""
+
+
+def _non_finite(token: str) -> float:
+    return _NonFinite({"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[token])
+
+
+#: Longest ``gateway`` and ``batch_id`` accepted (as documented in the OpenAPI schema of the batch).
+META_MAX_LENGTH = {"gateway": 64, "batch_id": 128}
+
+
+def parse_json(body: bytes, *, max_rows: int) -> RawBatch:
+    """Parse the gateway JSON contract into a :class:`RawBatch`.
+
+    Raises
+    ------
+    MalformedBody
+        Not JSON, not an object, no ``readings`` list, or an over-long ``gateway`` / ``batch_id``.
+    BatchTooLarge
+        More than ``max_rows`` readings.
+    """
+    batch = _parse_json(body, max_rows=max_rows)
+    for key, limit in META_MAX_LENGTH.items():
+        value = getattr(batch, key)
+        if value is not None and len(value) > limit:
+            raise MalformedBody(f"{key} is longer than {limit} characters", field=key)
+    return batch
+
+
+def _parse_json(body: bytes, *, max_rows: int) -> RawBatch:
+    if _DECODER is None:  # pragma: no cover
+        return _parse_json_slow(body, max_rows=max_rows)
+    try:
+        fast = _DECODER.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+        return _parse_json_slow(body, max_rows=max_rows)
+    rows = fast.readings
+    if len(rows) > max_rows:
+        raise BatchTooLarge(
+            f"{len(rows)} readings exceed the limit of {max_rows}; split the batch", limit=max_rows
+        )
+    n = len(rows)
+    # an optional key that appears nowhere in the body is absent from every row: skip its column
+    # (not when the body uses \u escapes, which could spell a key differently)
+    absent = frozenset() if b"\\u" in body else frozenset(k for k in _OPTIONAL if _KEY_BYTES[k] not in body)
+    return RawBatch(
+        meter_code=[None] * n if "meter_code" in absent else list(map(_get_code, rows)),
+        meter_id=[None] * n if "meter_id" in absent else list(map(_get_id, rows)),
+        ts=list(map(_get_ts, rows)),
+        value=list(map(_get_value, rows)),
+        unit=[None] * n if "unit" in absent else list(map(_get_unit, rows)),
+        kind=[None] * n if "kind" in absent else list(map(_get_kind, rows)),
+        flags=[None] * n if "flags" in absent else list(map(_get_flags, rows)),
+        gateway=fast.gateway,
+        batch_id=fast.batch_id,
+        absent=absent,
+    )
+
+
+_OPTIONAL = ("meter_code", "meter_id", "unit", "kind", "flags")
+_KEY_BYTES = {k: f'"{k}"'.encode() for k in _OPTIONAL}
+_get_code, _get_id, _get_ts, _get_value, _get_unit, _get_kind, _get_flags = (
+    attrgetter(a) for a in ("meter_code", "meter_id", "ts", "value", "unit", "kind", "flags")
+)
+
+
+_LOAD_FAILED = object()
+
+
+def _parse_json_slow(body: bytes, *, max_rows: int) -> RawBatch:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        doc = _LOAD_FAILED
+    try:
+        if doc is _LOAD_FAILED:  # NaN / Infinity tokens (not JSON, but common): read them to report the rows
+            doc = json.loads(body, parse_constant=_non_finite)
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"the body is not UTF-8: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    if not isinstance(doc, dict):
+        raise MalformedBody('the body must be a JSON object {"readings": [...]}')
+    readings = doc.get("readings")
+    if not isinstance(readings, list):
+        raise MalformedBody('the body must have a "readings" list', field="readings")
+    if len(readings) > max_rows:
+        raise BatchTooLarge(
+            f"{len(readings)} readings exceed the limit of {max_rows}; split the batch", limit=max_rows
+        )
+    out = RawBatch()
+    for key in ("gateway", "batch_id"):
+        value = doc.get(key)
+        if value is not None and not isinstance(value, str):
+            raise MalformedBody(f"{key} must be a string", field=key)
+        setattr(out, key, value)
+    for i, item in enumerate(readings):
+        if not isinstance(item, dict):
+            out.errors[i] = ("readings", "each reading must be a JSON object")
+            item = {}
+        value = item.get("value")
+        if isinstance(value, _NonFinite):
+            value = float(value)
+        out.meter_code.append(item.get("meter_code"))
+        out.meter_id.append(item.get("meter_id"))
+        out.ts.append(item.get("ts"))
+        out.value.append(value)
+        out.unit.append(item.get("unit"))
+        out.kind.append(item.get("kind"))
+        out.flags.append(item.get("flags"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- CSV
+
+CSV_COLUMNS = ("meter_code", "meter_id", "ts", "value", "unit", "kind", "flags")
+
+
+def parse_csv(body: bytes, *, max_rows: int) -> RawBatch:
+    """Parse a CSV body: header ``meter_code,ts,value[,unit][,kind][,flags]``.
+
+    ``meter_id`` may replace ``meter_code``; ``flags`` are separated by ``;`` or ``|``. Values stay
+    strings here except ``value`` (a float, or the original text when it is not a number) and
+    ``meter_id`` (an int, or the text).
+
+    Raises
+    ------
+    MalformedBody
+        Not UTF-8, no header, a missing required column or an unknown column.
+    BatchTooLarge
+        More than ``max_rows`` data rows.
+    """
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"the CSV body is not UTF-8: {exc}") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise MalformedBody("the CSV body is empty; the first line must be the header") from None
+    except csv.Error as exc:
+        raise MalformedBody(f"malformed CSV header: {exc}") from exc
+    names = [h.strip().lower() for h in header]
+    unknown = [n for n in names if n not in CSV_COLUMNS]
+    if unknown:
+        raise MalformedBody(
+            f"unknown CSV column(s) {unknown}; the header is meter_code,ts,value[,unit][,kind][,flags]",
+            field="header",
+        )
+    if "ts" not in names or "value" not in names or not ({"meter_code", "meter_id"} & set(names)):
+        raise MalformedBody("the CSV header must name meter_code (or meter_id), ts and value", field="header")
+    if len(set(names)) != len(names):
+        raise MalformedBody("a CSV column is named twice in the header", field="header")
+    pos = {n: i for i, n in enumerate(names)}
+    width = len(names)
+    out = RawBatch()
+    cols = {n: getattr(out, n) for n in CSV_COLUMNS}
+    try:
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            i = len(out.ts)
+            if i >= max_rows:
+                raise BatchTooLarge(f"more than {max_rows} CSV rows; split the file", limit=max_rows)
+            out.lines.append(reader.line_num)
+            if len(row) != width:
+                out.errors[i] = ("row", f"has {len(row)} fields, the header has {width}")
+                row = (row + [""] * width)[:width]
+            for name in CSV_COLUMNS:
+                j = pos.get(name)
+                cell = row[j].strip() if j is not None else ""
+                cols[name].append(cell if cell != "" else None)
+    except csv.Error as exc:
+        raise MalformedBody(f"malformed CSV at line {reader.line_num}: {exc}") from exc
+    out.value = [_csv_number(v) for v in out.value]
+    out.meter_id = [_csv_int(v) for v in out.meter_id]
+    out.flags = [None if f is None else [x.strip() for x in f.replace("|", ";").split(";") if x.strip()]
+                 for f in out.flags]  # fmt: skip
+    return out
+
+
+def _csv_number(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _csv_int(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Gzip ``data`` (for clients, tests and benchmarks)."""
+    return gzip.compress(data, compresslevel=5)

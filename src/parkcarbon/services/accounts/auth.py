@@ -1,0 +1,215 @@
+"""Authentication: password login (argon2), bearer tokens and console sessions, lockout, password change.
+
+Tokens are random secrets shown once; only their SHA-256 is stored. User tokens start ``pct_``,
+ingest API keys ``pck_``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from parkcarbon.services import audit
+from parkcarbon.services.accounts.schemas import LoginRequest, PasswordChange, TokenPublic
+from parkcarbon.services.errors import InvalidInput, ServiceError, TooManyAttempts, Unauthorized
+from parkcarbon.services.principal import ApiKeyScope, MembershipInfo, Principal
+from parkcarbon.settings import Settings
+from parkcarbon.store.db import Database
+from parkcarbon.store.models import ApiKey, AuthToken, Membership, Organisation, OrgKind, Role, User
+
+USER_TOKEN_PREFIX = "pct_"
+API_KEY_PREFIX = "pck_"
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "unknown email" close to "wrong password".
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def check_password_policy(password: str, email: str, field: str = "password") -> None:
+    if len(password) < 10:
+        raise InvalidInput.field(field, "must be at least 10 characters")
+    if password.lower() == email.lower() or password.lower() in email.lower():
+        raise InvalidInput.field(field, "must not contain the e-mail address")
+    if len(set(password)) < 4:
+        raise InvalidInput.field(field, "is too repetitive")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: TokenPublic
+    principal: Principal
+
+
+def login(
+    db: Database,
+    settings: Settings,
+    request: LoginRequest,
+    *,
+    kind: Literal["api", "console"] = "api",
+    now: datetime | None = None,
+) -> LoginResult:
+    """Check the password and issue a token; repeated failures lock the account for a while."""
+    now = now or datetime.now(UTC)
+    email = request.email.strip().lower()
+    password = request.password.get_secret_value()
+    failure: ServiceError = Unauthorized("wrong e-mail or password")
+    with db.transaction() as s:
+        user = s.scalar(select(User).where(User.email == email))
+        if user is None:
+            verify_password(_DUMMY_HASH, password)
+            audit.record(
+                s, Principal(label=email), "auth.login_failed", entity="user", after={"email": email}
+            )
+        elif user.locked_until is not None and user.locked_until > now:
+            failure = _locked(user.locked_until, now)
+        elif not user.is_active or not verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            actor = Principal(label=user.email, user_id=user.id)
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+                user.failed_logins = 0
+                audit.record(
+                    s,
+                    actor,
+                    "auth.locked",
+                    entity="user",
+                    entity_id=user.id,
+                    after={"locked_until": user.locked_until.isoformat()},
+                )
+                failure = _locked(user.locked_until, now)
+            else:
+                audit.record(s, actor, "auth.login_failed", entity="user", entity_id=user.id)
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            ttl = timedelta(minutes=settings.token_ttl_minutes)
+            token = new_secret(USER_TOKEN_PREFIX)
+            s.add(AuthToken(user_id=user.id, token_hash=digest(token), kind=kind, expires_at=now + ttl))
+            principal = load_principal(s, user)
+            audit.record(s, principal, "auth.login", entity="user", entity_id=user.id, after={"kind": kind})
+            return LoginResult(TokenPublic(access_token=token, expires_at=now + ttl), principal)
+    # the failure was committed (counter, lockout, audit) before it is raised
+    raise failure
+
+
+def _locked(until: datetime, now: datetime) -> TooManyAttempts:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return TooManyAttempts(
+        f"too many failed logins; the account is locked for {minutes} more minute(s)",
+        retry_after_seconds=int((until - now).total_seconds()) + 1,
+    )
+
+
+def load_principal(s: Session, user: User) -> Principal:
+    rows = s.execute(
+        select(Membership.organisation_id, Membership.park_id, Membership.role, Organisation.kind)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Membership.id)
+    ).all()
+    return Principal(
+        label=user.email,
+        user_id=user.id,
+        is_platform_admin=user.is_platform_admin,
+        memberships=tuple(MembershipInfo(o, p, Role(r), OrgKind(k)) for o, p, r, k in rows),
+        language=user.language,
+    )
+
+
+def authenticate(db: Database, secret: str, *, now: datetime | None = None) -> Principal:
+    """The principal behind a bearer token or API key; raises Unauthorized otherwise."""
+    now = now or datetime.now(UTC)
+    with db.read() as s:
+        if secret.startswith(API_KEY_PREFIX):
+            key = s.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
+            if key is None or key.revoked_at is not None or (key.expires_at and key.expires_at <= now):
+                raise Unauthorized("the API key is unknown, revoked or expired")
+            return Principal(
+                label=f"api-key:{key.prefix}",
+                api_key=ApiKeyScope(api_key_id=key.id, park_id=key.park_id, enterprise_id=key.enterprise_id),
+            )
+        token = s.scalar(select(AuthToken).where(AuthToken.token_hash == digest(secret)))
+        if token is None or token.revoked_at is not None or token.expires_at <= now:
+            raise Unauthorized("the token is unknown, revoked or expired; log in again")
+        user = s.get(User, token.user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized("the account is disabled")
+        return load_principal(s, user)
+
+
+def touch_api_key(db: Database, api_key_id: int, *, now: datetime | None = None) -> None:
+    with db.transaction() as s:
+        s.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now or datetime.now(UTC)))
+
+
+def logout(db: Database, secret: str) -> None:
+    with db.transaction() as s:
+        token = s.scalar(select(AuthToken).where(AuthToken.token_hash == digest(secret)))
+        if token is not None and token.revoked_at is None:
+            token.revoked_at = datetime.now(UTC)
+            audit.record(
+                s,
+                Principal(label=f"user:{token.user_id}", user_id=token.user_id),
+                "auth.logout",
+                entity="user",
+                entity_id=token.user_id,
+            )
+
+
+def change_password(
+    db: Database, actor: Principal, change: PasswordChange, *, keep_token: str | None = None
+) -> None:
+    """Change one's own password; every other session and token of the user is revoked."""
+    if actor.user_id is None:
+        raise Unauthorized("only users have passwords")
+    now = datetime.now(UTC)
+    with db.transaction() as s:
+        user = s.get(User, actor.user_id)
+        if user is None:
+            raise Unauthorized("the account no longer exists")
+        if not verify_password(user.password_hash, change.current_password.get_secret_value()):
+            raise InvalidInput.field("current_password", "is not the current password")
+        new = change.new_password.get_secret_value()
+        check_password_policy(new, user.email, "new_password")
+        if verify_password(user.password_hash, new):
+            raise InvalidInput.field("new_password", "must differ from the current password")
+        user.password_hash = hash_password(new)
+        user.password_changed_at = now
+        keep = digest(keep_token) if keep_token else None
+        s.execute(
+            update(AuthToken)
+            .where(
+                AuthToken.user_id == user.id,
+                AuthToken.revoked_at.is_(None),
+                AuthToken.token_hash != (keep or ""),
+            )
+            .values(revoked_at=now)
+        )
+        audit.record(s, actor, "auth.password_changed", entity="user", entity_id=user.id)

@@ -1,0 +1,285 @@
+"""Users and memberships (用户与成员关系).
+
+A user is a global identity; what they may see comes from memberships (user × organisation × role).
+Admins see the users who are members of organisations they administer; everyone sees themselves.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from parkcarbon.services import audit, policy
+from parkcarbon.services.accounts.auth import check_password_policy, hash_password, load_principal
+from parkcarbon.services.accounts.schemas import (
+    MembershipCreate,
+    MembershipPublic,
+    MePublic,
+    PlatformAdminCreate,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from parkcarbon.services.pagination import Page, PageParams, paginate
+from parkcarbon.services.principal import Principal
+from parkcarbon.store.db import Database
+from parkcarbon.store.models import ROLES_BY_KIND, Membership, Organisation, OrgKind, Role, User
+
+
+def administered_org_ids(s: Session, p: Principal) -> frozenset[int] | None:
+    """Organisations whose members ``p`` may manage; ``None`` = all (platform admin)."""
+    if p.is_platform_admin:
+        return None
+    parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}
+    orgs = set(p.orgs_with(Role.ENTERPRISE_ADMIN))
+    if parks:
+        orgs.update(s.scalars(select(Organisation.id).where(Organisation.park_id.in_(parks))))
+    return frozenset(orgs)
+
+
+def _require_org_admin(s: Session, p: Principal, org: Organisation | None, org_id: int) -> Organisation:
+    if org is None:
+        raise NotFound("organisation not found")
+    policy.require_park_visible(p, org.park_id, "organisation")
+    admin_of = administered_org_ids(s, p)
+    if admin_of is not None and org_id not in admin_of:
+        raise Forbidden("managing members needs park_admin, or enterprise_admin of this enterprise")
+    return org
+
+
+def _check_role(org: Organisation, role: Role, field: str = "role") -> None:
+    allowed = ROLES_BY_KIND[OrgKind(org.kind)]
+    if role not in allowed:
+        raise InvalidInput.field(
+            field, f"an organisation of kind {org.kind} can hold {', '.join(sorted(allowed))}, not {role}"
+        )
+
+
+def _visible_user_ids_query(s: Session, p: Principal) -> Select[User]:
+    admin_of = administered_org_ids(s, p)
+    query = select(User).order_by(User.id)
+    if admin_of is None:
+        return query
+    member_of_admin_orgs = exists().where(
+        Membership.user_id == User.id, Membership.organisation_id.in_(admin_of or {-1})
+    )
+    return query.where(member_of_admin_orgs | (User.id == p.user_id))
+
+
+def me(db: Database, p: Principal) -> MePublic:
+    policy.require_user(p)
+    with db.read() as s:
+        user = s.get(User, p.user_id)
+        if user is None:
+            raise NotFound("user not found")
+        memberships = s.scalars(
+            select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
+        )
+        return MePublic(
+            **UserPublic.model_validate(user).model_dump(),
+            memberships=[MembershipPublic.model_validate(m) for m in memberships],
+            roles=sorted(load_principal(s, user).roles),
+        )
+
+
+def list_users(db: Database, p: Principal, page: PageParams) -> Page[UserPublic]:
+    policy.require_user(p)
+    with db.read() as s:
+        rows, total = paginate(s, _visible_user_ids_query(s, p), page)
+        return Page(data=[UserPublic.model_validate(u) for u in rows], count=total, **page.model_dump())
+
+
+def _get_visible_user(s: Session, p: Principal, user_id: int) -> User:
+    policy.require_user(p)
+    user = s.scalar(_visible_user_ids_query(s, p).where(User.id == user_id))
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+def get_user(db: Database, p: Principal, user_id: int) -> UserPublic:
+    with db.read() as s:
+        return UserPublic.model_validate(_get_visible_user(s, p, user_id))
+
+
+def create_user(db: Database, p: Principal, data: UserCreate) -> UserPublic:
+    """Create a user together with their first membership."""
+    policy.require_user(p)
+    email = str(data.email).lower()
+    password = data.password.get_secret_value()
+    check_password_policy(password, email)
+    with db.transaction() as s:
+        org = _require_org_admin(s, p, s.get(Organisation, data.organisation_id), data.organisation_id)
+        _check_role(org, data.role)
+        if s.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict(
+                "a user with this e-mail exists", errors=[{"field": "email", "reason": "already registered"}]
+            )
+        user = User(
+            email=email,
+            display_name=data.display_name,
+            password_hash=hash_password(password),
+            language=data.language,
+            is_platform_admin=False,
+            is_active=True,
+            failed_logins=0,
+        )
+        s.add(user)
+        s.flush()
+        s.add(Membership(user_id=user.id, organisation_id=org.id, park_id=org.park_id, role=data.role))
+        audit.record(
+            s,
+            p,
+            "user.create",
+            entity="user",
+            entity_id=user.id,
+            park_id=org.park_id,
+            after={**(audit.snapshot(user) or {}), "organisation_id": org.id, "role": data.role},
+        )
+        return UserPublic.model_validate(user)
+
+
+def create_platform_admin(db: Database, p: Principal, data: PlatformAdminCreate) -> UserPublic:
+    policy.require_platform_admin(p)
+    email = str(data.email).lower()
+    password = data.password.get_secret_value()
+    check_password_policy(password, email)
+    with db.transaction() as s:
+        if s.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict(
+                "a user with this e-mail exists", errors=[{"field": "email", "reason": "already registered"}]
+            )
+        user = User(
+            email=email,
+            display_name=data.display_name,
+            password_hash=hash_password(password),
+            is_platform_admin=True,
+            is_active=True,
+            failed_logins=0,
+        )
+        s.add(user)
+        s.flush()
+        audit.record(
+            s, p, "user.create_platform_admin", entity="user", entity_id=user.id, after=audit.snapshot(user)
+        )
+        return UserPublic.model_validate(user)
+
+
+def update_user(db: Database, p: Principal, user_id: int, data: UserUpdate) -> UserPublic:
+    with db.transaction() as s:
+        user = _get_visible_user(s, p, user_id)
+        is_self = user.id == p.user_id
+        if data.is_active is not None and is_self:
+            raise InvalidInput.field("is_active", "you cannot deactivate your own account")
+        if not is_self and not p.is_platform_admin:
+            if user.is_platform_admin:
+                raise Forbidden("only a platform admin can change a platform admin")
+            admin_of = administered_org_ids(s, p) or frozenset()
+            orgs = set(s.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id)))
+            if not orgs or not orgs <= admin_of:
+                raise Forbidden("you administer only some of this user's organisations")
+        before = audit.snapshot(user)
+        for key, value in data.model_dump(exclude_unset=True).items():
+            setattr(user, key, value)
+        s.flush()
+        audit.record(
+            s, p, "user.update", entity="user", entity_id=user.id, before=before, after=audit.snapshot(user)
+        )
+        return UserPublic.model_validate(user)
+
+
+# --- memberships -----------------------------------------------------------------------------------
+
+
+def _visible_memberships(s: Session, p: Principal) -> Select[Membership]:
+    admin_of = administered_org_ids(s, p)
+    query = select(Membership).order_by(Membership.id)
+    if admin_of is None:
+        return query
+    return query.where(Membership.organisation_id.in_(admin_of or {-1}) | (Membership.user_id == p.user_id))
+
+
+def list_memberships(
+    db: Database,
+    p: Principal,
+    page: PageParams,
+    *,
+    organisation_id: int | None = None,
+    user_id: int | None = None,
+) -> Page[MembershipPublic]:
+    policy.require_user(p)
+    with db.read() as s:
+        query = _visible_memberships(s, p)
+        if organisation_id is not None:
+            query = query.where(Membership.organisation_id == organisation_id)
+        if user_id is not None:
+            query = query.where(Membership.user_id == user_id)
+        rows, total = paginate(s, query, page)
+        return Page(data=[MembershipPublic.model_validate(m) for m in rows], count=total, **page.model_dump())
+
+
+def get_membership(db: Database, p: Principal, membership_id: int) -> MembershipPublic:
+    policy.require_user(p)
+    with db.read() as s:
+        m = s.scalar(_visible_memberships(s, p).where(Membership.id == membership_id))
+        if m is None:
+            raise NotFound("membership not found")
+        return MembershipPublic.model_validate(m)
+
+
+def create_membership(db: Database, p: Principal, data: MembershipCreate) -> MembershipPublic:
+    policy.require_user(p)
+    with db.transaction() as s:
+        org = _require_org_admin(s, p, s.get(Organisation, data.organisation_id), data.organisation_id)
+        _check_role(org, data.role)
+        user = s.get(User, data.user_id)
+        # Admins may add any existing account by id (an invitation by e-mail would be the console's
+        # way); not revealing more than existence is fine here because ids are not enumerable data.
+        if user is None:
+            raise NotFound("user not found")
+        exists_already = s.scalar(
+            select(Membership.id).where(
+                Membership.user_id == user.id,
+                Membership.organisation_id == org.id,
+                Membership.role == data.role,
+            )
+        )
+        if exists_already is not None:
+            raise Conflict(
+                "the user already has this role here", errors=[{"field": "role", "reason": "exists"}]
+            )
+        m = Membership(user_id=user.id, organisation_id=org.id, park_id=org.park_id, role=data.role)
+        s.add(m)
+        s.flush()
+        audit.record(
+            s,
+            p,
+            "membership.create",
+            entity="membership",
+            entity_id=m.id,
+            park_id=org.park_id,
+            after=audit.snapshot(m),
+        )
+        return MembershipPublic.model_validate(m)
+
+
+def delete_membership(db: Database, p: Principal, membership_id: int) -> None:
+    policy.require_user(p)
+    with db.transaction() as s:
+        m = s.scalar(_visible_memberships(s, p).where(Membership.id == membership_id))
+        if m is None:
+            raise NotFound("membership not found")
+        _require_org_admin(s, p, s.get(Organisation, m.organisation_id), m.organisation_id)
+        if m.user_id == p.user_id and m.role == Role.PARK_ADMIN and not p.is_platform_admin:
+            raise InvalidInput.field("membership_id", "you cannot remove your own park_admin role")
+        audit.record(
+            s,
+            p,
+            "membership.delete",
+            entity="membership",
+            entity_id=m.id,
+            park_id=m.park_id,
+            before=audit.snapshot(m),
+        )
+        s.delete(m)

@@ -1,0 +1,26 @@
+"""The running platform: settings plus the database handle, built once per process (or per test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parkcarbon.settings import Settings
+from parkcarbon.store.db import Database
+from parkcarbon.store.migrate import upgrade
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+
+    @classmethod
+    def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+        """Connect to the configured database and, by default, upgrade it to the newest schema."""
+        db = Database.from_url(settings.resolved_database_url)
+        if migrate:
+            upgrade(db.engine)
+        return cls(settings=settings, db=db)
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,83 @@
+"""Typed settings, read from the environment (prefix ``PARKCARBON_``) and an optional ``.env`` file.
+
+Settings are built by :func:`load_settings`, never at import time, so tests and the CLI can build
+their own. A development default secret key is refused unless ``PARKCARBON_ENV=development``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "development-only-secret-key-change-me"
+
+Language = Literal["zh-CN", "en"]
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message names the setting and what to do."""
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of a parkcarbon installation."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKCARBON_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = Field(
+        default="development", description="development allows the default secret key"
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty = SQLite file var/parkcarbon.db in the working dir"
+    )
+    mqtt_url: str | None = Field(
+        default=None, description="mqtt://host:port of the broker; unset = no broker"
+    )
+    secret_key: str = Field(default=DEV_SECRET_KEY, description="signs console sessions")
+    timezone: str = Field(default="Asia/Shanghai", description="default timezone for new parks")
+    language: Language = Field(default="zh-CN", description="default console language")
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1, description="lifetime of API bearer tokens")
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins before lockout")
+    login_lockout_minutes: int = Field(default=15, ge=1, description="lockout duration")
+    ingest_max_batch: int = Field(default=200_000, ge=1, description="largest readings batch accepted")
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != "development" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError(
+                "PARKCARBON_SECRET_KEY must be set outside development mode "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.env != "development" and len(self.secret_key) < 32:
+            raise ValueError("PARKCARBON_SECRET_KEY must be at least 32 characters outside development mode")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file under ``var/`` of the working directory."""
+        if self.database_url:
+            return self.database_url
+        path = Path.cwd() / "var" / "parkcarbon.db"
+        return f"sqlite:///{path}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides taking precedence."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc

@@ -1,0 +1,165 @@
+"""Console translations: zh-CN (default) and English. Keys are English ids; a missing key is a bug."""
+
+from __future__ import annotations
+
+from nicegui import app
+
+LANGUAGES = {"zh-CN": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh-CN"
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # (zh-CN, en)
+    "app.name": ("园区数字化碳中和服务平台", "Park Carbon-Neutrality Service Platform"),
+    "app.short": ("园区碳中和平台", "parkcarbon"),
+    "end.park": ("园区监管端", "Park supervision"),
+    "end.enterprise": ("企业应用端", "Enterprise"),
+    "end.ecosystem": ("服务生态端", "Service ecosystem"),
+    "end.admin": ("系统管理", "Administration"),
+    "nav.overview": ("园区总览", "Park overview"),
+    "nav.organisations": ("组织机构", "Organisations"),
+    "nav.areas": ("片区与厂区", "Areas"),
+    "nav.meters": ("计量器具", "Meters"),
+    "nav.my_enterprise": ("企业档案", "My enterprise"),
+    "nav.grants": ("数据授权", "Data sharing"),
+    "nav.directory": ("服务机构目录", "Service directory"),
+    "nav.users": ("用户与角色", "Users & roles"),
+    "nav.api_keys": ("接入密钥", "API keys"),
+    "nav.audit": ("审计日志", "Audit log"),
+    "nav.account": ("账户安全", "Account"),
+    "login.title": ("登录", "Sign in"),
+    "login.email": ("邮箱", "E-mail"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("登录失败", "Sign-in failed"),
+    "login.tagline": (
+        "看得见、看得清、管得住 —— 园区能耗与碳排放双控",
+        "See, understand and control park energy and carbon",
+    ),
+    "logout": ("退出登录", "Sign out"),
+    "language": ("语言", "Language"),
+    "park": ("园区", "Park"),
+    "role": ("角色", "Role"),
+    "roles": ("角色", "Roles"),
+    "name": ("名称", "Name"),
+    "name_en": ("英文名称", "English name"),
+    "kind": ("类型", "Kind"),
+    "code": ("编码", "Code"),
+    "carrier": ("能源品种", "Energy carrier"),
+    "unit": ("计量单位", "Unit"),
+    "meter_kind": ("计量方式", "Reading kind"),
+    "enterprise": ("所属企业", "Enterprise"),
+    "area": ("所属片区", "Area"),
+    "purpose": ("用途", "Purpose"),
+    "multiplier": ("倍率 (CT×PT)", "Multiplier (CT×PT)"),
+    "industry": ("行业代码 (GB/T 4754)", "Industry (GB/T 4754)"),
+    "credit_code": ("统一社会信用代码", "Unified social credit code"),
+    "created_at": ("创建时间", "Created"),
+    "email": ("邮箱", "E-mail"),
+    "display_name": ("姓名", "Display name"),
+    "organisation": ("所属机构", "Organisation"),
+    "active": ("启用", "Active"),
+    "status": ("状态", "Status"),
+    "actions": ("操作", "Actions"),
+    "create": ("新建", "Create"),
+    "save": ("保存", "Save"),
+    "cancel": ("取消", "Cancel"),
+    "delete": ("删除", "Delete"),
+    "revoke": ("撤销", "Revoke"),
+    "revoked": ("已撤销", "Revoked"),
+    "search": ("搜索", "Search"),
+    "none": ("（无）", "(none)"),
+    "park_owned": ("园区公共", "Park-owned"),
+    "saved": ("已保存", "Saved"),
+    "created": ("已创建", "Created"),
+    "deleted": ("已删除", "Deleted"),
+    "confirm_delete": (
+        "确认删除？此操作会记录在审计日志中。",
+        "Delete? The action is recorded in the audit log.",
+    ),
+    "forbidden": ("您没有权限执行此操作", "You may not do this"),
+    "overview.enterprises": ("入园企业", "Enterprises"),
+    "overview.meters": ("接入计量器具", "Meters connected"),
+    "overview.areas": ("片区", "Areas"),
+    "overview.providers": ("服务机构", "Service organisations"),
+    "overview.province": ("所在省份", "Province"),
+    "overview.timezone": ("时区", "Time zone"),
+    "overview.welcome": ("欢迎", "Welcome"),
+    "overview.your_roles": ("您的角色", "Your roles"),
+    "api_keys.issued": (
+        "请立即复制并妥善保存此密钥，它只显示这一次。",
+        "Copy and store this key now; it is shown only once.",
+    ),
+    "api_keys.scope": ("适用范围", "Scope"),
+    "api_keys.prefix": ("密钥前缀", "Key prefix"),
+    "api_keys.last_used": ("最近使用", "Last used"),
+    "grants.grantee": ("被授权机构", "Shared with"),
+    "grants.scope": ("授权范围", "Scope"),
+    "grants.note": ("说明", "Note"),
+    "audit.at": ("时间", "Time"),
+    "audit.actor": ("操作人", "Actor"),
+    "audit.action": ("操作", "Action"),
+    "audit.entity": ("对象", "Object"),
+    "account.change_password": ("修改密码", "Change password"),
+    "account.current_password": ("当前密码", "Current password"),
+    "account.new_password": ("新密码（至少10位）", "New password (at least 10 characters)"),
+    "account.password_changed": (
+        "密码已修改，其他会话已退出",
+        "Password changed; other sessions were signed out",
+    ),
+    "no_park": ("您尚未加入任何园区", "You are not a member of any park yet"),
+}
+
+ENUM_TEXTS: dict[str, tuple[str, str]] = {
+    "park_operator": ("园区运营方", "Park operator"), "enterprise": ("企业", "Enterprise"),
+    "service_provider": ("服务商", "Service provider"), "verifier": ("核查机构", "Verifier"),
+    "financier": ("金融机构", "Financier"), "regulator": ("主管部门", "Regulator"),
+    "platform_admin": ("平台管理员", "Platform admin"), "park_admin": ("园区管理员", "Park admin"),
+    "park_analyst": ("园区分析员", "Park analyst"), "enterprise_admin": ("企业管理员", "Enterprise admin"),
+    "enterprise_member": ("企业成员", "Enterprise member"), "provider": ("服务商", "Provider"),
+    "register": ("累计示数", "Cumulative register"), "interval": ("区间用量", "Interval consumption"),
+    "instant": ("瞬时值", "Instantaneous"), "zone": ("片区", "Zone"), "site": ("厂区", "Site"),
+    "building": ("楼宇", "Building"), "other": ("其他", "Other"),
+    "meter_data": ("计量数据", "Meter data"), "costs": ("能源成本", "Energy costs"),
+    "documents": ("文档资料", "Documents"), "inventory": ("碳盘查结果", "Carbon inventory"),
+    "main": ("总表", "Main"), "sub": ("分表", "Sub-meter"), "process": ("工艺", "Process"),
+    "hvac": ("暖通空调", "HVAC"), "lighting": ("照明", "Lighting"), "pv_generation": ("光伏发电", "PV generation"),
+    "ev_charging": ("充电桩", "EV charging"), "export": ("上网电量", "Export"),
+    "electricity": ("电力", "Electricity"), "natural_gas": ("天然气", "Natural gas"), "steam": ("蒸汽", "Steam"),
+    "diesel": ("柴油", "Diesel"), "water": ("水", "Water"), "heat": ("热力", "Heat"),
+    "hot_water": ("热水", "Hot water"), "compressed_air": ("压缩空气", "Compressed air"),
+}  # fmt: skip
+
+
+def register_texts(
+    texts: dict[str, tuple[str, str]], enums: dict[str, tuple[str, str]] | None = None
+) -> None:
+    """Add a page module's texts ``{key: (zh-CN, en)}``; a key defined twice with different texts is a bug."""
+    for table, new in ((TEXTS, texts), (ENUM_TEXTS, enums or {})):
+        for key, value in new.items():
+            if key in table and table[key] != value:
+                raise ValueError(f"translation key {key!r} is already defined as {table[key]!r}")
+            table[key] = value
+
+
+def language() -> str:
+    try:
+        lang = app.storage.user.get("language")
+    except (RuntimeError, AssertionError):  # outside a page context
+        lang = None
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str) -> str:
+    """The text for ``key`` in the current user's language."""
+    zh, en = TEXTS[key]
+    return en if language() == "en" else zh
+
+
+def te(value: str | None) -> str:
+    """The label of an enumeration value (role, kind, carrier …); unknown values are shown as they are."""
+    if value is None:
+        return t("none")
+    pair = ENUM_TEXTS.get(str(value))
+    if pair is None:
+        return str(value)
+    return pair[1] if language() == "en" else pair[0]

@@ -1,0 +1,208 @@
+"""Administration pages: users and roles, ingest API keys, the audit log, the account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+from pydantic import SecretStr, ValidationError
+
+from parkcarbon.services.accounts import apikeys, audit_log, auth, users
+from parkcarbon.services.accounts.schemas import ApiKeyCreate, PasswordChange, UserCreate
+from parkcarbon.services.errors import ServiceError
+from parkcarbon.services.pagination import PageParams
+from parkcarbon.services.registry import organisations
+from parkcarbon.vocab import ROLES_BY_KIND, OrgKind, Role
+from parkcarbon.web import session as web_session
+from parkcarbon.web.i18n import t, te
+from parkcarbon.web.layout import frame, notify_error
+from parkcarbon.web.widgets import (
+    Column,
+    FormField,
+    data_table,
+    fmt_time,
+    form_dialog,
+    guarded,
+    revoke_button_column,
+    validated,
+)
+
+ALL = PageParams(limit=1000)
+
+
+@ui.page("/users")
+def users_page() -> None:
+    with frame("nav.users") as current:
+        if current is None or current.park_id is None:
+            return
+        p, db, park_id = current.principal, web_session.runtime().db, current.park_id
+        orgs = organisations.list_organisations(db, p, ALL, park_id=park_id).data
+        park_admin = p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
+        admin_of = {m.organisation_id for m in p.memberships if m.role == Role.ENTERPRISE_ADMIN}
+        manageable = {o.id: o.name for o in orgs if park_admin or o.id in admin_of}
+        kinds = {o.id: OrgKind(o.kind) for o in orgs}
+        roles = sorted({r for o in manageable for r in ROLES_BY_KIND[kinds[o]]})
+        dialog = form_dialog(
+            "create",
+            [
+                FormField("email", "email"),
+                FormField("display_name", "display_name"),
+                FormField("password", "login.password", "password"),
+                FormField(
+                    "organisation_id", "organisation", "select", manageable, next(iter(manageable), None)
+                ),
+                FormField(
+                    "role",
+                    "role",
+                    "select",
+                    {r.value: te(r.value) for r in roles},
+                    roles[0].value if roles else None,
+                ),
+            ],
+            lambda v: users.create_user(
+                db, p, validated(UserCreate, {**v, "password": SecretStr(v["password"])})
+            ),
+            mark="user-form",
+            on_done=lambda _: ui.navigate.reload(),
+        )
+        ui.button(t("create"), icon="person_add", on_click=dialog.open).props("color=primary").mark(
+            "user-create"
+        )
+        rows = users.list_users(db, p, ALL).data
+        memberships = users.list_memberships(db, p, ALL).data
+        org_names = {o.id: o.name for o in orgs}
+        by_user: dict[int, list[str]] = {}
+        for m in memberships:
+            by_user.setdefault(m.user_id, []).append(f"{te(m.role)}@{org_names.get(m.organisation_id, '?')}")
+        for row in rows:
+            row.__dict__["roles_text"] = "、".join(by_user.get(row.id, []))
+        data_table(
+            [
+                Column("email", "email"),
+                Column("display_name", "display_name"),
+                Column("roles_text", "roles"),
+                Column("is_active", "active", lambda v: "✓" if v else "✗"),
+                Column("created_at", "created_at", fmt_time),
+            ],
+            rows,
+            mark="user-table",
+        )
+
+
+@ui.page("/api-keys")
+def api_keys_page() -> None:
+    with frame("nav.api_keys") as current:
+        if current is None or current.park_id is None:
+            return
+        p, db, park_id = current.principal, web_session.runtime().db, current.park_id
+        enterprises = {
+            o.id: o.name
+            for o in organisations.list_organisations(
+                db, p, ALL, park_id=park_id, kind=OrgKind.ENTERPRISE
+            ).data
+        }
+        park_admin = p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
+        admin_of = {m.organisation_id for m in p.memberships if m.role == Role.ENTERPRISE_ADMIN}
+        scopes = ({0: t("park_owned")} if park_admin else {}) | {
+            k: v for k, v in enterprises.items() if park_admin or k in admin_of
+        }
+
+        def show_key(issued: Any) -> None:
+            with ui.dialog() as shown, ui.card().mark("api-key-issued"):
+                ui.label(t("api_keys.issued")).classes("text-warning")
+                ui.code(issued.key).classes("w-full").mark("api-key-secret")
+                ui.button("OK", on_click=ui.navigate.reload)
+            shown.open()
+
+        dialog = form_dialog(
+            "create",
+            [
+                FormField("name", "name"),
+                FormField("enterprise_id", "api_keys.scope", "select", scopes, next(iter(scopes), None)),
+            ],
+            lambda v: apikeys.create_api_key(
+                db,
+                p,
+                validated(
+                    ApiKeyCreate,
+                    {"park_id": park_id, "name": v["name"], "enterprise_id": v["enterprise_id"] or None},
+                ),
+            ),
+            mark="key-form",
+            on_done=show_key,
+        )
+        ui.button(t("create"), icon="add", on_click=dialog.open).props("color=primary").mark("key-create")
+        rows = apikeys.list_api_keys(db, p, ALL, park_id=park_id).data
+        table = data_table(
+            [
+                Column("name", "name"),
+                Column("prefix", "api_keys.prefix"),
+                Column("enterprise_id", "api_keys.scope", lambda v: enterprises.get(v, t("park_owned"))),
+                Column("last_used_at", "api_keys.last_used", fmt_time),
+                Column("revoked_at", "status", lambda v: t("revoked") if v else t("active")),
+                Column("created_at", "created_at", fmt_time),
+            ],
+            rows,
+            mark="key-table",
+        )
+        revoke_button_column(
+            table,
+            lambda key: guarded(lambda: apikeys.revoke_api_key(db, p, key), success="saved", reload=True),
+        )
+
+
+@ui.page("/audit")
+def audit_page() -> None:
+    with frame("nav.audit") as current:
+        if current is None:
+            return
+        p, db = current.principal, web_session.runtime().db
+        try:
+            rows = audit_log.list_audit_events(db, p, PageParams(limit=500), park_id=current.park_id)
+        except ServiceError as exc:
+            notify_error(exc)
+            return
+        data_table(
+            [
+                Column("at", "audit.at", fmt_time),
+                Column("actor_label", "audit.actor"),
+                Column("action", "audit.action"),
+                Column("entity", "audit.entity"),
+                Column("entity_id", "code"),
+            ],
+            rows.data,
+            mark="audit-table",
+        )
+
+
+@ui.page("/account")
+def account_page() -> None:
+    with frame("nav.account") as current:
+        if current is None:
+            return
+        p = current.principal
+        rt = web_session.runtime()
+        with ui.card().classes("pc-card w-96"):
+            ui.label(t("account.change_password")).classes("text-h6")
+            old = ui.input(t("account.current_password"), password=True).classes("w-full").mark("pw-current")
+            new = ui.input(t("account.new_password"), password=True).classes("w-full").mark("pw-new")
+            error = ui.label().classes("text-negative")
+
+            def change() -> None:
+                from nicegui import app
+
+                try:
+                    body = PasswordChange(
+                        current_password=SecretStr(old.value or "x"), new_password=SecretStr(new.value or "")
+                    )
+                except ValidationError as exc:
+                    error.text = "; ".join(e["msg"] for e in exc.errors())
+                    return
+                token = app.storage.user.get("token")
+                if guarded(
+                    lambda: auth.change_password(rt.db, p, body, keep_token=token),
+                    success="account.password_changed",
+                ):
+                    old.value = new.value = ""
+
+            ui.button(t("save"), on_click=change).props("color=primary").mark("pw-submit")

@@ -1,0 +1,66 @@
+"""Sign-in page."""
+
+from __future__ import annotations
+
+from nicegui import app, ui
+from pydantic import SecretStr
+
+from parkcarbon.services.accounts import auth
+from parkcarbon.services.accounts.schemas import LoginRequest
+from parkcarbon.services.errors import ServiceError
+from parkcarbon.web import session as web_session
+from parkcarbon.web.i18n import LANGUAGES, t
+from parkcarbon.web.layout import THEME_CSS, set_language
+
+
+@ui.page("/login")
+def login_page() -> None:
+    ui.add_css(THEME_CSS)
+    ui.colors(primary="#13795b")
+    ui.page_title(f"{t('login.title')} · {t('app.short')}")
+
+    def submit() -> None:
+        rt = web_session.runtime()
+        try:
+            result = auth.login(
+                rt.db,
+                rt.settings,
+                LoginRequest(email=email.value or "", password=SecretStr(password.value or "")),
+                kind="console",
+            )
+        except ServiceError as exc:
+            error.text = f"{t('login.failed')}: {exc.detail}"
+            return
+        except ValueError:
+            error.text = f"{t('login.failed')}: {t('login.email')} / {t('login.password')}"
+            return
+        app.storage.user["token"] = result.token.access_token
+        if result.principal.language and "language" not in app.storage.user:
+            app.storage.user["language"] = result.principal.language
+        ui.navigate.to("/")
+
+    with ui.column().classes("absolute-center items-center"):
+        with ui.row().classes("items-center"):
+            ui.icon("eco", size="48px", color="primary")
+            ui.label(t("app.name")).classes("text-h5 text-weight-medium")
+        ui.label(t("login.tagline")).classes("text-grey-7")
+        with ui.card().classes("pc-card w-96 q-pa-lg"):
+            email = (
+                ui.input(t("login.email")).props("outlined autofocus").classes("w-full").mark("login-email")
+            )
+            password = (
+                ui.input(t("login.password"), password=True, password_toggle_button=True)
+                .props("outlined")
+                .classes("w-full")
+                .mark("login-password")
+            )
+            password.on("keydown.enter", submit)
+            error = ui.label().classes("text-negative").mark("login-error")
+            ui.button(t("login.submit"), on_click=submit).props("color=primary unelevated").classes(
+                "w-full"
+            ).mark("login-submit")
+        ui.select(
+            LANGUAGES,
+            value=app.storage.user.get("language", "zh-CN"),
+            on_change=lambda e: set_language(e.value),
+        ).props("dense borderless").mark("language-select")

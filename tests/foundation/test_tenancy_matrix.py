@@ -1,0 +1,220 @@
+"""Every API operation × every role × a foreign tenant: no cross-tenant read or write succeeds.
+
+Operations are discovered from the application's OpenAPI document, so a new route is covered
+without editing this file. A path or body field naming a tenant object that this test cannot map
+to a foreign object fails loudly, asking for the mapping to be added to ``tenant_ids``. A positive
+control sends the same generated requests within the actor's own park, proving the requests are
+valid and that the refusals are about tenancy, not about a malformed request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from parkcarbon.api.app import create_app
+from parkcarbon.services.demo.seed import SeededPark
+from tests.conftest import World, bearer
+from tests.enterprise.seeding import enterprise_objects
+from tests.supervision.seeding import supervision_objects
+
+ROLES = [
+    "park_admin", "park_analyst", "regulator", "enterprise_admin", "enterprise_member", "provider",
+    "verifier", "financier",
+]  # fmt: skip
+
+#: Operations that reference no tenant object at all (authentication of oneself, liveness, stateless
+#: accounting on the caller's own numbers).
+TENANT_FREE = {"health", "create_token", "logout", "read_me", "change_password", "calculate"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str
+    method: str
+    operation_id: str
+    body_schema: str | None
+    query_params: frozenset[str]
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def is_listing(self) -> bool:
+        return self.method == "GET" and not self.path_params
+
+
+class _NoRuntime:
+    settings = None
+    db = None
+
+
+SPEC = create_app(runtime=_NoRuntime()).openapi()  # type: ignore[arg-type]
+OPERATIONS = [
+    Operation(
+        path=path, method=method.upper(), operation_id=op["operationId"],
+        body_schema=op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        .get("$ref", "").split("/")[-1] or None,
+        query_params=frozenset(p["name"] for p in op.get("parameters", []) if p["in"] == "query"),
+    )
+    for path, item in SPEC["paths"].items()
+    for method, op in item.items()
+]  # fmt: skip
+CASES = [
+    pytest.param(op, id=f"{op.method} {op.path}") for op in OPERATIONS if op.operation_id not in TENANT_FREE
+]
+
+#: Valid values for body fields whose JSON type alone does not make a valid request.
+BODY_DEFAULTS: dict[str, Any] = {
+    "code": "matrix-code", "email": "matrix.user@example.cn", "password": "Matrix-Passw0rd!",
+    "province": "CN-JS", "timezone": "Asia/Shanghai", "carrier": "electricity", "unit": "kWh",
+    "scope": "meter_data", "language": "en", "industry_code": "3130", "purpose": "sub", "multiplier": 1.0,
+    "role": "enterprise_member",
+    # enterprise end: a year with no seeded inventory or case, a workflow step valid in the seeded case's
+    # state, an evidence file that passes the type checks
+    "year": 2025, "market": "national_ets", "action": "approve_plan", "filename": "matrix.csv",
+    "content_base64": "YSxiCjEsMgo=",
+    # intake: an activity record's period
+    "period_start": "2026-01-01", "period_end": "2026-01-31",
+    # supervision: a target needs a figure, a month of economic data a value; bulk bodies may be empty
+    "energy_tce": 12000.0, "output_value_10k_cny": 1000.0, "rows": [],
+}  # fmt: skip
+KIND_BY_SCHEMA = {"OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone"}
+
+
+def tenant_ids(park: SeededPark) -> dict[str, int]:
+    """Ids of ``park``'s objects for every path and body field that names a tenant object."""
+    return {
+        "park_id": park.park_id,
+        "org_id": park.enterprise_ids[0],
+        "organisation_id": park.enterprise_ids[1],
+        "enterprise_id": park.enterprise_ids[0],
+        "grantee_organisation_id": park.verifier_id,
+        "area_id": park.area_ids[0],
+        "parent_id": park.area_ids[1],
+        "meter_parent_id": park.meter_ids[1],
+        "meter_id": park.meter_ids[0],
+        "user_id": park.user_ids["enterprise_member"],
+        "membership_id": park.membership_ids["enterprise_member"],
+        "key_id": park.api_key_id,
+        "grant_id": park.grant_id,
+    }
+
+
+def make_body(op: Operation, ids: dict[str, int]) -> dict[str, Any] | None:
+    if op.body_schema is None:
+        return None
+    if op.body_schema == "ReadingsBatch":
+        # an array-of-readings body naming the target park's meter (by id: meter codes repeat across parks)
+        reading = {"meter_id": ids["meter_id"], "ts": "2026-01-05T08:00:00+08:00", "value": 1.0}
+        return {"gateway": "matrix-gw", "readings": [reading]}
+    schema = SPEC["components"]["schemas"][op.body_schema]
+    body: dict[str, Any] = {}
+    for name, prop in schema["properties"].items():
+        if name.endswith("_id"):
+            key = "meter_parent_id" if name == "parent_id" and op.body_schema.startswith("Meter") else name
+            if key not in ids:
+                pytest.fail(f"{op.path}: body field {name!r} is not mapped in tenant_ids(); add it")
+            body[name] = ids[key]
+        elif name == "kind":
+            if op.body_schema in KIND_BY_SCHEMA:
+                body[name] = KIND_BY_SCHEMA[op.body_schema]
+        elif name in BODY_DEFAULTS:
+            body[name] = BODY_DEFAULTS[name]
+        elif name in schema.get("required", []):
+            kinds = [o.get("type") for o in prop.get("anyOf", [prop])]
+            body[name] = {"string": "Matrix 测试", "integer": 1, "number": 1.0, "boolean": True}[kinds[0]]
+    if op.operation_id == "create_park":
+        body["code"] = "matrix-park"
+    return body
+
+
+def send(client: TestClient, op: Operation, ids: dict[str, int], token: str) -> Any:
+    missing = [p for p in op.path_params if p not in ids]
+    if missing:
+        pytest.fail(f"{op.path}: path parameter(s) {missing} are not mapped in tenant_ids(); add them")
+    path = op.path.format(**{p: ids[p] for p in op.path_params})
+    if op.operation_id == "upload_activity_data":  # the body is the spreadsheet itself (CSV here)
+        sheet = b"carrier,quantity,unit,period_start,period_end\ndiesel,1.5,t,2026-01-01,2026-01-31\n"
+        return client.post(path, content=sheet, headers={**bearer(token), "Content-Type": "text/csv"})
+    if op.operation_id == "upload_economic_data":  # a month of the target park's first enterprise
+        sheet = f"enterprise,year,month,output_value_10k_cny\n{ids['enterprise_id']},2025,1,1000\n".encode()
+        return client.post(path, content=sheet, headers={**bearer(token), "Content-Type": "text/csv"})
+    # listings are asked for the foreign park's objects by every filter they declare
+    params = {name: ids[name] for name in op.query_params if name in ids} if op.is_listing else None
+    return client.request(op.method, path, json=make_body(op, ids), params=params, headers=bearer(token))
+
+
+@pytest.fixture
+def ids_b(engine: Engine, world: World) -> dict[str, int]:
+    """Park B's ids, with enterprise-end objects (file parts, inventory, MRV case) and supervision objects
+    (a target) created once."""
+    return {
+        **tenant_ids(world.b),
+        **enterprise_objects(engine, world.b),
+        **supervision_objects(engine, world.b),
+    }
+
+
+@pytest.mark.parametrize("role", [*ROLES, "api_key"])
+@pytest.mark.parametrize("op", CASES)
+def test_no_cross_tenant_access(
+    client: TestClient, world: World, ids_b: dict[str, int], op: Operation, role: str
+) -> None:
+    token = world.a.api_key if role == "api_key" else world.token("a", role)
+    response = send(client, op, ids_b, token)
+    if op.is_listing:
+        # a listing may answer, filtered to what the actor may see: never park B's objects
+        assert response.status_code in {200, 403}, response.text
+        if response.status_code == 200:
+            leaked = [i for i in response.json()["data"] if i.get("park_id") == world.b.park_id]
+            assert leaked == [], f"{role} of park A sees park B's objects in {op.path}: {leaked[:2]}"
+        return
+    assert response.status_code in {403, 404, 422}, (
+        f"{role} of park A got {response.status_code} on {op.method} {op.path} with park B's objects: "
+        f"{response.text[:300]}"
+    )
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+#: Who may perform an operation in their own park (default: park_admin).
+OWN_ACTOR = {
+    "create_grant": ("b", "enterprise_admin"), "revoke_grant": ("b", "enterprise_admin"),
+    "create_park": ("-", "platform_admin"), "delete_park": ("-", "platform_admin"),
+    "create_platform_admin": ("-", "platform_admin"),
+    **dict.fromkeys((
+        "update_enterprise_file", "create_facility", "update_facility", "delete_facility", "create_source",
+        "update_source", "delete_source", "create_product", "update_product", "delete_product",
+        "upload_document", "delete_document", "set_target", "create_inventory", "override_inventory_line",
+        "recalculate_inventory", "submit_inventory", "revise_inventory", "act_on_case", "review_case_months",
+        "create_case_comment", "resolve_case_comment",
+    ), ("b", "enterprise_admin")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("op", [c for c in CASES if c.values[0].method != "GET"])
+def test_positive_control_same_tenant(
+    client: TestClient, world: World, ids_b: dict[str, int], op: Operation
+) -> None:
+    """The generated requests are valid: an entitled actor of the same park succeeds with them."""
+    response = send(client, op, ids_b, world.token(*OWN_ACTOR.get(op.operation_id, ("b", "park_admin"))))
+    assert response.status_code < 300, f"{op.method} {op.path}: {response.status_code} {response.text[:400]}"
+
+
+def test_matrix_sees_every_operation() -> None:
+    ids = {op.operation_id for op in OPERATIONS}
+    assert {
+        "list_meters",
+        "create_meter",
+        "read_meter",
+        "update_meter",
+        "delete_meter",
+        "create_api_key",
+    } <= ids
+    assert len(CASES) >= 30
