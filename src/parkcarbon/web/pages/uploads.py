@@ -15,7 +15,7 @@ from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import OrgKind, Role
 from parkcarbon.web import session as web_session
 from parkcarbon.web.i18n import register_texts, t
-from parkcarbon.web.layout import NavItem, frame, notify_error, register_nav
+from parkcarbon.web.layout import ENTERPRISE, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import Column, data_table, fmt_time
 
 register_texts(
@@ -44,15 +44,9 @@ register_texts(
         "act.source": ("来源文件", "Source file"),
     }
 )  # fmt: skip
-register_nav(
-    NavItem(
-        "end.enterprise",
-        "/activity-data",
-        "nav.activity_data",
-        "upload_file",
-        frozenset({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER, Role.PARK_ADMIN}),
-    )
-)
+# enterprises enter their own activity data; the park admin may enter it on an enterprise's behalf
+register_nav(NavItem("end.enterprise", "/activity-data", "nav.activity_data", "upload_file", frozenset(ENTERPRISE)))
+register_nav(NavItem("end.park", "/activity-data", "nav.activity_data", "upload_file", frozenset({Role.PARK_ADMIN})))
 
 ALL = PageParams(limit=1000)
 
