@@ -8,7 +8,7 @@ transaction on the given :class:`~sqlalchemy.Connection` and never commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -437,7 +437,11 @@ def day_totals_by_group(conn: Connection, group_of: dict[int, int], a: int, b: i
             "JOIN meter_days d ON d.meter_id = g.m WHERE d.day >= ? AND d.day < ? GROUP BY key",
             (a, b),
         )
-    return [(int(key) >> 16, int(key) & 0xFFFF, *rest) for key, *rest in rows]
+    out: list[Row] = []
+    for key, *rest in rows:
+        k = int(cast(int, key))
+        out.append((k >> 16, k & 0xFFFF, *rest))
+    return out
 
 
 def fetch_day_totals(conn: Connection, meter_ids: Sequence[int], a: int, b: int) -> list[Row]:

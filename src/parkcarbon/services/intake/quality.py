@@ -42,6 +42,7 @@ from parkcarbon.services.intake.schemas import (
 )
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import PARK_STAFF, Principal
+from parkcarbon.services.schemas import RequestModel, Timestamp
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import GatewayStatus, IngestBatch, Meter, MeterHours, MeterStatus, Reading
 from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
@@ -101,9 +102,9 @@ class QualityReport(BaseModel):
     enterprises: list[EnterpriseQuality]
 
 
-class GapEstimateRequest(BaseModel):
-    start: datetime | None = Field(default=None, description="default: end − 7 days")
-    end: datetime | None = Field(default=None, description="default: now")
+class GapEstimateRequest(RequestModel):
+    start: Timestamp | None = Field(default=None, description="ISO 8601 with offset; default: end − 7 days")
+    end: Timestamp | None = Field(default=None, description="ISO 8601 with offset; default: now")
     method: Literal["linear", "profile"] = "linear"
 
 

@@ -107,12 +107,15 @@ def scope_for(p: Principal, park_id: int | None = None) -> MeterScope:
     return MeterScope(park_id=park_id, principal=p, reason="is unknown or not in your scope")
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
+
+
 def load_meters(
     s: Session, scope: MeterScope, codes: Iterable[str], ids: Iterable[int]
 ) -> tuple[dict[str, MeterInfo], dict[int, MeterInfo], list[str]]:
     """Meters the batch names that are in ``scope``: by code, by id, and warnings (ambiguous codes)."""
     codes = list(codes)
-    ids = list(ids)
+    ids = [i for i in ids if 0 < i <= MAX_ID]  # larger ids cannot exist: reported as unknown meters
     query = (
         select(
             Meter.id, Meter.park_id, Meter.enterprise_id, Meter.area_id, Meter.code, Meter.carrier,
@@ -410,7 +413,14 @@ def set_gas_conditions(db: Database, p: Principal, meter_id: int, data: GasCondi
         row = s.get(MeterGasConditions, meter_id)
         before: dict[str, Any] | None = audit.snapshot(row)
         if row is None:
-            s.execute(insert(MeterGasConditions).values(meter_id=meter_id, **data.model_dump()))
+            s.execute(
+                insert(MeterGasConditions).values(
+                    meter_id=meter_id,
+                    park_id=meter.park_id,
+                    enterprise_id=meter.enterprise_id,
+                    **data.model_dump(),
+                )
+            )
         else:
             row.temperature_c = data.temperature_c
             row.pressure_kpa_abs = data.pressure_kpa_abs

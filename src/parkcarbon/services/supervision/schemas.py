@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +17,7 @@ from pydantic import (
 )
 
 from parkcarbon.services.registry.schemas import Id, Province
-from parkcarbon.services.schemas import PatchModel
+from parkcarbon.services.schemas import PatchModel, RequestModel
 
 Year = Annotated[int, Field(ge=2000, le=2100, description="calendar year")]
 Month = Annotated[int, Field(ge=1, le=12, description="month of the year (1–12)")]
@@ -53,6 +54,16 @@ class SettingsPublic(BaseModel):
     webhook_secret_set: bool = Field(description="whether a signing secret is configured")
 
 
+def _stored_url_fits(url: HttpUrl) -> HttpUrl:
+    """The normalised URL (punycode, percent-encoding) is what is stored: it must fit the column."""
+    if len(str(url)) > 500:
+        raise ValueError("the URL is longer than 500 characters once normalised")
+    return url
+
+
+WebhookUrl = Annotated[HttpUrl, UrlConstraints(max_length=500), AfterValidator(_stored_url_fits)]
+
+
 class SettingsUpdate(PatchModel):
     model_config = ConfigDict(strict=True)
     nullable = frozenset({"webhook_url", "webhook_secret"})
@@ -64,14 +75,14 @@ class SettingsUpdate(PatchModel):
     intensity_rise_ratio: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
     completeness_min_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     tariff_region: Province | None = None
-    webhook_url: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = None
+    webhook_url: WebhookUrl | None = None
     webhook_secret: Annotated[str, StringConstraints(min_length=16, max_length=128)] | None = None
 
 
 # ----------------------------------------------------------------------------------------- targets
 
 
-class TargetSet(BaseModel):
+class TargetSet(RequestModel):
     """Annual targets of the park (no ``enterprise_id``) or of one enterprise. Omitted figures keep their
     stored value; ``null`` clears one."""
 
@@ -113,7 +124,7 @@ class TargetPublic(BaseModel):
 # ---------------------------------------------------------------------------------- economic data
 
 
-class EconomicsRecord(BaseModel):
+class EconomicsRecord(RequestModel):
     """One month of an enterprise's economic data [万元 = 10⁴ CNY, current prices]."""
 
     model_config = ConfigDict(strict=True)
@@ -150,7 +161,7 @@ class EconomicsPublic(BaseModel):
     updated_at: datetime
 
 
-class ProductOutputRecord(BaseModel):
+class ProductOutputRecord(RequestModel):
     """One month's output of a product of the enterprise file (``enterprise_products``), in its unit."""
 
     model_config = ConfigDict(strict=True)
@@ -177,17 +188,17 @@ class ProductOutputPublic(BaseModel):
     updated_at: datetime
 
 
-class BulkTargets(BaseModel):
+class BulkTargets(RequestModel):
     model_config = ConfigDict(strict=True)
     rows: Annotated[list[TargetSet], Field(max_length=2_000)]
 
 
-class BulkEconomics(BaseModel):
+class BulkEconomics(RequestModel):
     model_config = ConfigDict(strict=True)
     rows: Annotated[list[EconomicsRow], Field(max_length=50_000)]
 
 
-class BulkProductOutput(BaseModel):
+class BulkProductOutput(RequestModel):
     model_config = ConfigDict(strict=True)
     rows: Annotated[list[ProductOutputRecord], Field(max_length=50_000)]
 
@@ -209,7 +220,7 @@ class BulkReport(BaseModel):
     filename: str | None = None
 
 
-class ProductBenchmarkSet(BaseModel):
+class ProductBenchmarkSet(RequestModel):
     """Which quota (能耗限额) the product is compared with, and the share of the enterprise's energy it
     takes (1.0 when the enterprise makes only this product)."""
 

@@ -166,6 +166,10 @@ class MeterGasConditions(Base):
     meter_id: Mapped[int] = mapped_column(
         ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     temperature_c: Mapped[float] = mapped_column(Float)
     pressure_kpa_abs: Mapped[float] = mapped_column(Float)
 

@@ -45,8 +45,12 @@ register_texts(
     }
 )  # fmt: skip
 # enterprises enter their own activity data; the park admin may enter it on an enterprise's behalf
-register_nav(NavItem("end.enterprise", "/activity-data", "nav.activity_data", "upload_file", frozenset(ENTERPRISE)))
-register_nav(NavItem("end.park", "/activity-data", "nav.activity_data", "upload_file", frozenset({Role.PARK_ADMIN})))
+register_nav(
+    NavItem("end.enterprise", "/activity-data", "nav.activity_data", "upload_file", frozenset(ENTERPRISE))
+)
+register_nav(
+    NavItem("end.park", "/activity-data", "nav.activity_data", "upload_file", frozenset({Role.PARK_ADMIN}))
+)
 
 ALL = PageParams(limit=1000)
 

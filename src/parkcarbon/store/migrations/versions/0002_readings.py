@@ -118,6 +118,8 @@ def upgrade() -> None:
     op.create_table(
         "meter_gas_conditions",
         sa.Column("meter_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("park_id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=True),
         sa.Column("temperature_c", sa.Float(), nullable=False),
         sa.Column("pressure_kpa_abs", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -126,8 +128,22 @@ def upgrade() -> None:
             name=op.f("fk_meter_gas_conditions_meter_id_meters"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["park_id"], ["parks.id"], name=op.f("fk_meter_gas_conditions_park_id_parks"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["organisations.id"],
+            name=op.f("fk_meter_gas_conditions_enterprise_id_organisations"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("meter_id", name=op.f("pk_meter_gas_conditions")),
     )
+    with op.batch_alter_table("meter_gas_conditions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meter_gas_conditions_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_meter_gas_conditions_enterprise_id"), ["enterprise_id"], unique=False
+        )
     op.create_table(
         "meter_rollups",
         sa.Column("meter_id", sa.Integer(), autoincrement=False, nullable=False),
