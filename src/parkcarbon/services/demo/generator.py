@@ -90,6 +90,7 @@ from parkcarbon.store.db import Database
 
 __all__ = [
     "ACCOUNTING_PROFILE",
+    "GATEWAY",
     "GENERATOR",
     "DemoPark",
     "EconomicsMonth",
@@ -105,6 +106,8 @@ I64 = npt.NDArray[np.int64]
 
 #: Name recorded in the intake log of the history load (the live feed finds its parameters there).
 GENERATOR = "parkcarbon.services.demo"
+#: The gateway the demo's meters report through (history and live feed alike).
+GATEWAY = "demo-gateway"
 PARK_CODE = "demo"
 PARK_NAME = "江苏绿色低碳示范产业园"
 PARK_NAME_EN = "Jiangsu Green Low-Carbon Demonstration Industrial Park"
@@ -425,7 +428,7 @@ def build_demo_park(
     with db.read() as s:
         by_code, _, _ = load_meters(s, MeterScope(park_id=seeded.park_id), list(park.meter_ids), [])
     infos: dict[int, MeterInfo] = {m.id: m for m in by_code.values()}
-    loader = HistoryLoader(infos, gateway="demo-gateway")
+    loader = HistoryLoader(infos, gateway=GATEWAY)
     t_history = time.perf_counter()
     monthly: dict[str, dict[tuple[str, int, int], float]] = defaultdict(lambda: defaultdict(float))
     expected = _expected_readings(

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from parkcarbon.services.accounts import apikeys, auth
 from parkcarbon.services.accounts.schemas import ApiKeyCreate
 from parkcarbon.services.demo.catalogue import PARK_CODE_PREFIX, EnterpriseSpec, MeterSpec, build_catalogue
-from parkcarbon.services.demo.generator import GENERATOR
+from parkcarbon.services.demo.generator import GATEWAY, GENERATOR
 from parkcarbon.services.demo.model import HOURS_PER_TICK, growth_start, is_pv_meter, meter_consumption
 from parkcarbon.services.demo.profiles import TICK_S, build_calendar, normal, stream_key
 from parkcarbon.services.intake import readings as intake
@@ -53,7 +53,7 @@ F64 = npt.NDArray[np.float64]
 log = logging.getLogger(__name__)
 
 #: Gateway name of the live batches (shown in the gateway status and the intake log).
-LIVE_GATEWAY = "demo-live"
+LIVE_GATEWAY = GATEWAY
 #: Ticks older than this are not sent one by one after a pause (the register still carries them) [s].
 CATCH_UP_S = 2 * 86_400
 #: Interval of the live active-power readings [s].
