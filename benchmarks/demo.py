@@ -64,17 +64,20 @@ def read_back(path: Path) -> list[np.ndarray]:
 
 
 def fresh_reference(src: Path, dst: Path) -> Database:
+    """A migrated database holding the build's parks, organisations, areas and meters (not timed)."""
+    import sqlite3
+
     url = f"sqlite:///{dst}"
     engine = make_engine(url)
     upgrade(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        conn.exec_driver_sql(f"ATTACH DATABASE '{src}' AS src")
-        with conn.begin():
-            for table in REGISTRY:
-                conn.exec_driver_sql(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
-        conn.exec_driver_sql("DETACH DATABASE src")
     engine.dispose()
+    con = sqlite3.connect(dst)  # foreign keys off (sqlite3's default) while copying the registry
+    con.execute("ATTACH DATABASE ? AS src", (str(src),))
+    for table in REGISTRY:
+        con.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
+    con.commit()
+    con.execute("DETACH DATABASE src")
+    con.close()
     return Database(make_engine(url))
 
 
