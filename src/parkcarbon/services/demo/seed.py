@@ -86,13 +86,10 @@ def seed_park(
         db,
         SYSTEM,
         ParkCreate(
-            code=code,
-            name=name,
-            name_en=name_en,
-            province=province,
+            code=code, name=name, name_en=name_en, province=province,
             accounting_options=dict(accounting_options or {}),
         ),
-    )
+    )  # fmt: skip
 
     def org(kind: OrgKind, org_name: str, org_name_en: str, industry: str | None = None) -> int:
         body = OrganisationCreate(
