@@ -20,6 +20,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]  # fmt: skip
 DEMO_PASSWORD = "Demo-Passw0rd!"
+#: A small generated park for the browser tests (E01 keeps its full enterprise-file year).
+SMALL_DEMO = ["--days", "3", "--enterprises", "6"]
 
 
 def chromium_executable() -> str:
@@ -54,10 +56,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("PARKCARBON_DATABASE_URL", None)
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "parkcarbon.cli", "demo", "--days", "3", "--enterprises", "6",
-            "--port", str(port),
-        ],  # fmt: skip
+        [sys.executable, "-m", "parkcarbon.cli", "demo", *SMALL_DEMO, "--port", str(port)],
         cwd=workdir,
         env=env,
         stdout=log,
