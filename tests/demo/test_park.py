@@ -20,6 +20,8 @@ from sqlalchemy import select
 from parkcarbon.ingest import flags as qf
 from parkcarbon.services.accounts import auth
 from parkcarbon.services.accounts.schemas import LoginRequest
+from parkcarbon.services.enterprise import inventory
+from parkcarbon.services.enterprise.schemas import InventoryCreate
 from parkcarbon.services.intake import activity, quality
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import SYSTEM
@@ -300,3 +302,20 @@ def test_register_wrap(demo: Built) -> None:
     assert 0 <= delta[i] < 100  # … and the interval books the water used across the wrap [t]
     assert np.all(delta >= 0)
     assert not np.any(flags & (qf.NEGATIVE | qf.JUMP))
+
+
+def test_e01_inventory_of_last_year_comes_from_its_meter_history(demo: Built) -> None:
+    """E01's enterprise file (sources linked to its generated meters) gives last year's inventory: the
+    electricity line equals the 2025 consumption of its main incomer (local calendar year)."""
+    e01 = demo.park.enterprise_ids["E01"]
+    inv = inventory.create_inventory(demo.db, SYSTEM, e01, InventoryCreate(year=2025))
+    assert inv.errors == []
+    ts, _v, delta, _f = series(demo, "E01-EL-MAIN")
+    a = int(datetime(2025, 1, 1, tzinfo=TZ).timestamp())
+    b = int(datetime(2026, 1, 1, tzinfo=TZ).timestamp())
+    in_year = float(delta[(ts > a) & (ts <= b)].sum())
+    electricity = next(ln for ln in inv.lines if ln.source_name == "外购电力")
+    assert electricity.quantity == pytest.approx(in_year, rel=1e-6)
+    diesel = [ln for ln in inv.lines if ln.source_name == "厂内运输柴油"]
+    assert sum(ln.quantity for ln in diesel) == pytest.approx(10.0)
+    assert (inv.total_tco2e or 0) > 0
