@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from parkcarbon.cli import app
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import Meter, Organisation, Reading
+from parkcarbon.store.models import IngestBatch, Meter, Organisation, Reading
 from parkcarbon.vocab import OrgKind
 
 
@@ -36,7 +36,9 @@ def test_demo_no_serve_builds_and_reuses(tmp_path: Path) -> None:
     again = runner.invoke(app, ["demo", "--no-serve", "--days", "3", "--enterprises", "6"], env=env)
     assert again.exit_code == 0, again.output
     assert "exists already" in again.output
+    assert "live feed caught up" in again.output  # through the intake: a new batch in its log
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Meter)) == meters
         assert s.scalar(select(func.count()).where(Organisation.kind == OrgKind.ENTERPRISE)) == 6
+        assert s.scalar(select(func.count()).where(IngestBatch.source == "api")) == 1
     db.dispose()
