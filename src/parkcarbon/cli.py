@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -171,47 +170,101 @@ def demo(
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the console afterwards")] = True,
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    days: Annotated[int, typer.Option(min=1, max=730, help="days of 15-minute history")] = 365,
+    enterprises: Annotated[int, typer.Option(min=5, max=40, help="number of enterprises")] = 40,
+    seed: Annotated[int, typer.Option(help="seed of every random draw (same seed, same park)")] = 42,
+    live_every: Annotated[
+        float, typer.Option(min=1.0, help="seconds between the live feed's batches while serving")
+    ] = 15.0,
 ) -> None:
-    """Create the demo park (once) in the configured database, print the users, and serve the console."""
-    from parkcarbon.services.demo.seed import create_platform_admin, seed_park
-    from parkcarbon.services.enterprise.demo import seed_enterprise_demo
+    """Create the demo park (once) in the configured database, print the users, and serve the console
+    while a live feed posts new readings through the intake.
+
+    On a database that already holds the demo park, the park is reused (the options that shape it are
+    ignored) and its live feed catches up with the time that passed.
+    """
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from parkcarbon.services.demo.generator import build_demo_park
+    from parkcarbon.services.demo.live import LiveFeed, find_demo
     from parkcarbon.services.registry import parks
 
     settings = _settings()
     runtime = Runtime.start(settings)
     try:
         parks.get_park_by_code(runtime.db, SYSTEM, "demo")
-        console.print("the demo park exists already; using it")
-        users = _demo_users()
+        exists = True
     except ServiceError:
-        with console.status("creating the demo park …"):
-            seeded = seed_park(
-                runtime.db,
-                code="demo",
-                name="江苏绿色低碳示范产业园",
-                province="CN-JS",
-                name_en="Jiangsu Green Low-Carbon Demonstration Industrial Park",
-                password=DEMO_PASSWORD,
-                email_domain="demo.parkcarbon.cn",
-            )
-            create_platform_admin(runtime.db, email="admin@demo.parkcarbon.cn", password=DEMO_PASSWORD)
-            seed_enterprise_demo(
+        exists = False
+    if exists:
+        console.print("the demo park exists already; using it")
+    else:
+        started = time.perf_counter()
+        labels = {
+            "park": "park, organisations, users",
+            "meters": "meters",
+            "history": "15-minute history (readings)",
+            "activity": "diesel and coal deliveries",
+            "enterprise": "enterprise file of E01",
+            "supervision": "economics, outputs, targets",
+        }
+        columns = (
+            TextColumn("{task.description:<30}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=False) as bar:
+            tasks: dict[str, object] = {}
+
+            def progress(step: str, done: float, total: float) -> None:
+                if step not in tasks:
+                    tasks[step] = bar.add_task(labels.get(step, step), total=max(total, 1))
+                bar.update(tasks[step], completed=done, total=max(total, 1))  # type: ignore[arg-type]
+
+            built = build_demo_park(
                 runtime.db,
                 settings,
-                park_id=seeded.park_id,
-                enterprise_id=seeded.enterprise_ids[0],
-                verifier_id=seeded.verifier_id,
-                year=date.today().year - 1,
+                seed=seed,
+                days=days,
+                enterprises=enterprises,
+                password=DEMO_PASSWORD,
+                progress=progress,
             )
-        users = {"platform_admin": "admin@demo.parkcarbon.cn", **seeded.users}
-    table = Table(title=f"demo users (password: {DEMO_PASSWORD})")
+        elapsed = time.perf_counter() - started
+        console.print(
+            f"demo park ready in [bold]{elapsed:.1f} s[/bold]: {len(built.enterprise_ids)} enterprises, "
+            f"{len(built.meter_ids)} meters, {built.readings:,} readings "
+            f"({built.start:%Y-%m-%d} – {built.end:%Y-%m-%d %H:%M} UTC)"
+        )
+    params = find_demo(runtime.db)
+    feed = None if params is None else LiveFeed(runtime.db, settings, params, step_s=live_every)
+    if feed is not None and exists:
+        with console.status("catching up with the time since the last run …"):
+            caught = feed.step()
+        if caught is not None:
+            console.print(f"live feed caught up: {caught.accepted:,} readings through the intake")
+    table = Table(title="demo users")
     table.add_column("role")
     table.add_column("e-mail")
-    for role, email in users.items():
-        table.add_row(role, email)
+    table.add_column("password")
+    for role, email in _demo_users().items():
+        table.add_row(role, email, DEMO_PASSWORD)
     console.print(table)
     if serve_:
-        _serve(settings, host or settings.host, port or settings.port, runtime)
+        if feed is not None:
+            feed.start()
+            console.print(f"live feed: new readings every {live_every:g} s through the readings intake")
+        try:
+            _serve(settings, host or settings.host, port or settings.port, runtime)
+        finally:
+            if feed is not None:
+                feed.stop()
+    elif feed is not None:
+        feed.stop()  # revokes the feed's key if the catch-up issued one
+    runtime.close()
 
 
 def _demo_users() -> dict[str, str]:

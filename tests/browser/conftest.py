@@ -20,6 +20,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]  # fmt: skip
 DEMO_PASSWORD = "Demo-Passw0rd!"
+#: A small generated park for the browser tests (E01 keeps its full enterprise-file year).
+SMALL_DEMO = ["--days", "3", "--enterprises", "6"]
 
 
 def chromium_executable() -> str:
@@ -46,14 +48,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``parkcarbon demo`` served on a free port from an empty working directory (embedded SQLite)."""
+    """``parkcarbon demo`` (a small park: six enterprises, three days of history besides E01's file) served
+    on a free port from an empty working directory (embedded SQLite), its live feed running."""
     workdir = tmp_path_factory.mktemp("demo")
     port = free_port()
     env = {**os.environ, "PARKCARBON_ENV": "development"}
     env.pop("PARKCARBON_DATABASE_URL", None)
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "parkcarbon.cli", "demo", "--port", str(port)],
+        [sys.executable, "-m", "parkcarbon.cli", "demo", *SMALL_DEMO, "--port", str(port)],
         cwd=workdir,
         env=env,
         stdout=log,

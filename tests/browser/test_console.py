@@ -24,7 +24,7 @@ def test_login_navigation_and_create_meter(page: Page, demo_server: str, artifac
 
     page.get_by_text("计量器具").first.click()
     page.wait_for_url(f"{demo_server}/meters")
-    expect(page.get_by_text("E01-EL-MAIN")).to_be_visible()
+    expect(page.get_by_text("E01-EL-MAIN", exact=True)).to_be_visible()
     page.get_by_role("button", name="新建").click()
     dialog = page.locator(".q-dialog")
     dialog.get_by_label("编码").fill("E02-NG-BOILER")
@@ -37,6 +37,8 @@ def test_login_navigation_and_create_meter(page: Page, demo_server: str, artifac
     page.get_by_role("option", name="绿源食品饮料有限公司").click()
     page.screenshot(path=str(artifacts_dir / "console-create-meter-dialog.png"))
     dialog.get_by_role("button", name="保存").click()
+    # the demo park has dozens of meters: find the new one with the table's search
+    page.locator(".q-card").get_by_label("搜索").fill("E02-NG-BOILER")
     expect(page.get_by_text("E02-NG-BOILER")).to_be_visible()
     expect(page.get_by_text("锅炉房天然气表")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "console-meters-after-create.png"))

@@ -71,7 +71,7 @@ def test_db_upgrade_user_and_apikey(cli_env: dict[str, str]) -> None:
     up = runner.invoke(app, ["db", "upgrade"], env=cli_env)
     assert up.exit_code == 0, up.output
     assert "revision" in up.output
-    demo = runner.invoke(app, ["demo", "--no-serve"], env=cli_env)
+    demo = runner.invoke(app, ["demo", "--no-serve", "--days", "2", "--enterprises", "5"], env=cli_env)
     assert demo.exit_code == 0, demo.output
     assert "park.admin@demo.parkcarbon.cn" in demo.output
     again = runner.invoke(app, ["demo", "--no-serve"], env=cli_env)

@@ -40,6 +40,7 @@ series may be split over calls, in time order); :meth:`HistoryLoader.load` opens
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -167,10 +168,14 @@ class HistoryLoader:
         for p in points:
             st = stored[int(p[0])]
             self._last[int(p[0])] = _Last(
-                ts=int(p[1]), value=float(p[2]), flags=int(p[4]) & qf.READING_FLAGS,
-                first_ts=int(st[2] if st[2] is not None else p[1]), interval_s=st[3], typical_rate=st[4],
+                ts=int(p[1]),
+                value=float(p[2]),
+                flags=int(p[4]) & qf.READING_FLAGS,
+                first_ts=int(st[2] if st[2] is not None else p[1]),
+                interval_s=st[3],
+                typical_rate=st[4],
                 total=int(st[5] or 0),
-            )  # fmt: skip
+            )
         self._begun = True
 
     def add(self, conn: Connection, meter_id: I64, ts: I64, value: F64, flags: I64 | None = None) -> int:
@@ -222,10 +227,8 @@ class HistoryLoader:
         finally:
             stop.set()
             while worker.is_alive():  # unblock a worker waiting on the full queue
-                try:
+                with contextlib.suppress(queue.Empty):
                     ready.get(timeout=0.05)
-                except queue.Empty:
-                    pass
             worker.join()
 
     def prepare(self, meter_id: I64, ts: I64, value: F64, flags: I64 | None = None) -> Prepared:
@@ -258,8 +261,8 @@ class HistoryLoader:
                 continue
             if int(ts[starts[k]]) <= known.ts:
                 raise HistoryOverlap(
-                    f"meter {m.code}: history starting at {int(ts[starts[k]])} does not follow its last stored "
-                    f"reading at {known.ts}; send overlapping data through the readings intake",
+                    f"meter {m.code}: history starting at {int(ts[starts[k]])} does not follow its last "
+                    f"stored reading at {known.ts}; send overlapping data through the readings intake",
                     field="ts",
                 )
             last[m.id] = known
@@ -284,9 +287,16 @@ class HistoryLoader:
         status = self._status(meters, last, c_slot, c_ts, c_val, delta, new_flags, is_new)
         ids = np.asarray([m.id for m in meters], dtype=np.int64)
         return Prepared(
-            meters=meters, meter_id=ids[c_slot[idx]], ts=c_ts[idx], value=c_val[idx], delta=delta[idx],
-            flags=new_flags[idx], rollups=rollups, status=status, seconds=time.perf_counter() - started,
-        )  # fmt: skip
+            meters=meters,
+            meter_id=ids[c_slot[idx]],
+            ts=c_ts[idx],
+            value=c_val[idx],
+            delta=delta[idx],
+            flags=new_flags[idx],
+            rollups=rollups,
+            status=status,
+            seconds=time.perf_counter() - started,
+        )
 
     def write(self, conn: Connection, chunk: Prepared) -> int:
         """Store a prepared chunk in the caller's transaction; returns the readings written."""
@@ -295,9 +305,14 @@ class HistoryLoader:
         ts_store.lock_meters(conn, [m.id for m in chunk.meters])
         ts_store.insert_readings(
             conn,
-            (chunk.meter_id.tolist(), chunk.ts.tolist(), chunk.value.tolist(), chunk.delta.tolist(),
-             chunk.flags.tolist()),
-        )  # fmt: skip
+            (
+                chunk.meter_id.tolist(),
+                chunk.ts.tolist(),
+                chunk.value.tolist(),
+                chunk.delta.tolist(),
+                chunk.flags.tolist(),
+            ),
+        )
         t1 = time.perf_counter()
         _apply_rollups(conn, chunk.rollups)
         ts_store.upsert_status(conn, chunk.status)
@@ -347,7 +362,9 @@ class HistoryLoader:
         for k, m in enumerate(meters):
             old = last.get(m.id)
             interval = intervals[k]
-            interval_v = int(interval) if interval == interval and interval > 0 else (old.interval_s if old else None)
+            interval_v = (
+                int(interval) if interval == interval and interval > 0 else (old.interval_s if old else None)
+            )
             rate = rates[k]
             old_rate = old.typical_rate if old else None
             if rate != rate:
@@ -358,10 +375,17 @@ class HistoryLoader:
             first = old.first_ts if old else int(c_ts[s])
             total = (old.total if old else 0) + counts[k]
             self._last[m.id] = _Last(
-                ts=int(c_ts[e]), value=float(c_val[e]), flags=int(flags[e]) & qf.READING_FLAGS,
-                first_ts=first, interval_s=interval_v, typical_rate=rate_v, total=total,
-            )  # fmt: skip
-            rows.append((m.id, m.park_id, int(c_ts[e]), first, int(c_ts[e]), interval_v, rate_v, total, self.gateway))
+                ts=int(c_ts[e]),
+                value=float(c_val[e]),
+                flags=int(flags[e]) & qf.READING_FLAGS,
+                first_ts=first,
+                interval_s=interval_v,
+                typical_rate=rate_v,
+                total=total,
+            )
+            rows.append(
+                (m.id, m.park_id, int(c_ts[e]), first, int(c_ts[e]), interval_v, rate_v, total, self.gateway)
+            )
         return rows
 
     def finish(
@@ -378,13 +402,24 @@ class HistoryLoader:
         row = conn.execute(
             insert(IngestBatch)
             .values(
-                park_id=park_id, source="history", gateway=self.gateway, batch_id=batch_id,
-                received_at=datetime.fromtimestamp(now, UTC), actor_label=actor_label,
-                rows=self.report.readings, accepted=self.report.readings, duplicates=0, corrections=0,
-                rejected=0, report={"history": dict(note or {}), "meters": self.report.meters,
-                                    "flagged": self.report.flagged},
+                park_id=park_id,
+                source="history",
+                gateway=self.gateway,
+                batch_id=batch_id,
+                received_at=datetime.fromtimestamp(now, UTC),
+                actor_label=actor_label,
+                rows=self.report.readings,
+                accepted=self.report.readings,
+                duplicates=0,
+                corrections=0,
+                rejected=0,
+                report={
+                    "history": dict(note or {}),
+                    "meters": self.report.meters,
+                    "flagged": self.report.flagged,
+                },
             )
             .returning(IngestBatch.id)
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         self.report.batch_log_id = int(row)
         return self.report

@@ -165,9 +165,13 @@ AREAS: tuple[tuple[str, str], ...] = (
 SECTORS: tuple[str, ...] = ("steel", "food", "electronics", "chemicals", "logistics", "office")
 _SECTOR_AREA = {"steel": 0, "food": 1, "electronics": 1, "chemicals": 2, "logistics": 3, "office": 1}
 _SCHEDULE = {
-    "steel": "shift3", "food": "shift2", "electronics": "day", "chemicals": "shift3",
-    "logistics": "logistics", "office": "office",
-}  # fmt: skip
+    "steel": "shift3",
+    "food": "shift2",
+    "electronics": "day",
+    "chemicals": "shift3",
+    "logistics": "logistics",
+    "office": "office",
+}
 
 #: (name, English name, GB/T 4754-2017 code) per sector, in order of appearance.
 NAMES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -231,16 +235,24 @@ MAX_ENTERPRISES = sum(len(v) for v in NAMES.values())
 # Size ranges (scale of the sector template) by sector; the first enterprise of steel and chemicals are
 # the park's key energy-consuming units (重点用能单位, > 10 000 tce/a) and have a fixed scale of 1.
 _SCALE = {
-    "steel": (0.10, 0.22), "food": (0.45, 1.0), "electronics": (0.45, 1.0),
-    "chemicals": (0.22, 0.5), "logistics": (0.5, 1.0), "office": (0.4, 1.0),
-}  # fmt: skip
+    "steel": (0.10, 0.22),
+    "food": (0.45, 1.0),
+    "electronics": (0.45, 1.0),
+    "chemicals": (0.22, 0.5),
+    "logistics": (0.5, 1.0),
+    "office": (0.4, 1.0),
+}
 
 # Energy intensity [tce per 10k CNY output value] and value-added share by sector (orders of magnitude of
 # Jiangsu statistics: ferrous rolling ~0.5, chemicals ~0.3, food ~0.08, electronics ~0.03).
 _ECONOMICS = {
-    "steel": (0.55, 0.17), "food": (0.08, 0.27), "electronics": (0.035, 0.21),
-    "chemicals": (0.32, 0.23), "logistics": (0.06, 0.35), "office": (0.02, 0.5),
-}  # fmt: skip
+    "steel": (0.55, 0.17),
+    "food": (0.08, 0.27),
+    "electronics": (0.035, 0.21),
+    "chemicals": (0.32, 0.23),
+    "logistics": (0.06, 0.35),
+    "office": (0.02, 0.5),
+}
 
 _PRODUCTS = {
     "steel": ("轧制钢材", "STEEL", "t", 0.058),
@@ -250,15 +262,19 @@ _PRODUCTS = {
 }
 
 
-def _el(code: str, name: str, loads: tuple[str, ...], peak_kw: float, *, parent: str = "EL-MAIN") -> MeterSpec:
+def _el(
+    code: str, name: str, loads: tuple[str, ...], peak_kw: float, *, parent: str = "EL-MAIN"
+) -> MeterSpec:
     """An electricity sub-meter; a current transformer (multiplier) above ~50 kW, as wired in practice."""
     mult = 1.0 if peak_kw < 50 else 80.0 if peak_kw < 250 else 300.0 if peak_kw < 1000 else 600.0
     return MeterSpec(code, name, "electricity", "kWh", "sub", parent=parent, loads=loads, multiplier=mult)
 
 
-def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[dict[str, LoadSpec], list[MeterSpec]]:
+def _sector_template(
+    sector: str, s: float, variant: dict[str, bool]
+) -> tuple[dict[str, LoadSpec], list[MeterSpec]]:
     """Loads and meters of one enterprise of ``sector`` at scale ``s`` (codes without the prefix)."""
-    L = LoadSpec
+    L = LoadSpec  # noqa: N806 (reads like the table it is)
     loads: dict[str, LoadSpec] = {}
     meters: list[MeterSpec] = []
     if sector == "steel":
@@ -278,9 +294,16 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
             _el("EL-COMP", "空压站", ("comp",), 420 * s),
             _el("EL-AUX", "循环水泵及通风空调", ("pumps", "hvac"), 400 * s),
             _el("EL-LIGHT", "车间及办公照明", ("light",), 120 * s),
-            MeterSpec("NG-FURN", "加热炉天然气", "natural_gas", "Nm3", "process", parent="NG-MAIN",
-                      loads=("furnace",)),
-        ]  # fmt: skip
+            MeterSpec(
+                "NG-FURN",
+                "加热炉天然气",
+                "natural_gas",
+                "Nm3",
+                "process",
+                parent="NG-MAIN",
+                loads=("furnace",),
+            ),
+        ]
     elif sector == "chemicals":
         loads = {
             "proc": L("electricity", "process", 900 * s, 1500 * s),
@@ -301,9 +324,17 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
             _el("EL-COOL", "循环冷却塔", ("cooling",), 400 * s),
             _el("EL-LIGHT", "照明及控制室空调", ("light", "hvac"), 200 * s),
             MeterSpec("ST-MAIN", "外购蒸汽热量总表", "heat", "GJ", "main", kind="interval", main=True),
-            MeterSpec("ST-PROC", "工艺装置蒸汽热量", "heat", "GJ", "process", kind="interval", parent="ST-MAIN",
-                      loads=("steam_proc",)),
-        ]  # fmt: skip
+            MeterSpec(
+                "ST-PROC",
+                "工艺装置蒸汽热量",
+                "heat",
+                "GJ",
+                "process",
+                kind="interval",
+                parent="ST-MAIN",
+                loads=("steam_proc",),
+            ),
+        ]
     elif sector == "food":
         loads = {
             "line": L("electricity", "process", 60 * s, 650 * s, sigma=0.06),
@@ -320,11 +351,19 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
             _el("EL-COLD", "冷库及制冷机组", ("cold",), 400 * s),
             _el("EL-COMP", "空压机", ("comp",), 160 * s),
             _el("EL-LIGHT", "照明及办公空调", ("light", "hvac"), 200 * s),
-            MeterSpec("NG-BLR1", "1号燃气蒸汽锅炉", "natural_gas", "Nm3", "process", parent="NG-MAIN",
-                      loads=("boiler",)),
-            MeterSpec("NG-CANT", "食堂天然气", "natural_gas", "Nm3", "other", parent="NG-MAIN",
-                      loads=("canteen",)),
-        ]  # fmt: skip
+            MeterSpec(
+                "NG-BLR1",
+                "1号燃气蒸汽锅炉",
+                "natural_gas",
+                "Nm3",
+                "process",
+                parent="NG-MAIN",
+                loads=("boiler",),
+            ),
+            MeterSpec(
+                "NG-CANT", "食堂天然气", "natural_gas", "Nm3", "other", parent="NG-MAIN", loads=("canteen",)
+            ),
+        ]
     elif sector == "electronics":
         loads = {
             "smt": L("electricity", "process", 40 * s, 700 * s),
@@ -339,11 +378,27 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
             _el("EL-SMT", "贴片及组装线", ("smt",), 700 * s),
             _el("EL-CLEAN", "洁净室空调", ("clean",), 800 * s),
             _el("EL-COMP", "空压机", ("comp",), 180 * s),
-            MeterSpec("EL-HVAC", "办公空调", "electricity", "kWh", "hvac", parent="EL-MAIN", loads=("hvac",),
-                      multiplier=80.0),
-            MeterSpec("EL-LIGHT", "照明", "electricity", "kWh", "lighting", parent="EL-MAIN", loads=("light",),
-                      multiplier=80.0),
-        ]  # fmt: skip
+            MeterSpec(
+                "EL-HVAC",
+                "办公空调",
+                "electricity",
+                "kWh",
+                "hvac",
+                parent="EL-MAIN",
+                loads=("hvac",),
+                multiplier=80.0,
+            ),
+            MeterSpec(
+                "EL-LIGHT",
+                "照明",
+                "electricity",
+                "kWh",
+                "lighting",
+                parent="EL-MAIN",
+                loads=("light",),
+                multiplier=80.0,
+            ),
+        ]
     elif sector == "logistics":
         cold = variant.get("cold", False)
         loads = {
@@ -355,10 +410,18 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
         if cold:
             loads["cold"] = L("electricity", "cold", 350 * s, cool=20 * s)
         meters = [
-            MeterSpec("EL-LIGHT", "库区照明", "electricity", "kWh", "lighting", parent="EL-MAIN", loads=("light",),
-                      multiplier=80.0),
+            MeterSpec(
+                "EL-LIGHT",
+                "库区照明",
+                "electricity",
+                "kWh",
+                "lighting",
+                parent="EL-MAIN",
+                loads=("light",),
+                multiplier=80.0,
+            ),
             _el("EL-FORK", "叉车充电间", ("fork",), 120 * s),
-        ]  # fmt: skip
+        ]
         if cold:
             meters.append(_el("EL-COLD", "冷库制冷机组", ("cold",), 800 * s))
     elif sector == "office":
@@ -372,14 +435,30 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
             "water": L("water", "process", 0.5 * s, 6 * s),
         }
         meters = [
-            MeterSpec("EL-HVAC", "中央空调", "electricity", "kWh", "hvac", parent="EL-MAIN", loads=("hvac",),
-                      multiplier=300.0),
-            MeterSpec("EL-LIGHT", "照明", "electricity", "kWh", "lighting", parent="EL-MAIN", loads=("light",),
-                      multiplier=80.0),
+            MeterSpec(
+                "EL-HVAC",
+                "中央空调",
+                "electricity",
+                "kWh",
+                "hvac",
+                parent="EL-MAIN",
+                loads=("hvac",),
+                multiplier=300.0,
+            ),
+            MeterSpec(
+                "EL-LIGHT",
+                "照明",
+                "electricity",
+                "kWh",
+                "lighting",
+                parent="EL-MAIN",
+                loads=("light",),
+                multiplier=80.0,
+            ),
             _el("EL-PLUG", "插座及办公设备", ("plug",), 120 * s),
             _el("EL-LIFT", "电梯", ("lift",), 40 * s),
             _el("EL-DC", "机房", ("dc",), 70 * s),
-        ]  # fmt: skip
+        ]
     else:  # pragma: no cover - the rotation names only the sectors above
         raise ValueError(f"unknown sector {sector!r}")
     return loads, meters
@@ -387,7 +466,7 @@ def _sector_template(sector: str, s: float, variant: dict[str, bool]) -> tuple[d
 
 def _park_facilities(seed: int) -> EnterpriseSpec:
     """The park's own facilities (enterprise ``None``): each is a separate supply with its own meter."""
-    L = LoadSpec
+    L = LoadSpec  # noqa: N806 (reads like the table it is)
     loads = {
         "streetlight": L("electricity", "streetlight", peak=180.0),
         "wwtp": L("electricity", "flat", 420.0, sigma=0.06),
@@ -399,24 +478,78 @@ def _park_facilities(seed: int) -> EnterpriseSpec:
     }
     p = PARK_CODE_PREFIX
     meters = (
-        MeterSpec(f"{p}-EL-LIGHT", "园区道路照明", "electricity", "kWh", "lighting", loads=("streetlight",),
-                  multiplier=80.0),
-        MeterSpec(f"{p}-EL-WWTP", "园区污水处理厂", "electricity", "kWh", "process", loads=("wwtp",),
-                  multiplier=300.0, rated_capacity_per_hour=900.0),
-        MeterSpec(f"{p}-EL-ADMIN", "管委会综合楼总表", "electricity", "kWh", "main",
-                  loads=("admin_hvac", "admin_light", "admin_plug"), main=True, multiplier=80.0),
-        MeterSpec(f"{p}-EL-PV", "综合楼屋顶光伏", "electricity", "kWh", "pv_generation", loads=("pv",),
-                  multiplier=80.0),
-        MeterSpec(f"{p}-EL-EVSTA", "园区公共充电站", "electricity", "kWh", "ev_charging", loads=("ev_public",),
-                  multiplier=300.0),
-        MeterSpec(f"{p}-SUB-KW", "110kV变电站总有功功率", "electricity", "kW", "other", kind="instant",
-                  power_of="*", interval_s=15),
-    )  # fmt: skip
+        MeterSpec(
+            f"{p}-EL-LIGHT",
+            "园区道路照明",
+            "electricity",
+            "kWh",
+            "lighting",
+            loads=("streetlight",),
+            multiplier=80.0,
+        ),
+        MeterSpec(
+            f"{p}-EL-WWTP",
+            "园区污水处理厂",
+            "electricity",
+            "kWh",
+            "process",
+            loads=("wwtp",),
+            multiplier=300.0,
+            rated_capacity_per_hour=900.0,
+        ),
+        MeterSpec(
+            f"{p}-EL-ADMIN",
+            "管委会综合楼总表",
+            "electricity",
+            "kWh",
+            "main",
+            loads=("admin_hvac", "admin_light", "admin_plug"),
+            main=True,
+            multiplier=80.0,
+        ),
+        MeterSpec(
+            f"{p}-EL-PV",
+            "综合楼屋顶光伏",
+            "electricity",
+            "kWh",
+            "pv_generation",
+            loads=("pv",),
+            multiplier=80.0,
+        ),
+        MeterSpec(
+            f"{p}-EL-EVSTA",
+            "园区公共充电站",
+            "electricity",
+            "kWh",
+            "ev_charging",
+            loads=("ev_public",),
+            multiplier=300.0,
+        ),
+        MeterSpec(
+            f"{p}-SUB-KW",
+            "110kV变电站总有功功率",
+            "electricity",
+            "kW",
+            "other",
+            kind="instant",
+            power_of="*",
+            interval_s=15,
+        ),
+    )
     return EnterpriseSpec(
-        index=0, code=p, name="园区公共设施", name_en="Park facilities", industry_code="N7810",
-        sector="park", schedule="office", area=4, scale=1.0, loads=loads, meters=meters,
+        index=0,
+        code=p,
+        name="园区公共设施",
+        name_en="Park facilities",
+        industry_code="N7810",
+        sector="park",
+        schedule="office",
+        area=4,
+        scale=1.0,
+        loads=loads,
+        meters=meters,
         maintenance_doy=int(uniform(stream_key(seed, "park", "maint"), np.asarray([0]))[0] * 300) + 30,
-    )  # fmt: skip
+    )
 
 
 def _enterprise(seed: int, index: int) -> EnterpriseSpec:
@@ -436,20 +569,37 @@ def _enterprise(seed: int, index: int) -> EnterpriseSpec:
     # options: rooftop PV on most factories and all warehouses; EV chargers on offices, electronics,
     # logistics (vans); a Saturday shift at some two-shift and day-shift plants
     pv_kwp = 0.0
-    if sector in ("logistics",) or (sector in ("steel", "food", "electronics", "office") and draw("pv") < 0.7):
-        pv_kwp = round({"steel": 1000, "food": 400, "electronics": 600, "logistics": 2000, "office": 250}[
-            sector] * scale * (0.6 + 0.8 * draw("pv_size")), -1)  # fmt: skip
+    if sector in ("logistics",) or (
+        sector in ("steel", "food", "electronics", "office") and draw("pv") < 0.7
+    ):
+        pv_kwp = round(
+            {"steel": 1000, "food": 400, "electronics": 600, "logistics": 2000, "office": 250}[sector]
+            * scale
+            * (0.6 + 0.8 * draw("pv_size")),
+            -1,
+        )
         if index == 1:
             pv_kwp = 1000.0
     if pv_kwp > 0:
         loads["pv"] = LoadSpec("electricity", "pv", peak=pv_kwp)
-        meters.append(MeterSpec("EL-PV", "屋顶分布式光伏", "electricity", "kWh", "pv_generation", loads=("pv",),
-                                multiplier=1.0 if pv_kwp < 50 else 80.0 if pv_kwp < 250 else 300.0))  # fmt: skip
+        meters.append(
+            MeterSpec(
+                "EL-PV",
+                "屋顶分布式光伏",
+                "electricity",
+                "kWh",
+                "pv_generation",
+                loads=("pv",),
+                multiplier=1.0 if pv_kwp < 50 else 80.0 if pv_kwp < 250 else 300.0,
+            )
+        )
     if sector == "logistics" or (sector in ("electronics", "office") and draw("ev") < 0.75):
         kind = "ev_fleet" if sector == "logistics" else "ev_work"
         ev_kw = (400 if sector == "logistics" else 120) * scale
         loads["ev"] = LoadSpec("electricity", kind, peak=ev_kw)
-        meters.append(_el("EL-EV", "电动汽车充电桩" if sector != "logistics" else "物流车充电站", ("ev",), ev_kw))
+        meters.append(
+            _el("EL-EV", "电动汽车充电桩" if sector != "logistics" else "物流车充电站", ("ev",), ev_kw)
+        )
         meters[-1] = MeterSpec(**{**meters[-1].__dict__, "purpose": "ev_charging"})
     el_loads = [k for k, v in loads.items() if v.carrier == "electricity" and v.kind != "pv"]
     peak_el = sum(max(v.peak, v.base) + 30 * (v.cool + v.heat) for k, v in loads.items() if k in el_loads)
@@ -458,45 +608,113 @@ def _enterprise(seed: int, index: int) -> EnterpriseSpec:
     # register start values: a meter's register has run for years before the demo
     start = 1000.0 + 60_000.0 * draw("register")
     head = [
-        MeterSpec("EL-MAIN", "10kV总进线" if mv else "低压总进线", "electricity", "kWh", "main", main=True,
-                  multiplier=main_mult, rated_capacity_per_hour=round(peak_el * 1.6, -1), register_start=start),
-    ]  # fmt: skip
+        MeterSpec(
+            "EL-MAIN",
+            "10kV总进线" if mv else "低压总进线",
+            "electricity",
+            "kWh",
+            "main",
+            main=True,
+            multiplier=main_mult,
+            rated_capacity_per_hour=round(peak_el * 1.6, -1),
+            register_start=start,
+        ),
+    ]
     if sector in ("steel", "chemicals", "electronics"):
-        head.append(MeterSpec("EL-MAIN-Q", "总进线无功电量", "electricity", "kvarh", "other", parent="EL-MAIN",
-                              reactive_of="EL-MAIN", multiplier=main_mult, register_start=start * 0.4))  # fmt: skip
-    head.append(MeterSpec("EL-MAIN-KW", "总进线有功功率", "electricity", "kW", "other", kind="instant",
-                          parent="EL-MAIN", power_of="EL-MAIN", interval_s=15))  # fmt: skip
+        head.append(
+            MeterSpec(
+                "EL-MAIN-Q",
+                "总进线无功电量",
+                "electricity",
+                "kvarh",
+                "other",
+                parent="EL-MAIN",
+                reactive_of="EL-MAIN",
+                multiplier=main_mult,
+                register_start=start * 0.4,
+            )
+        )
+    head.append(
+        MeterSpec(
+            "EL-MAIN-KW",
+            "总进线有功功率",
+            "electricity",
+            "kW",
+            "other",
+            kind="instant",
+            parent="EL-MAIN",
+            power_of="EL-MAIN",
+            interval_s=15,
+        )
+    )
     if any(v.carrier == "natural_gas" for v in loads.values()):
-        head.append(MeterSpec("NG-MAIN", "天然气总表", "natural_gas", "Nm3", "main", main=True,
-                              register_start=5000.0 + 90_000.0 * draw("gas")))  # fmt: skip
+        head.append(
+            MeterSpec(
+                "NG-MAIN",
+                "天然气总表",
+                "natural_gas",
+                "Nm3",
+                "main",
+                main=True,
+                register_start=5000.0 + 90_000.0 * draw("gas"),
+            )
+        )
     # E01's water register has six digits and wraps during the history (the generator places the wrap)
     water_max = 999_999.9 if index == 1 else None
     water_start = 500.0 + 9000.0 * draw("water")
-    head.append(MeterSpec("WT-MAIN", "新水总表", "water", "t", "main", main=True, interval_s=3600,
-                          register_max=water_max, register_start=water_start))  # fmt: skip
+    head.append(
+        MeterSpec(
+            "WT-MAIN",
+            "新水总表",
+            "water",
+            "t",
+            "main",
+            main=True,
+            interval_s=3600,
+            register_max=water_max,
+            register_start=water_start,
+        )
+    )
     prefixed = tuple(
-        MeterSpec(**{
-            **m.__dict__, "code": f"{code}-{m.code}", "parent": None if m.parent is None else f"{code}-{m.parent}",
-            "reactive_of": None if m.reactive_of is None else f"{code}-{m.reactive_of}",
-            "power_of": None if m.power_of is None else f"{code}-{m.power_of}",
-            "register_start": m.register_start or round(100.0 + 20_000.0 * draw(m.code), 2),
-        })
+        MeterSpec(
+            **{
+                **m.__dict__,
+                "code": f"{code}-{m.code}",
+                "parent": None if m.parent is None else f"{code}-{m.parent}",
+                "reactive_of": None if m.reactive_of is None else f"{code}-{m.reactive_of}",
+                "power_of": None if m.power_of is None else f"{code}-{m.power_of}",
+                "register_start": m.register_start or round(100.0 + 20_000.0 * draw(m.code), 2),
+            }
+        )
         for m in (*head, *meters)
-    )  # fmt: skip
+    )
     intensity, va = _ECONOMICS[sector]
     product = _PRODUCTS.get(sector)
     products = (ProductSpec(product[0], f"{code}-{product[1]}", product[2], product[3]),) if product else ()
     diesel = {"steel": 12.0, "chemicals": 4.0, "logistics": 22.0, "food": 3.0}.get(sector, 0.0) * scale
     return EnterpriseSpec(
-        index=index, code=code, name=name, name_en=name_en, industry_code=industry, sector=sector,
-        schedule=_SCHEDULE[sector], area=_SECTOR_AREA[sector], scale=scale, loads=loads, meters=prefixed,
+        index=index,
+        code=code,
+        name=name,
+        name_en=name_en,
+        industry_code=industry,
+        sector=sector,
+        schedule=_SCHEDULE[sector],
+        area=_SECTOR_AREA[sector],
+        scale=scale,
+        loads=loads,
+        meters=prefixed,
         saturday=sector in ("food", "electronics") and draw("saturday") < 0.5,
         power_factor=0.82 if index == 1 else round(0.94 + 0.03 * draw("pf"), 3),
-        products=products, diesel_t_per_month=round(diesel, 2),
-        coal_t_per_month=520.0 if index == 4 else 0.0, coal_ncv_gj_per_t=21.8 if index == 4 else 0.0,
-        intensity_tce_per_10k_cny=intensity * (0.8 + 0.4 * draw("intensity")), value_added_share=va,
-        maintenance_doy=30 + int(300 * draw("maintenance")), planted=PLANTED.get(index, frozenset()),
-    )  # fmt: skip
+        products=products,
+        diesel_t_per_month=round(diesel, 2),
+        coal_t_per_month=520.0 if index == 4 else 0.0,
+        coal_ncv_gj_per_t=21.8 if index == 4 else 0.0,
+        intensity_tce_per_10k_cny=intensity * (0.8 + 0.4 * draw("intensity")),
+        value_added_share=va,
+        maintenance_doy=30 + int(300 * draw("maintenance")),
+        planted=PLANTED.get(index, frozenset()),
+    )
 
 
 def build_catalogue(seed: int, enterprises: int) -> list[EnterpriseSpec]:

@@ -78,11 +78,19 @@ from parkcarbon.services.intake.readings import MeterScope, load_meters
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters as meter_service
 from parkcarbon.services.registry.schemas import MeterCreate
+from parkcarbon.services.supervision import targets as supervision_targets
+from parkcarbon.services.supervision.schemas import (
+    EconomicsRow,
+    ProductOutputRecord,
+    SettingsUpdate,
+    TargetSet,
+)
 from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database
 
 __all__ = [
     "ACCOUNTING_PROFILE",
+    "GATEWAY",
     "GENERATOR",
     "DemoPark",
     "EconomicsMonth",
@@ -98,6 +106,8 @@ I64 = npt.NDArray[np.int64]
 
 #: Name recorded in the intake log of the history load (the live feed finds its parameters there).
 GENERATOR = "parkcarbon.services.demo"
+#: The gateway the demo's meters report through (history and live feed alike).
+GATEWAY = "demo-gateway"
 PARK_CODE = "demo"
 PARK_NAME = "江苏绿色低碳示范产业园"
 PARK_NAME_EN = "Jiangsu Green Low-Carbon Demonstration Industrial Park"
@@ -345,19 +355,34 @@ def build_demo_park(
     t = time.perf_counter()
     report("park", 0, 1)
     seeded = seed_park(
-        db, code=PARK_CODE, name=PARK_NAME, name_en=PARK_NAME_EN, province="CN-JS", password=password,
-        email_domain=EMAIL_DOMAIN, enterprises=[(e.name, e.name_en, e.industry_code) for e in catalogue[1:]],
-        area_names=list(AREAS), main_meters=False, accounting_options=ACCOUNTING_PROFILE,
-    )  # fmt: skip
+        db,
+        code=PARK_CODE,
+        name=PARK_NAME,
+        name_en=PARK_NAME_EN,
+        province="CN-JS",
+        password=password,
+        email_domain=EMAIL_DOMAIN,
+        enterprises=[(e.name, e.name_en, e.industry_code) for e in catalogue[1:]],
+        area_names=list(AREAS),
+        main_meters=False,
+        accounting_options=ACCOUNTING_PROFILE,
+    )
     create_platform_admin(db, email=f"admin@{EMAIL_DOMAIN}", password=password)
     timings["park_and_users"] = time.perf_counter() - t
     report("park", 1, 1)
     ent_ids = {e.code: seeded.enterprise_ids[e.index - 1] for e in catalogue[1:]}
     park = DemoPark(
-        park_id=seeded.park_id, park_code=PARK_CODE, seed=seed, days=days, start=now, end=now,
-        seeded=seeded, enterprise_ids=ent_ids, enterprise_names={e.code: e.name for e in catalogue[1:]},
+        park_id=seeded.park_id,
+        park_code=PARK_CODE,
+        seed=seed,
+        days=days,
+        start=now,
+        end=now,
+        seeded=seeded,
+        enterprise_ids=ent_ids,
+        enterprise_names={e.code: e.name for e in catalogue[1:]},
         users={"platform_admin": f"admin@{EMAIL_DOMAIN}", **seeded.users},
-    )  # fmt: skip
+    )
 
     # ---- meters ------------------------------------------------------------------------------------------
     t = time.perf_counter()
@@ -366,12 +391,20 @@ def build_demo_park(
     for ent in catalogue:
         for m in ent.meters:
             body = MeterCreate(
-                park_id=seeded.park_id, code=m.code, name=m.name, carrier=m.carrier, unit=m.unit,
-                kind=m.kind, enterprise_id=None if ent.is_park else ent_ids[ent.code],
-                area_id=seeded.area_ids[ent.area], parent_id=park.meter_ids[m.parent] if m.parent else None,
-                purpose=m.purpose, multiplier=m.multiplier, rated_capacity_per_hour=m.rated_capacity_per_hour,
+                park_id=seeded.park_id,
+                code=m.code,
+                name=m.name,
+                carrier=m.carrier,
+                unit=m.unit,
+                kind=m.kind,
+                enterprise_id=None if ent.is_park else ent_ids[ent.code],
+                area_id=seeded.area_ids[ent.area],
+                parent_id=park.meter_ids[m.parent] if m.parent else None,
+                purpose=m.purpose,
+                multiplier=m.multiplier,
+                rated_capacity_per_hour=m.rated_capacity_per_hour,
                 register_max=m.register_max,
-            )  # type: ignore[arg-type]  # fmt: skip
+            )  # type: ignore[arg-type]
             park.meter_ids[m.code] = meter_service.create_meter(db, SYSTEM, body).id
             done += 1
             if done % 25 == 0:
@@ -395,10 +428,12 @@ def build_demo_park(
     with db.read() as s:
         by_code, _, _ = load_meters(s, MeterScope(park_id=seeded.park_id), list(park.meter_ids), [])
     infos: dict[int, MeterInfo] = {m.id: m for m in by_code.values()}
-    loader = HistoryLoader(infos, gateway="demo-gateway")
+    loader = HistoryLoader(infos, gateway=GATEWAY)
     t_history = time.perf_counter()
     monthly: dict[str, dict[tuple[str, int, int], float]] = defaultdict(lambda: defaultdict(float))
-    expected = _expected_readings(catalogue, first_tick, e01_first if enterprise_demo else first_tick, end_tick)
+    expected = _expected_readings(
+        catalogue, first_tick, e01_first if enterprise_demo else first_tick, end_tick
+    )
     generated = [0.0]
 
     def chunks() -> Iterator[tuple[I64, I64, F64]]:
@@ -415,7 +450,12 @@ def build_demo_park(
                     if m.live_only:
                         continue
                     ts, values, _ = _meter_readings(
-                        m, cons[m.code], part, gaps=gaps, offline_meter=offline_meter, offline_from=offline_from
+                        m,
+                        cons[m.code],
+                        part,
+                        gaps=gaps,
+                        offline_meter=offline_meter,
+                        offline_from=offline_from,
                     )
                     cols.append((park.meter_ids[m.code], ts, values))
             cols.sort(key=lambda c: c[0])
@@ -427,17 +467,28 @@ def build_demo_park(
 
     for written in loader.load(db, chunks()):
         report("history", written, expected)
+    report("history", loader.report.readings, loader.report.readings)  # less the planted gaps
     park.readings = loader.report.readings
     with db.transaction() as s:
         note = {
-            "generator": GENERATOR, "seed": seed, "days": days, "enterprises": enterprises,
-            "end_tick": end_tick, "first_tick": first_tick, "anchor_year": demo_year + 1,
-            "offline_meter": offline_meter, "enterprise_demo": enterprise_demo,
-        }  # fmt: skip
+            "generator": GENERATOR,
+            "seed": seed,
+            "days": days,
+            "enterprises": enterprises,
+            "end_tick": end_tick,
+            "first_tick": first_tick,
+            "anchor_year": demo_year + 1,
+            "offline_meter": offline_meter,
+            "enterprise_demo": enterprise_demo,
+        }
         rep = loader.finish(
-            s.connection(), actor_label="system", now=int(now.timestamp()), park_id=seeded.park_id,
-            batch_id=f"demo-history-seed-{seed}", note=note,
-        )  # fmt: skip
+            s.connection(),
+            actor_label="system",
+            now=int(now.timestamp()),
+            park_id=seeded.park_id,
+            batch_id=f"demo-history-seed-{seed}",
+            note=note,
+        )
     park.history_batch_id = rep.batch_log_id
     timings["history"] = time.perf_counter() - t_history
     timings["history_generate"] = generated[0]
@@ -471,12 +522,19 @@ def build_demo_park(
     today = datetime.fromtimestamp(end_tick * TICK_S, tz).date()
     history_start = datetime.fromtimestamp(first_tick * TICK_S, tz).date()
     for i, ent in enumerate(catalogue[1:], start=1):
-        body = _activity_csv(ent, history_start, today, seed=seed, skip_year=demo_year if ent.index == 1 else None)
-        if body:
+        csv_body = _activity_csv(
+            ent, history_start, today, seed=seed, skip_year=demo_year if ent.index == 1 else None
+        )
+        if csv_body:
             activity.upload(
-                db, SYSTEM, ent_ids[ent.code], body, filename=f"{ent.code}-deliveries.csv",
-                content_type="text/csv", today=today,
-            )  # fmt: skip
+                db,
+                SYSTEM,
+                ent_ids[ent.code],
+                csv_body,
+                filename=f"{ent.code}-deliveries.csv",
+                content_type="text/csv",
+                today=today,
+            )
         report("activity", i, len(catalogue) - 1)
     timings["activity"] = time.perf_counter() - t
 
@@ -484,10 +542,17 @@ def build_demo_park(
     t = time.perf_counter()
     if enterprise_demo:
         park.enterprise_demo = seed_enterprise_demo(
-            db, settings, park_id=seeded.park_id, enterprise_id=ent_ids["E01"], verifier_id=seeded.verifier_id,
-            year=demo_year, today=today, gas_meter_id=park.meter_ids["E01-NG-MAIN"], readings=False,
+            db,
+            settings,
+            park_id=seeded.park_id,
+            enterprise_id=ent_ids["E01"],
+            verifier_id=seeded.verifier_id,
+            year=demo_year,
+            today=today,
+            gas_meter_id=park.meter_ids["E01-NG-MAIN"],
+            readings=False,
             target_tco2e=None,
-        )  # fmt: skip
+        )
     report("enterprise", 1, 1)
     timings["enterprise_file"] = time.perf_counter() - t
 
@@ -495,9 +560,14 @@ def build_demo_park(
     t = time.perf_counter()
     products = _create_products(db, catalogue, ent_ids)
     numbers = supervision_numbers(
-        catalogue, monthly, seed=seed, first_tick=first_tick, end_tick=end_tick, timezone=tz_name,
+        catalogue,
+        monthly,
+        seed=seed,
+        first_tick=first_tick,
+        end_tick=end_tick,
+        timezone=tz_name,
         e01_first=e01_first if enterprise_demo else first_tick,
-    )  # fmt: skip
+    )
     park.annual_tce, park.annual_tco2e = numbers.annual_tce, numbers.annual_tco2e
     park.targets, park.economics, park.product_outputs = numbers.targets, numbers.economics, numbers.products
     park.key_energy_units = sorted(c for c, v in numbers.annual_tce.items() if v >= 10_000 and c != "PK")
@@ -574,26 +644,59 @@ def _activity_csv(
         draw = float(uniform(stream_key(seed, ent.code, "deliveries"), n)[0])
         if ent.diesel_t_per_month > 0 and month.year != skip_year:
             qty = round(ent.diesel_t_per_month * (0.8 + 0.4 * draw), 2)
-            rows.append([
-                "diesel", f"{qty}", "t", month.isoformat(), last.isoformat(), "combustion", "", "",
-                f"{qty * 7600:.0f}", "园区中石化加油站", f"{ent.code}-DSL-{month:%Y%m}",
-            ])  # fmt: skip
+            rows.append(
+                [
+                    "diesel",
+                    f"{qty}",
+                    "t",
+                    month.isoformat(),
+                    last.isoformat(),
+                    "combustion",
+                    "",
+                    "",
+                    f"{qty * 7600:.0f}",
+                    "园区中石化加油站",
+                    f"{ent.code}-DSL-{month:%Y%m}",
+                ]
+            )
         if ent.coal_t_per_month > 0:
             qty = round(ent.coal_t_per_month * (0.85 + 0.3 * draw), 1)
             ncv = round(ent.coal_ncv_gj_per_t * (0.97 + 0.06 * draw), 2)
-            rows.append([
-                "bituminous_coal", f"{qty}", "t", month.isoformat(), last.isoformat(), "combustion", f"{ncv}",
-                "GJ/t", f"{qty * 850:.0f}", "徐州煤炭贸易有限公司", f"{ent.code}-COAL-{month:%Y%m}",
-            ])  # fmt: skip
+            rows.append(
+                [
+                    "bituminous_coal",
+                    f"{qty}",
+                    "t",
+                    month.isoformat(),
+                    last.isoformat(),
+                    "combustion",
+                    f"{ncv}",
+                    "GJ/t",
+                    f"{qty * 850:.0f}",
+                    "徐州煤炭贸易有限公司",
+                    f"{ent.code}-COAL-{month:%Y%m}",
+                ]
+            )
         month = last + timedelta(days=1)
     if not rows:
         return None
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([
-        "carrier", "quantity", "unit", "period_start", "period_end", "use", "ncv", "ncv_unit", "cost_cny",
-        "supplier", "document_ref",
-    ])  # fmt: skip
+    writer.writerow(
+        [
+            "carrier",
+            "quantity",
+            "unit",
+            "period_start",
+            "period_end",
+            "use",
+            "ncv",
+            "ncv_unit",
+            "cost_cny",
+            "supplier",
+            "document_ref",
+        ]
+    )
     writer.writerows(rows)
     return buf.getvalue().encode()
 
@@ -606,7 +709,10 @@ def _create_products(
     for ent in catalogue[1:]:
         for prod in ent.products:
             created = profile.create_product(
-                db, SYSTEM, ent_ids[ent.code], ProductCreate(name=prod.name, product_code=prod.code, unit=prod.unit)
+                db,
+                SYSTEM,
+                ent_ids[ent.code],
+                ProductCreate(name=prod.name, product_code=prod.code, unit=prod.unit),
             )
             out[prod.code] = created.id
     return out
@@ -684,7 +790,11 @@ def supervision_numbers(
     va_of: dict[str, float] = {}
     diesel = _fuel_coefficients(year, "diesel", None)
     for ent in catalogue:
-        coal = _fuel_coefficients(year, "bituminous_coal", ent.coal_ncv_gj_per_t) if ent.coal_t_per_month else None
+        coal = (
+            _fuel_coefficients(year, "bituminous_coal", ent.coal_ncv_gj_per_t)
+            if ent.coal_t_per_month
+            else None
+        )
         months: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
         for (carrier, y, mo), q in monthly[ent.code].items():
             if y == 0:
@@ -704,8 +814,12 @@ def supervision_numbers(
         rate = 365.0 / max(span_days, 1.0 / 96.0)
         tce_year = sum(q * coef[year][c][0] for (c, y, _), q in recent.items() if y == 0) * rate
         co2_year = sum(q * coef[year][c][1] for (c, y, _), q in recent.items() if y == 0) * rate
-        tce_year += 12 * (ent.diesel_t_per_month * diesel[0] + (ent.coal_t_per_month * coal[0] if coal else 0.0))
-        co2_year += 12 * (ent.diesel_t_per_month * diesel[1] + (ent.coal_t_per_month * coal[1] if coal else 0.0))
+        tce_year += 12 * (
+            ent.diesel_t_per_month * diesel[0] + (ent.coal_t_per_month * coal[0] if coal else 0.0)
+        )
+        co2_year += 12 * (
+            ent.diesel_t_per_month * diesel[1] + (ent.coal_t_per_month * coal[1] if coal else 0.0)
+        )
         annual_tce[ent.code], annual_tco2e[ent.code] = tce_year, co2_year
         if ent.is_park:
             park_tce, park_tco2e = tce_year, co2_year
@@ -713,7 +827,8 @@ def supervision_numbers(
         # economics of the months that ended inside the history
         ent_start = datetime.fromtimestamp((e01_first if ent.index == 1 else first_tick) * TICK_S, tz)
         actual_months = [
-            (y, mo) for (y, mo) in sorted(months)
+            (y, mo)
+            for (y, mo) in sorted(months)
             if (y, mo) < (year, end_local.month) and datetime(y, mo, 1, tzinfo=tz) >= ent_start
         ]
         growth = "overshoot" in ent.planted
@@ -726,8 +841,11 @@ def supervision_numbers(
             if growth and (y, mo) >= (year - 1, 12):
                 output = output / 1.25 * 1.08
             out_of[(y, mo)] = output
-            economics.append(EconomicsMonth(ent.code, y, mo, "actual", round(output, 1),
-                                            round(output * ent.value_added_share, 1)))  # fmt: skip
+            economics.append(
+                EconomicsMonth(
+                    ent.code, y, mo, "actual", round(output, 1), round(output * ent.value_added_share, 1)
+                )
+            )
             for prod in ent.products:
                 qty = 0.85 * tce_m / prod.tce_per_unit * noise
                 products.append(ProductMonth(ent.code, prod.code, y, mo, "actual", round(qty, 1)))
@@ -735,8 +853,11 @@ def supervision_numbers(
         plan = tce_year / 12.0 / ent.intensity_tce_per_10k_cny * (1.08 / 1.25 if growth else 1.0)
         plan_months = [(year, mo) for mo in range(end_local.month, 13)]
         for y, mo in plan_months:
-            economics.append(EconomicsMonth(ent.code, y, mo, "plan", round(plan, 1),
-                                            round(plan * ent.value_added_share, 1)))  # fmt: skip
+            economics.append(
+                EconomicsMonth(
+                    ent.code, y, mo, "plan", round(plan, 1), round(plan * ent.value_added_share, 1)
+                )
+            )
             for prod in ent.products:
                 qty = 0.85 * plan * ent.intensity_tce_per_10k_cny / prod.tce_per_unit
                 products.append(ProductMonth(ent.code, prod.code, y, mo, "plan", round(qty, 1)))
@@ -745,19 +866,34 @@ def supervision_numbers(
         draw = float(uniform(stream_key(seed, ent.code, "target"), np.asarray([year], dtype=np.int64))[0])
         factor = 0.85 if growth else 1.04 + 0.11 * draw
         e_t, c_t = annual_tce[ent.code] * factor, annual_tco2e[ent.code] * factor
-        targets.append(TargetRow(
-            ent.code, year, round(e_t, 1), round(e_t / max(va_year, 1.0) * 0.97, 4), round(c_t, 1),
-            round(c_t / max(va_year, 1.0) * 0.97, 4), "value_added",
-            "园区分解下达的年度能耗和碳排放双控目标" + ("（含二期装置，目标从严）" if growth else ""),
-        ))  # fmt: skip
+        targets.append(
+            TargetRow(
+                ent.code,
+                year,
+                round(e_t, 1),
+                round(e_t / max(va_year, 1.0) * 0.97, 4),
+                round(c_t, 1),
+                round(c_t / max(va_year, 1.0) * 0.97, 4),
+                "value_added",
+                "园区分解下达的年度能耗和碳排放双控目标" + ("（含二期装置，目标从严）" if growth else ""),
+            )
+        )
     ent_targets = [r for r in targets if r.enterprise is not None]
     p_e = sum(r.energy_tce for r in ent_targets) + park_tce * 1.05
     p_c = sum(r.carbon_tco2e for r in ent_targets) + park_tco2e * 1.05
     va_park = sum(va_of.values())
-    targets.append(TargetRow(
-        None, year, round(p_e, 1), round(p_e / max(va_park, 1.0) * 0.97, 4), round(p_c, 1),
-        round(p_c / max(va_park, 1.0) * 0.97, 4), "value_added", "园区年度能耗和碳排放双控目标（省下达）",
-    ))  # fmt: skip
+    targets.append(
+        TargetRow(
+            None,
+            year,
+            round(p_e, 1),
+            round(p_e / max(va_park, 1.0) * 0.97, 4),
+            round(p_c, 1),
+            round(p_c / max(va_park, 1.0) * 0.97, 4),
+            "value_added",
+            "园区年度能耗和碳排放双控目标（省下达）",
+        )
+    )
     return SupervisionNumbers(annual_tce, annual_tco2e, targets, economics, products)
 
 
@@ -766,9 +902,60 @@ def _days_in(year: int, month: int) -> int:
 
 
 def write_supervision_data(db: Database, park: DemoPark, products: dict[str, int]) -> bool:
-    """Write targets, economics and product outputs through the supervision services.
+    """Write the park's intensity basis (value added), targets, economics and product outputs through the
+    supervision services (as ``system``, audited like a park admin's entries, ``source`` ``demo``).
 
-    Until those services exist in this installation the numbers stay in the manifest only (returns
-    ``False``).
+    Returns ``True`` when every row was stored; a refused row raises :class:`RuntimeError` (the generator's
+    numbers must satisfy the services' own validation).
     """
-    return False
+    park_id = park.park_id
+    supervision_targets.update_settings(db, SYSTEM, park_id, SettingsUpdate(intensity_basis="value_added"))
+    target_rows = [
+        TargetSet(
+            enterprise_id=None if r.enterprise is None else park.enterprise_ids[r.enterprise],
+            year=r.year,
+            energy_tce=r.energy_tce,
+            energy_intensity=r.energy_intensity,
+            carbon_tco2e=r.carbon_tco2e,
+            carbon_intensity=r.carbon_intensity,
+            intensity_basis="value_added",
+            note=r.note,
+        )
+        for r in park.targets
+        if r.energy_tce > 0 and r.carbon_tco2e > 0 and r.energy_intensity > 0 and r.carbon_intensity > 0
+    ]
+    reports = [supervision_targets.set_targets(db, SYSTEM, park_id, target_rows)]
+    economics = [
+        EconomicsRow(
+            enterprise_id=park.enterprise_ids[e.enterprise],
+            year=e.year,
+            month=e.month,
+            kind=e.kind,  # type: ignore[arg-type]
+            output_value_10k_cny=e.output_value_10k_cny,
+            value_added_10k_cny=e.value_added_10k_cny,
+        )
+        for e in park.economics
+    ]
+    if economics:
+        reports.append(
+            supervision_targets.record_economics_bulk(db, SYSTEM, park_id, economics, source="demo")
+        )
+    outputs = [
+        ProductOutputRecord(
+            product_id=products[o.product_code],
+            year=o.year,
+            month=o.month,
+            kind=o.kind,  # type: ignore[arg-type]
+            quantity=o.quantity,
+        )
+        for o in park.product_outputs
+        if o.product_code in products
+    ]
+    if outputs:
+        reports.append(
+            supervision_targets.record_product_output_bulk(db, SYSTEM, park_id, outputs, source="demo")
+        )
+    refused = [r for rep in reports for r in rep.rejected]
+    if refused:
+        raise RuntimeError(f"the supervision services refused demo rows: {refused[:5]}")
+    return True

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from parkcarbon.services.accounts import apikeys, auth
 from parkcarbon.services.accounts.schemas import ApiKeyCreate
 from parkcarbon.services.demo.catalogue import PARK_CODE_PREFIX, EnterpriseSpec, MeterSpec, build_catalogue
-from parkcarbon.services.demo.generator import GENERATOR
+from parkcarbon.services.demo.generator import GATEWAY, GENERATOR
 from parkcarbon.services.demo.model import HOURS_PER_TICK, growth_start, is_pv_meter, meter_consumption
 from parkcarbon.services.demo.profiles import TICK_S, build_calendar, normal, stream_key
 from parkcarbon.services.intake import readings as intake
@@ -53,7 +53,7 @@ F64 = npt.NDArray[np.float64]
 log = logging.getLogger(__name__)
 
 #: Gateway name of the live batches (shown in the gateway status and the intake log).
-LIVE_GATEWAY = "demo-live"
+LIVE_GATEWAY = GATEWAY
 #: Ticks older than this are not sent one by one after a pause (the register still carries them) [s].
 CATCH_UP_S = 2 * 86_400
 #: Interval of the live active-power readings [s].
@@ -91,10 +91,14 @@ def find_demo(db: Database, park_code: str = "demo") -> LiveParams | None:
             note: dict[str, Any] = (row.report or {}).get("history") or {}
             if note.get("generator") == GENERATOR:
                 return LiveParams(
-                    park_id=park.id, park_code=park.code, timezone=park.timezone, seed=int(note["seed"]),
-                    enterprises=int(note["enterprises"]), anchor_year=int(note["anchor_year"]),
+                    park_id=park.id,
+                    park_code=park.code,
+                    timezone=park.timezone,
+                    seed=int(note["seed"]),
+                    enterprises=int(note["enterprises"]),
+                    anchor_year=int(note["anchor_year"]),
                     offline_meter=note.get("offline_meter"),
-                )  # fmt: skip
+                )
     return None
 
 
@@ -179,10 +183,14 @@ class LiveFeed:
         """The feed's principal: an ingest key of the park, authenticated as a request would be."""
         if self._principal is None:
             issued = apikeys.create_api_key(
-                self.db, SYSTEM,
-                ApiKeyCreate(park_id=self.params.park_id, name="演示实时数据 demo live feed",
-                             expires_at=datetime.now(UTC) + timedelta(days=30)),
-            )  # fmt: skip
+                self.db,
+                SYSTEM,
+                ApiKeyCreate(
+                    park_id=self.params.park_id,
+                    name="演示实时数据 demo live feed",
+                    expires_at=datetime.now(UTC) + timedelta(days=30),
+                ),
+            )
             self._key_id = issued.id
             self._principal = auth.authenticate(self.db, issued.key)
         return self._principal
@@ -202,7 +210,9 @@ class LiveFeed:
                 spec, ent = specs[code]
                 value = None
                 if last_ts is not None and spec.kind == "register":
-                    value = s.scalar(select(Reading.value).where(Reading.meter_id == mid, Reading.ts == last_ts))
+                    value = s.scalar(
+                        select(Reading.value).where(Reading.meter_id == mid, Reading.ts == last_ts)
+                    )
                 states[code] = _MeterState(spec, ent, mid, last_ts, value)
         return states
 
@@ -227,36 +237,65 @@ class LiveFeed:
             for m in ent.meters:
                 if m.live_only:
                     continue
-                if m.carrier == "electricity" and m.unit == "kWh" and m.parent is None and not is_pv_meter(ent, m):
+                if (
+                    m.carrier == "electricity"
+                    and m.unit == "kWh"
+                    and m.parent is None
+                    and not is_pv_meter(ent, m)
+                ):
                     substation += float(cons[m.code][-1]) / HOURS_PER_TICK
                 st = states.get(m.code)
                 if st is None:
                     continue
                 new = self._register_rows(st, cons[m.code][:-1], cal.ts[:-1], now_s)
                 for ts, value in new:
-                    rows.append({"meter_code": m.code, "ts": datetime.fromtimestamp(ts, UTC).isoformat(),
-                                 "value": value, "unit": m.unit, "kind": m.kind})  # fmt: skip
+                    rows.append(
+                        {
+                            "meter_code": m.code,
+                            "ts": datetime.fromtimestamp(ts, UTC).isoformat(),
+                            "value": value,
+                            "unit": m.unit,
+                            "kind": m.kind,
+                        }
+                    )
                 if new:
                     updates.append((st, new[-1][0], new[-1][1] if m.kind == "register" else None))
             for m in ent.meters:
                 if m.live_only and m.power_of and m.power_of != "*" and m.code in states:
-                    jitter = 1.0 + 0.015 * float(normal(stream_key(self.params.seed, m.code, "kw"),
-                                                        np.asarray([power_ts // POWER_STEP_S]))[0])  # fmt: skip
+                    jitter = 1.0 + 0.015 * float(
+                        normal(
+                            stream_key(self.params.seed, m.code, "kw"), np.asarray([power_ts // POWER_STEP_S])
+                        )[0]
+                    )
                     kw = float(cons[m.power_of][-1]) / HOURS_PER_TICK * jitter
-                    rows.append({"meter_code": m.code, "ts": stamp, "value": round(kw, 1), "unit": "kW",
-                                 "kind": "instant"})  # fmt: skip
+                    rows.append(
+                        {
+                            "meter_code": m.code,
+                            "ts": stamp,
+                            "value": round(kw, 1),
+                            "unit": "kW",
+                            "kind": "instant",
+                        }
+                    )
         sub = f"{PARK_CODE_PREFIX}-SUB-KW"
         if sub in states:
-            rows.append({"meter_code": sub, "ts": stamp, "value": round(substation * 1.012, 1), "unit": "kW",
-                         "kind": "instant"})  # fmt: skip
+            rows.append(
+                {
+                    "meter_code": sub,
+                    "ts": stamp,
+                    "value": round(substation * 1.012, 1),
+                    "unit": "kW",
+                    "kind": "instant",
+                }
+            )
         if not rows:
             return None
         body = orjson.dumps({"gateway": LIVE_GATEWAY, "batch_id": f"live-{power_ts}", "readings": rows})
         result = intake.submit_readings(
             self.db, self.settings, self.principal(), body, content_type="application/json", now=now_s
         )
-        for st, ts, value in updates:
-            st.last_ts, st.last_value = ts, value
+        for st, last_ts, last_value in updates:
+            st.last_ts, st.last_value = last_ts, last_value
         self.batches += 1
         self.readings += result.accepted
         self.last_result = result
@@ -282,7 +321,10 @@ class LiveFeed:
             cum_all = np.cumsum(cons)
             k = m.interval_s // TICK_S
             return [
-                (int(ticks_ts[i]), round(float(cum_all[i] - (cum_all[i - k] if i >= k else 0.0)) / m.multiplier, 3))
+                (
+                    int(ticks_ts[i]),
+                    round(float(cum_all[i] - (cum_all[i - k] if i >= k else 0.0)) / m.multiplier, 3),
+                )
                 for i in due.tolist()
             ]
         cum = np.cumsum(np.where(after, cons, 0.0))

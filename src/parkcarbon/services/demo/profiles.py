@@ -12,8 +12,8 @@ Building blocks
   the adjusted working weekends, 调休), and the Spring Festival shutdown window (five days before to
   nine days after the first day of the festival), when many plants send their workers home.
 * **Temperature** [°C]: a synthetic but plausible series for southern Jiangsu (Suzhou): the monthly
-  normals (4.2 °C in January, 28.8 °C in July) interpolated over the year, a diurnal swing of ±3.5 °C peaking at 14:00, and synoptic anomalies (σ ≈ 2.5 °C) that persist a few
-  days.
+  normals (4.2 °C in January, 28.8 °C in July) interpolated over the year, a diurnal swing of
+  ±3.5 °C peaking at 14:00, and synoptic anomalies (σ ≈ 2.5 °C) that persist a few days.
 * **PV output** [kW per kWp]: pvlib's Ineichen clear-sky model (Linke turbidity climatology) at
   31.30° N, 120.62° E, transposed to a 20° south-facing roof (isotropic sky), times a stochastic
   clearness: a daily clearness index with a seasonal mean (the plum-rain season, 梅雨, mid-June to
@@ -102,7 +102,7 @@ def smooth_noise(key: int, index: I64, scale: int) -> F64:
     knot = np.floor_divide(index, scale)
     frac = (index - knot * scale) / scale
     w = frac * frac * (3.0 - 2.0 * frac)
-    return (1.0 - w) * normal(key, knot) + w * normal(key, knot + 1)
+    return np.asarray((1.0 - w) * normal(key, knot) + w * normal(key, knot + 1), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def _china_days(first: int, last: int) -> tuple[frozenset[int], frozenset[int], 
     """Local day numbers in ``[first, last]``: non-working days, public holidays, Spring Festival window."""
     d0 = date(1970, 1, 1)
     start, end = d0 + timedelta(days=first), d0 + timedelta(days=last)
-    cal = holidays.China(years=range(start.year - 1, end.year + 2))
+    cal = holidays.country_holidays("CN", years=range(start.year - 1, end.year + 2))
     off: set[int] = set()
     public: set[int] = set()
     for n in range(first, last + 1):
@@ -192,8 +192,11 @@ MONTHLY_MEAN_C = (4.2, 6.2, 10.2, 16.0, 21.2, 24.9, 28.8, 28.4, 24.5, 19.0, 13.0
 def _temperature(ts_mid: I64, doy: I64, hour: F64, day: I64, key: int) -> F64:
     """Air temperature [°C] (module docstring)."""
     mids = np.asarray([15.0 + 30.44 * m for m in range(12)])
-    seasonal = np.interp(doy, np.r_[mids[-1] - 365.25, mids, mids[0] + 365.25],
-                         np.r_[MONTHLY_MEAN_C[-1], MONTHLY_MEAN_C, MONTHLY_MEAN_C[0]])
+    seasonal = np.interp(
+        doy,
+        np.r_[mids[-1] - 365.25, mids, mids[0] + 365.25],
+        np.r_[MONTHLY_MEAN_C[-1], MONTHLY_MEAN_C, MONTHLY_MEAN_C[0]],
+    )
     diurnal = 3.5 * np.cos(2.0 * np.pi * (hour - 14.0) / 24.0)
     # synoptic anomaly: smooth over ~3 days, σ ≈ 2.5 °C; plus a small hourly jitter
     synoptic = 2.5 * smooth_noise(key, day, 3)
@@ -225,11 +228,17 @@ def _pv(ts_mid: I64, temp_c: F64, clearness: F64) -> tuple[F64, B]:
     )
     linke = pvlib.clearsky.lookup_linke_turbidity(times, LATITUDE, LONGITUDE).to_numpy()
     dni_extra = pvlib.irradiance.get_extra_radiation(times).to_numpy()
-    cs = pvlib.clearsky.ineichen(zenith, airmass, linke, altitude=ALTITUDE_M, dni_extra=dni_extra)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the sun below the horizon (airmass NaN)
+        cs = pvlib.clearsky.ineichen(zenith, airmass, linke, altitude=ALTITUDE_M, dni_extra=dni_extra)
     poa = pvlib.irradiance.get_total_irradiance(
-        20.0, 180.0, zenith, pos["azimuth"].to_numpy(),
-        np.nan_to_num(cs["dni"]), np.nan_to_num(cs["ghi"]), np.nan_to_num(cs["dhi"]),
-    )["poa_global"]  # fmt: skip
+        20.0,
+        180.0,
+        zenith,
+        pos["azimuth"].to_numpy(),
+        np.nan_to_num(cs["dni"]),
+        np.nan_to_num(cs["ghi"]),
+        np.nan_to_num(cs["dhi"]),
+    )["poa_global"]
     poa = np.nan_to_num(np.asarray(poa, dtype=np.float64)) * clearness
     cell = temp_c + poa / 800.0 * 25.0
     out = poa / 1000.0 * 0.82 * (1.0 - 0.004 * np.maximum(cell - 25.0, 0.0))
@@ -246,7 +255,7 @@ def build_calendar(first_tick: int, last_tick: int, *, seed: int, timezone: str)
     naive = local.tz_localize(None)
     hour = (naive.hour + naive.minute / 60.0 + naive.second / 3600.0).to_numpy(dtype=np.float64)
     day = (naive.normalize().as_unit("s").asi8 // 86_400).astype(np.int64)
-    weekday = naive.weekday.to_numpy(dtype=np.int64)
+    weekday = naive.day_of_week.to_numpy(dtype=np.int64)
     doy = naive.day_of_year.to_numpy(dtype=np.int64)
     month = naive.month.to_numpy(dtype=np.int64)
     year = naive.year.to_numpy(dtype=np.int64)
@@ -259,9 +268,21 @@ def build_calendar(first_tick: int, last_tick: int, *, seed: int, timezone: str)
     clear = _clearness(tick, day, doy, stream_key(seed, "weather", "clearness"))
     pv, dark = _pv(mid, temp, clear)
     return Calendar(
-        tick=tick, ts=ts, hour=hour, weekday=weekday, day=day, doy=doy, month=month, year=year,
-        working=working, holiday=holiday, festival=festival, temp_c=temp, dark=dark, pv_per_kwp=pv,
-    )  # fmt: skip
+        tick=tick,
+        ts=ts,
+        hour=hour,
+        weekday=weekday,
+        day=day,
+        doy=doy,
+        month=month,
+        year=year,
+        working=working,
+        holiday=holiday,
+        festival=festival,
+        temp_c=temp,
+        dark=dark,
+        pv_per_kwp=pv,
+    )
 
 
 def _ramp(hour: F64, start: float, full: float, end: float, stop: float) -> F64:
