@@ -461,11 +461,14 @@ class PowerFactorRule:
         ]
 
 
-_SERVICE_BY_PURPOSE = {
-    "compressed_air": "compressed_air",
-    "hvac": "hvac_optimisation",
-    "lighting": "lighting_controls",
-}
+_SERVICE_BY_PURPOSE = {"hvac": "hvac_optimisation", "lighting": "lighting_controls"}
+_COMPRESSED_AIR_WORDS = ("空压", "压缩空气", "compress")
+
+
+def _service_of(m: SubMeterSeries) -> str:
+    if any(w in m.name.lower() for w in _COMPRESSED_AIR_WORDS):
+        return "compressed_air"
+    return _SERVICE_BY_PURPOSE.get(m.purpose, "energy_management")
 
 
 @dataclass(frozen=True)
@@ -474,20 +477,26 @@ class IdleEquipmentRule:
 
     For each sub-meter: idle ratio = mean load of idle hours / mean load of working hours. A finding
     when the ratio is at least ``max_idle_ratio`` (0.6) and the idle load at least ``min_idle_kw``
-    (5 kW), unless the enterprise runs continuously or the meter serves an always-on purpose
-    (``always_on_purposes``: cold stores, data rooms, PV, EV charging, reactive/instant registers).
+    (5 kW), unless the enterprise runs continuously or the meter serves an always-on load (its purpose
+    in ``always_on_purposes`` — PV, EV charging, export, other — or its name naming a cold store, data
+    room or sewage works, ``always_on_words``). Compressor meters (named 空压 …) call for a
+    compressed-air service, HVAC and lighting meters for their own.
     Saving: idle-hour energy of the meter above ``target_ratio`` (0.2) × its working-hours load.
     """
 
     max_idle_ratio: float = 0.6
     min_idle_kw: float = 5.0
     target_ratio: float = 0.2
-    always_on_purposes: tuple[str, ...] = (
-        "cold_storage",
-        "data_centre",
-        "pv_generation",
-        "ev_charging",
-        "other",
+    always_on_purposes: tuple[str, ...] = ("pv_generation", "ev_charging", "export", "other")
+    always_on_words: tuple[str, ...] = (
+        "冷库",
+        "冷藏",
+        "制冷",
+        "机房",
+        "数据中心",
+        "污水",
+        "cold",
+        "data room",
     )
     hours: _Hours = _Hours()
     id: str = "idle_equipment"
@@ -498,7 +507,7 @@ class IdleEquipmentRule:
         work, idle = self.hours.working_mask(data), self.hours.idle_mask(data)
         out: list[Finding] = []
         for m in data.submeters:
-            if m.purpose in self.always_on_purposes:
+            if m.purpose in self.always_on_purposes or any(w in m.name.lower() for w in self.always_on_words):
                 continue
             active = _mean(m.kwh, work)
             idle_kw = _mean(m.kwh, idle)
@@ -532,7 +541,7 @@ class IdleEquipmentRule:
                         "idle_excess_kwh_observed": excess,
                     },
                     saving=saving,
-                    service_kind=_SERVICE_BY_PURPOSE.get(m.purpose, "energy_management"),
+                    service_kind=_service_of(m),
                     parameters={
                         "max_idle_ratio": self.max_idle_ratio,
                         "min_idle_kw": self.min_idle_kw,
