@@ -143,7 +143,7 @@ def benchmarking(
         options = accounting_options(s, park_id)
         tz = ZoneInfo(park.timezone)
         orgs = {
-            o.id: o
+            o.id: (o.name, o.industry_code)
             for o in s.scalars(
                 select(Organisation).where(
                     Organisation.park_id == park_id, Organisation.kind == OrgKind.ENTERPRISE
@@ -156,11 +156,11 @@ def benchmarking(
             )
         ).all()
         products = {
-            pr.id: pr
+            pr.id: (pr.enterprise_id, pr.name, pr.unit)
             for pr in s.scalars(select(EnterpriseProduct).where(EnterpriseProduct.park_id == park_id))
         }
         settings = {
-            b.product_id: b
+            b.product_id: (b.quota_key, b.energy_share)
             for b in s.scalars(select(ProductBenchmark).where(ProductBenchmark.park_id == park_id))
         }
         activity = s.execute(
@@ -223,31 +223,28 @@ def benchmarking(
     values_by_group: dict[str, dict[int, float]] = defaultdict(dict)
     unit_of_group: dict[str, str] = {}
     for pid, months in sorted(per_product.items()):
-        prod = products.get(pid)
-        if prod is None or prod.enterprise_id not in orgs:
+        if pid not in products or products[pid][0] not in orgs:
             continue
-        org = orgs[prod.enterprise_id]
-        setting = settings.get(pid)
-        share = setting.energy_share if setting else 1.0
+        ent_id, prod_name, prod_unit = products[pid]
+        ent_name, industry = orgs[ent_id]
+        quota_key, share = settings.get(pid, (None, 1.0))
         output = sum(months.values())
-        energy = share * sum(month_tce.get((org.id, m), 0.0) for m in months)
+        energy = share * sum(month_tce.get((ent_id, m), 0.0) for m in months)
         unit_energy = bm.unit_product_energy_kgce(energy, output)
-        quota_grade = None
-        quota = bm.energy_quota(setting.quota_key) if setting and setting.quota_key else None
-        if quota is not None:
-            quota_grade = _grade(unit_energy, prod.unit, quota)
-        group = quota.quota_key if quota else f"{(org.industry_code or '-')[:5]}/{prod.unit}"
-        unit_of_group[group] = f"kgce/{prod.unit}"
+        quota = bm.energy_quota(quota_key) if quota_key else None
+        quota_grade = _grade(unit_energy, prod_unit, quota) if quota is not None else None
+        group = quota.quota_key if quota else f"{_industry_class(industry)}/{prod_unit}"
+        unit_of_group[group] = f"kgce/{prod_unit}"
         if unit_energy is not None:
             values_by_group[group][pid] = unit_energy
         rows.append(
             BenchmarkRow(
-                enterprise_id=org.id,
-                enterprise_name=org.name,
-                industry_code=org.industry_code,
+                enterprise_id=ent_id,
+                enterprise_name=ent_name,
+                industry_code=industry,
                 product_id=pid,
-                product_name=prod.name,
-                unit=prod.unit,
+                product_name=prod_name,
+                unit=prod_unit,
                 group=group,
                 months=sorted(months),
                 output=output,
@@ -287,6 +284,11 @@ def benchmarking(
     return BenchmarkReport(
         park_id=park_id, year=year, rows=rows, groups=groups, lineage=lineage, warnings=warnings
     )
+
+
+def _industry_class(code: str | None) -> str:
+    """GB/T 4754 class (4 digits) of an industry code given with or without its section letter."""
+    return (code or "-").lstrip("ABCDEFGHIJKLMNOPQRST")[:4] or "-"
 
 
 def _grade(unit_energy: float | None, product_unit: str, quota: bm.EnergyQuota) -> QuotaGrade:

@@ -18,6 +18,7 @@ enterprise; an enterprise's members their own.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,17 @@ from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
 __all__ = ["diagnosis"]
 
 _NOT_CONSUMPTION = ("pv_generation", "export")
+
+
+@dataclass(frozen=True)
+class _M:
+    id: int
+    enterprise_id: int | None
+    parent_id: int | None
+    code: str
+    name: str
+    unit: str
+    purpose: str | None
 
 
 def _calendar(a: int, n: int, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,6 +104,7 @@ def diagnosis(
                 raise NotFound("enterprise not found")
         visible = _visible(p, park_id, enterprise_id)
         tz = ZoneInfo(park.timezone)
+        province, timezone = park.province, park.timezone
         region = settings_of(s, park).tariff_region or park.province
         options = accounting_options(s, park_id)
         query = select(Organisation).where(
@@ -100,8 +113,9 @@ def diagnosis(
         if visible is not None:
             query = query.where(Organisation.id.in_(visible))
         orgs = {o.id: o.name for o in s.scalars(query.order_by(Organisation.id))}
-        meters = list(
-            s.scalars(
+        meters = [
+            _M(m.id, m.enterprise_id, m.parent_id, m.code, m.name, m.unit, m.purpose)
+            for m in s.scalars(
                 select(Meter).where(
                     Meter.park_id == park_id,
                     Meter.enterprise_id.in_(orgs),
@@ -110,7 +124,7 @@ def diagnosis(
                     Meter.kind != "instant",
                 )
             )
-        )
+        ]
         rows = (
             s.execute(
                 select(MeterHours.meter_id, MeterHours.day, MeterHours.hours).where(
@@ -130,7 +144,7 @@ def diagnosis(
         )
     try:
         coef = core.activity_coefficients(
-            "electricity", "kWh", year=end_local.year, region=park.province, options=options
+            "electricity", "kWh", year=end_local.year, region=province, options=options
         )
     except (core.AccountingError, KeyError, ValueError) as exc:
         raise InvalidInput.field("end", f"no electricity coefficients for {end_local.year}: {exc}") from exc
@@ -143,7 +157,7 @@ def diagnosis(
         idx = (ts[ok] - a) // 3600
         series[mid][idx] = vec[0][ok]
     hour, month, working = _calendar(a, n, tz)
-    by_ent: dict[int, list[Meter]] = defaultdict(list)
+    by_ent: dict[int, list[_M]] = defaultdict(list)
     for m in meters:
         if m.enterprise_id is not None:
             by_ent[m.enterprise_id].append(m)
@@ -216,13 +230,13 @@ def diagnosis(
         park_id=park_id,
         start=datetime.fromtimestamp(a, UTC),
         end=datetime.fromtimestamp(b, UTC),
-        timezone=park.timezone,
+        timezone=timezone,
         tariff_document=tariff.document if tariff else None,
         coefficients={
             "carrier": "electricity",
             "unit": "kWh",
             "year": end_local.year,
-            "region": park.province,
+            "region": province,
             "tce_per_kwh": coef.tce_per_unit,
             "tco2e_per_kwh": coef.tco2e_per_unit,
             "lineage": coef.lineage.as_dict(),
