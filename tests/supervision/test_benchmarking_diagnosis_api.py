@@ -114,8 +114,8 @@ def test_enterprise_sees_only_its_own_diagnosis(
                    headers=bearer(token))  # fmt: skip
     assert r.status_code == 200, r.text
     assert {e["enterprise_id"] for e in r.json()["enterprises"]} <= {world.a.enterprise_ids[0]}
-    r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis",
-                   params={"end": END.isoformat(), "enterprise_id": planted["e2"]}, headers=bearer(token))  # fmt: skip
+    params = {"end": END.isoformat(), "enterprise_id": planted["e2"]}
+    r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params=params, headers=bearer(token))
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("application/problem+json")
     r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params={"end": "2026-03-30T00:00:00"},
