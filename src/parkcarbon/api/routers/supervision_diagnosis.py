@@ -6,7 +6,7 @@ supervision roles see benchmarking and diagnosis of every enterprise, an enterpr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,8 @@ from fastapi import APIRouter, Query
 from parkcarbon.api.deps import IdPath, PrincipalDep, RuntimeDep
 from parkcarbon.core.tariffs import tou_regions, tou_schedule
 from parkcarbon.services import policy
+from parkcarbon.services.errors import InvalidInput
+from parkcarbon.services.schemas import Timestamp
 from parkcarbon.services.supervision import benchmarking, diagnosis
 from parkcarbon.services.supervision.analysis_schemas import (
     BenchmarkReport,
@@ -40,11 +42,17 @@ def list_energy_quotas(principal: PrincipalDep) -> EnergyQuotasPublic:
 @router.get("/tou-tariffs", response_model=TouTariffsPublic)
 def list_tou_tariffs(
     principal: PrincipalDep,
-    on: Annotated[date | None, Query(description="date the periods apply to (default: today)")] = None,
+    on: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="ISO date the periods apply to (default: today)"),
+    ] = None,
 ) -> TouTariffsPublic:
     """Time-of-use periods (分时电价时段) of the provinces held, in force on ``on``."""
     policy.require_user(principal)
-    day = on or date.today()
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        raise InvalidInput.field("on", "not a calendar date (YYYY-MM-DD)") from None
     out = []
     for region in tou_regions():
         sch = tou_schedule(region, day)
@@ -100,7 +108,7 @@ def read_diagnosis(
     park_id: IdPath,
     enterprise_id: EnterpriseFilter = None,
     end: Annotated[
-        datetime | None, Query(description="end of the window, with offset (default: now)")
+        Timestamp | None, Query(description="end of the window, ISO 8601 with offset (default: now)")
     ] = None,
     days: Annotated[int, Query(ge=7, le=366, description="length of the window [days]")] = 28,
 ) -> DiagnosisReport:
