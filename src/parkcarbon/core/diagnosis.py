@@ -479,7 +479,7 @@ class IdleEquipmentRule:
     when the ratio is at least ``max_idle_ratio`` (0.6) and the idle load at least ``min_idle_kw``
     (5 kW), unless the enterprise runs continuously or the meter serves an always-on load (its purpose
     in ``always_on_purposes`` — PV, EV charging, export, other — or its name naming a cold store, data
-    room or sewage works, ``always_on_words``). Compressor meters (named 空压 …) call for a
+    room, cleanroom or sewage works, ``always_on_words``). Compressor meters (named 空压 …) call for a
     compressed-air service, HVAC and lighting meters for their own.
     Saving: idle-hour energy of the meter above ``target_ratio`` (0.2) × its working-hours load.
     """
