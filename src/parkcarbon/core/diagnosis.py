@@ -492,10 +492,12 @@ class IdleEquipmentRule:
         "冷库",
         "冷藏",
         "制冷",
+        "洁净",
         "机房",
         "数据中心",
         "污水",
         "cold",
+        "clean",
         "data room",
     )
     hours: _Hours = _Hours()
