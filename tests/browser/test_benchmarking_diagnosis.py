@@ -33,7 +33,7 @@ settings = load_settings()
 engine = make_engine(settings.resolved_database_url)
 upgrade(engine)
 db = Database(engine)
-park = build_demo_park(db, settings, days=60, enterprises=12, password=%r, enterprise_demo=False)
+park = build_demo_park(db, settings, days=60, enterprises=12, password=PASSWORD, enterprise_demo=False)
 with db.read() as s:
     ids = {c: (e, i) for c, e, i in s.execute(select(EnterpriseProduct.product_code,
            EnterpriseProduct.enterprise_id, EnterpriseProduct.id))}
@@ -51,7 +51,7 @@ for row in park.product_outputs:
 def generated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("generated-demo")
     env = {**os.environ, "PARKCARBON_ENV": "development",
-           "PARKCARBON_DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite'}"}  # fmt: skip
+           "PARKCARBON_DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite'}", "DEMO_PASSWORD": DEMO_PASSWORD}  # fmt: skip
     subprocess.run([sys.executable, "-c", BUILD], cwd=workdir, env=env, check=True, timeout=600)
     port = free_port()
     log = (workdir / "server.log").open("w")
