@@ -18,8 +18,8 @@ from tests.browser.conftest import DEMO_PASSWORD, free_port, login
 
 pytestmark = pytest.mark.browser
 
-BUILD = (
-    """
+BUILD = """
+import os
 from sqlalchemy import select
 from parkcarbon.services.demo.generator import build_demo_park
 from parkcarbon.services.principal import SYSTEM
@@ -29,6 +29,7 @@ from parkcarbon.settings import load_settings
 from parkcarbon.store.db import Database, make_engine
 from parkcarbon.store.migrate import upgrade
 from parkcarbon.store.models import EnterpriseProduct
+PASSWORD = os.environ["DEMO_PASSWORD"]
 settings = load_settings()
 engine = make_engine(settings.resolved_database_url)
 upgrade(engine)
@@ -43,15 +44,17 @@ for row in park.product_outputs:
         targets.record_product_output(db, SYSTEM, ent, ProductOutputRecord(
             product_id=pid, year=row.year, month=row.month, quantity=row.quantity))
 """
-    % DEMO_PASSWORD
-)
 
 
 @pytest.fixture(scope="module")
 def generated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("generated-demo")
-    env = {**os.environ, "PARKCARBON_ENV": "development",
-           "PARKCARBON_DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite'}", "DEMO_PASSWORD": DEMO_PASSWORD}  # fmt: skip
+    env = {
+        **os.environ,
+        "PARKCARBON_ENV": "development",
+        "PARKCARBON_DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite'}",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+    }
     subprocess.run([sys.executable, "-c", BUILD], cwd=workdir, env=env, check=True, timeout=600)
     port = free_port()
     log = (workdir / "server.log").open("w")
