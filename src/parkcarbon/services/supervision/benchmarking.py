@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from parkcarbon import core
 from parkcarbon.core import benchmarking as bm
+from parkcarbon.core.energy.comprehensive_energy import coal_equivalent_coefficient
 from parkcarbon.services import audit, policy
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.intake import consumption as cons
@@ -170,6 +171,8 @@ def benchmarking(
                 ActivityRecord.quantity,
                 ActivityRecord.unit,
                 ActivityRecord.period_start,
+                ActivityRecord.ncv,
+                ActivityRecord.ncv_unit,
             ).where(
                 ActivityRecord.park_id == park_id,
                 ActivityRecord.period_start >= f"{year}-01-01",
@@ -194,20 +197,23 @@ def benchmarking(
         if row.enterprise_id is not None and row.tce is not None:
             month_tce[(row.enterprise_id, row.bucket.astimezone(tz).month)] += row.tce
     lineage: dict[str, object] = {"metered": [c.model_dump() for c in metered.coefficients], "activity": []}
-    coef_cache: dict[tuple[str, str], float | None] = {}
-    for ent, carrier, qty, unit, start in activity:
-        key = (carrier, unit)
+    coef_cache: dict[tuple[str, str, float | None], float | None] = {}
+    for ent, carrier, qty, unit, start, ncv, ncv_unit in activity:
+        # a measured net calorific value takes precedence (GB/T 2589-2020 §3: k = NCV / 29.3076 GJ/tce)
+        measured = ncv if ncv is not None and ncv_unit == f"GJ/{unit}" else None
+        key = (carrier, unit, measured)
         if key not in coef_cache:
             try:
-                c = core.activity_coefficients(carrier, unit, year=year, region=province, options=options)
-                coef_cache[key] = c.tce_per_unit
+                if measured is not None:
+                    k_m, lin = coal_equivalent_coefficient(
+                        carrier, unit, year=year, options=options, ncv_gj_per_unit=measured
+                    )
+                    coef_cache[key], lin_dict = k_m, lin.as_dict()
+                else:
+                    c = core.activity_coefficients(carrier, unit, year=year, region=province, options=options)
+                    coef_cache[key], lin_dict = c.tce_per_unit, c.lineage.as_dict()
                 lineage["activity"].append(  # type: ignore[attr-defined]
-                    {
-                        "carrier": carrier,
-                        "unit": unit,
-                        "tce_per_unit": c.tce_per_unit,
-                        "lineage": c.lineage.as_dict(),
-                    }
+                    {"carrier": carrier, "unit": unit, "tce_per_unit": coef_cache[key], "lineage": lin_dict}
                 )
             except (core.AccountingError, KeyError, ValueError) as exc:
                 coef_cache[key] = None
