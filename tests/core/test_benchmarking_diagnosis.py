@@ -189,7 +189,8 @@ def test_idle_equipment_rule() -> None:
     compressor = dg.SubMeterSeries("C1", "空压机", "sub", np.full(168, 50.0))  # runs around the clock
     line = dg.SubMeterSeries("L1", "生产线", "process", np.where(w["load"] > 200, 200.0, 2.0))
     cold = dg.SubMeterSeries("K1", "冷库制冷机组", "sub", np.full(168, 80.0))  # always-on by design
-    (f,) = dg.IdleEquipmentRule().evaluate(_input(w, submeters=(compressor, line, cold)))
+    clean = dg.SubMeterSeries("R1", "洁净室空调", "hvac", np.full(168, 120.0))  # cleanroom class kept 24/7
+    (f,) = dg.IdleEquipmentRule().evaluate(_input(w, submeters=(compressor, line, cold, clean)))
     assert f.subject == "C1" and f.service_kind == "compressed_air"
     # 78 idle hours × (50 - 0.2 × 50) kWh, annualised over 168 observed hours
     assert f.saving.kwh == pytest.approx(78 * 40.0 * 8760 / 168)
