@@ -1,0 +1,131 @@
+"""The benchmarking and diagnosis pages in headless Chromium, on a generated demo park (12 enterprises,
+60 days of 15-minute history up to now, monthly product output) served from its own SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DEMO_PASSWORD, free_port, login
+
+pytestmark = pytest.mark.browser
+
+BUILD = """
+import os
+from sqlalchemy import select
+from parkcarbon.services.demo.generator import build_demo_park
+from parkcarbon.services.principal import SYSTEM
+from parkcarbon.services.supervision import targets
+from parkcarbon.services.supervision.schemas import ProductOutputRecord
+from parkcarbon.settings import load_settings
+from parkcarbon.store.db import Database, make_engine
+from parkcarbon.store.migrate import upgrade
+from parkcarbon.store.models import EnterpriseProduct
+PASSWORD = os.environ["DEMO_PASSWORD"]
+settings = load_settings()
+engine = make_engine(settings.resolved_database_url)
+upgrade(engine)
+db = Database(engine)
+park = build_demo_park(db, settings, days=60, enterprises=12, password=PASSWORD, enterprise_demo=False)
+with db.read() as s:
+    ids = {c: (e, i) for c, e, i in s.execute(select(EnterpriseProduct.product_code,
+           EnterpriseProduct.enterprise_id, EnterpriseProduct.id))}
+for row in park.product_outputs:
+    if row.kind == "actual" and row.product_code in ids:
+        ent, pid = ids[row.product_code]
+        targets.record_product_output(db, SYSTEM, ent, ProductOutputRecord(
+            product_id=pid, year=row.year, month=row.month, quantity=row.quantity))
+"""
+
+
+@pytest.fixture(scope="module")
+def generated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("generated-demo")
+    env = {
+        **os.environ,
+        "PARKCARBON_ENV": "development",
+        "PARKCARBON_DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite'}",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+    }
+    subprocess.run([sys.executable, "-c", BUILD], cwd=workdir, env=env, check=True, timeout=600)
+    port = free_port()
+    log = (workdir / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parkcarbon.cli", "serve", "--port", str(port)],
+        cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited: {(workdir / 'server.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the server did not answer within 120 s")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_park_sees_ranking_quartiles_and_the_planted_base_load(
+    page: Page, generated_server: str, artifacts_dir: Path
+) -> None:
+    base = generated_server
+    login(page, base, "park.admin@demo.parkcarbon.cn")
+    page.locator(".q-item").filter(has_text="能耗对标").first.click()
+    page.wait_for_url(f"{base}/benchmarking")
+    table = page.locator(".q-table").first
+    expect(table.get_by_text("华东精密轧钢有限公司")).to_be_visible()
+    expect(table.get_by_text("轧制钢材").first).to_be_visible()
+    expect(page.get_by_text("同类企业单位产品能耗四分位分布")).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()  # the ECharts quartile chart
+    page.screenshot(path=str(artifacts_dir / "console-benchmarking.png"), full_page=True)
+
+    page.locator(".q-item").filter(has_text="节能诊断").first.click()
+    page.wait_for_url(f"{base}/diagnosis")
+    # the planted base load of E03 is the park's largest finding: its card is open at the top
+    first = page.locator(".q-expansion-item").first
+    expect(first).to_contain_text("星海电子科技有限公司")
+    expect(page.get_by_text("非生产时段基础负荷偏高", exact=False).first).to_be_visible()
+    expect(page.get_by_text("能源管理与运行优化").first).to_be_visible()
+    expect(page.get_by_text("年节电潜力 (kWh)").first).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "console-diagnosis.png"), full_page=True)
+
+    # English
+    page.locator(".q-select").filter(has_text="中文").click()
+    page.get_by_role("option", name="English").click()
+    expect(page.locator(".text-h5").get_by_text("Energy-saving diagnosis")).to_be_visible()
+    expect(page.get_by_text("High base load outside production", exact=False).first).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "console-diagnosis-english.png"), full_page=True)
+
+
+def test_enterprise_sees_only_its_own_findings(
+    page: Page, generated_server: str, artifacts_dir: Path
+) -> None:
+    base = generated_server
+    login(page, base, "enterprise.admin@demo.parkcarbon.cn")
+    page.locator(".q-item").filter(has_text="节能诊断").first.click()
+    page.wait_for_url(f"{base}/diagnosis")
+    # E01 (rolling mill, capacitor bank out of service): its own power-factor finding, no other enterprise
+    expect(page.get_by_text("华东精密轧钢有限公司", exact=False).first).to_be_visible()
+    expect(page.get_by_text("星海电子科技有限公司")).to_have_count(0)
+    expect(page.get_by_text("功率因数偏低", exact=False).first).to_be_visible()
+    expect(page.get_by_text("无功补偿与电能质量治理").first).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "console-enterprise-diagnosis.png"), full_page=True)

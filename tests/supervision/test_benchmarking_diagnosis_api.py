@@ -1,0 +1,171 @@
+"""Benchmarking and diagnosis through the API on SQLite and PostgreSQL: hand-computed figures from
+readings written for the test (rolled back), who sees what, problem+json errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from parkcarbon.ingest.parse import RawBatch
+from parkcarbon.ingest.pipeline import Actor
+from parkcarbon.services.enterprise import profile
+from parkcarbon.services.enterprise.schemas import ProductCreate
+from parkcarbon.services.intake.readings import MeterScope, ingest_raw
+from parkcarbon.services.principal import SYSTEM
+from parkcarbon.services.registry import meters
+from parkcarbon.services.registry.schemas import MeterCreate
+from parkcarbon.services.supervision import targets
+from parkcarbon.services.supervision.schemas import ProductOutputRecord
+from parkcarbon.store.db import Database
+from tests.conftest import World, bearer
+
+TZ = ZoneInfo("Asia/Shanghai")
+#: Four weeks without public holidays or 调休: Monday 2 March to Monday 30 March 2026 (local).
+START = datetime(2026, 3, 2, tzinfo=TZ)
+END = START + timedelta(days=28)
+NOW = int(datetime(2026, 4, 2, tzinfo=UTC).timestamp())
+API = "/api/v1"
+# GB/T 2589-2020 Table A.2, electricity equivalent value 0.1229 kgce/kWh (standards-facts 1.20)
+TCE_PER_KWH = 0.1229e-3
+
+
+def _meter(db: Database, park_id: int, ent: int, code: str, **kw: Any) -> int:
+    data = {"park_id": park_id, "code": code, "name": kw.pop("name", code), "carrier": "electricity",
+            "unit": "kWh", "enterprise_id": ent, "kind": "interval", **kw}  # fmt: skip
+    return meters.create_meter(db, SYSTEM, MeterCreate(**data)).id
+
+
+def _load(db: Database, park_id: int, meter_id: int, kw_of: Any) -> None:
+    """15-minute interval readings over the window; ``kw_of(local start of the interval)`` in kW."""
+    ts, val = [], []
+    t = START
+    while t < END:
+        t_end = t + timedelta(minutes=15)
+        ts.append(t_end.isoformat())
+        val.append(kw_of(t) / 4.0)
+        t = t_end
+    n = len(ts)
+    batch = RawBatch(meter_code=[None] * n, meter_id=[meter_id] * n, ts=ts, value=val, unit=[None] * n,
+                     kind=[None] * n, flags=[None] * n)  # fmt: skip
+    ingest_raw(
+        db, batch, scope=MeterScope(park_id=park_id), actor=Actor(label="test"), source="test", now=NOW
+    )
+
+
+def _working(t: datetime) -> bool:
+    return t.weekday() < 5 and 8 <= t.hour < 18
+
+
+@pytest.fixture
+def planted(db: Database, world: World) -> dict[str, int]:
+    """Enterprise 2 of park A: 400 kW in working hours, 300 kW otherwise (base load), a compressor sub-meter
+    at 50 kW around the clock, a kvarh register with Q = 0.75 P (PF 0.8). Enterprise 3: a flat 100 kW."""
+    a = world.a
+    e2, e3 = a.enterprise_ids[1], a.enterprise_ids[2]
+    main = _meter(db, a.park_id, e2, "DX-MAIN", purpose="main")
+    comp = _meter(db, a.park_id, e2, "DX-COMP", name="空压站", purpose="sub", parent_id=main)
+    q = _meter(db, a.park_id, e2, "DX-Q", unit="kvarh", purpose="other", parent_id=main)
+    flat = _meter(db, a.park_id, e3, "DX-FLAT", purpose="main")
+    _load(db, a.park_id, main, lambda t: 400.0 if _working(t) else 300.0)
+    _load(db, a.park_id, comp, lambda t: 50.0)
+    _load(db, a.park_id, q, lambda t: 0.75 * (400.0 if _working(t) else 300.0))
+    _load(db, a.park_id, flat, lambda t: 100.0)
+    return {"e2": e2, "e3": e3}
+
+
+def test_diagnosis_finds_the_planted_base_load(
+    client: TestClient, world: World, planted: dict[str, int]
+) -> None:
+    r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params={"end": END.isoformat(), "days": 28},
+                   headers=bearer(world.token("a", "park_analyst")))  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["tariff_document"] == "苏发改价格发〔2025〕426号"
+    assert body["coefficients"]["tce_per_kwh"] == pytest.approx(TCE_PER_KWH)
+    ents = {e["enterprise_id"]: e for e in body["enterprises"]}
+    e2 = ents[planted["e2"]]
+    assert e2["observed_hours"] == 28 * 24
+    rules = {f["rule"]: f for f in e2["findings"]}
+    assert {"base_load", "power_factor", "idle_equipment"} <= set(rules)
+    base = rules["base_load"]
+    assert base["evidence"]["night_ratio"] == pytest.approx(0.75)
+    # idle hours: 20 working nights × 6 h + 8 days off × 24 h = 312 h, each 300 - 0.35 × 400 = 160 kWh
+    annual = 312 * 160.0 * 8760 / 672
+    assert base["saving"]["kwh"] == pytest.approx(annual)
+    assert base["saving"]["tce"] == pytest.approx(annual * TCE_PER_KWH)
+    assert base["saving"]["tco2e"] == pytest.approx(annual * body["coefficients"]["tco2e_per_kwh"])
+    assert base["saving"]["cny"] > 0
+    assert rules["power_factor"]["evidence"]["power_factor"] == pytest.approx(0.8)
+    assert rules["idle_equipment"]["subject"] == "DX-COMP"
+    assert rules["idle_equipment"]["service_kind"] == "compressed_air"
+    # the flat enterprise runs continuously: no base-load finding
+    assert all(f["rule"] != "base_load" for f in ents[planted["e3"]]["findings"])
+
+
+def test_enterprise_sees_only_its_own_diagnosis(
+    client: TestClient, world: World, planted: dict[str, int]
+) -> None:
+    token = world.token("a", "enterprise_member")
+    r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params={"end": END.isoformat()},
+                   headers=bearer(token))  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert {e["enterprise_id"] for e in r.json()["enterprises"]} <= {world.a.enterprise_ids[0]}
+    params = {"end": END.isoformat(), "enterprise_id": planted["e2"]}
+    r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params=params, headers=bearer(token))
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params={"end": "2026-03-30T00:00:00"},
+                   headers=bearer(world.token("a", "park_admin")))  # fmt: skip
+    assert r.status_code == 422
+
+
+def test_benchmarking_grades_and_ranks(
+    client: TestClient, db: Database, world: World, planted: dict[str, int]
+) -> None:
+    admin = bearer(world.token("a", "park_admin"))
+    ids = {}
+    for key, out in (("e2", 900.0), ("e3", 400.0)):
+        prod = profile.create_product(db, SYSTEM, planted[key], ProductCreate(name=f"啤酒 {key}", unit="kL"))
+        targets.record_product_output(
+            db,
+            SYSTEM,
+            planted[key],
+            ProductOutputRecord(product_id=prod.id, year=2026, month=3, quantity=out),
+        )
+        r = client.put(f"{API}/enterprises/{planted[key]}/products/{prod.id}/benchmark",
+                       json={"quota_key": "gb32047-2025.beer"}, headers=admin)  # fmt: skip
+        assert r.status_code == 200, r.text
+        ids[key] = prod.id
+    r = client.get(f"{API}/parks/{world.a.park_id}/benchmarking", params={"year": 2026}, headers=admin)
+    assert r.status_code == 200, r.text
+    rows = {row["product_id"]: row for row in r.json()["rows"]}
+    # e2: 20 working days × (10 h × 400 + 14 h × 300) + 8 days off × 24 h × 300 = 221 600 kWh over 900 kL
+    e2 = rows[ids["e2"]]
+    assert e2["unit_energy_kgce"] == pytest.approx(1000 * 221_600 * TCE_PER_KWH / 900)
+    assert e2["quota"]["grade"] == 2  # 30.26 kgce/kL: ≤ 35 (GB 32047-2025 grade 2), > 26
+    # e3: 672 h × 100 kW = 67 200 kWh over 400 kL = 20.65 kgce/kL: grade 1, best of the group
+    e3 = rows[ids["e3"]]
+    assert e3["unit_energy_kgce"] == pytest.approx(1000 * 67_200 * TCE_PER_KWH / 400)
+    assert (e3["quota"]["grade"], e3["rank"], e2["rank"], e2["peers"]) == (1, 1, 2, 2)
+    # unknown quota: a field-level problem
+    r = client.put(f"{API}/enterprises/{planted['e2']}/products/{ids['e2']}/benchmark",
+                   json={"quota_key": "no-such-quota"}, headers=admin)  # fmt: skip
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    # a member of another enterprise sees no rows of these two
+    r = client.get(f"{API}/parks/{world.a.park_id}/benchmarking", params={"year": 2026},
+                   headers=bearer(world.token("a", "enterprise_member")))  # fmt: skip
+    assert r.status_code == 200
+    assert all(row["enterprise_id"] == world.a.enterprise_ids[0] for row in r.json()["rows"])
+
+
+def test_reference_catalogues(client: TestClient, world: World) -> None:
+    token = bearer(world.token("a", "provider"))
+    q = client.get(f"{API}/energy-quotas", headers=token).json()
+    assert any(row["quota_key"] == "gb32047-2025.beer" and row["level_3"] == 60 for row in q["data"])
+    t = client.get(f"{API}/tou-tariffs", params={"on": "2026-07-01"}, headers=token).json()
+    js = next(row for row in t["data"] if row["region"] == "CN-JS")
+    assert js["grid"][6][14:22] == ["peak"] * 8
