@@ -13,13 +13,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]  # fmt: skip
 DEMO_PASSWORD = "Demo-Passw0rd!"
+
+# the suite runs on two workers of a two-core machine beside the demo server and PostgreSQL: give pages and
+# assertions room (a login hashes with argon2; a page may wait for a live-feed ingest to commit)
+PAGE_TIMEOUT_MS = 30_000
+expect.set_options(timeout=15_000)
 #: A small generated park for the browser tests (E01 keeps its full enterprise-file year).
 SMALL_DEMO = ["--days", "3", "--enterprises", "6"]
 
@@ -97,7 +102,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, artifacts_dir: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     pg = context.new_page()
-    pg.set_default_timeout(15_000)
+    pg.set_default_timeout(PAGE_TIMEOUT_MS)
     yield pg
     pg.screenshot(path=str(artifacts_dir / f"{request.node.name}-final.png"), full_page=True)
     context.close()

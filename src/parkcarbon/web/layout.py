@@ -138,14 +138,12 @@ def set_language(value: str) -> None:
 
 def _park_selector(current: web_session.Session) -> None:
     try:
-        options = {
-            p.id: p.name
-            for p in parks.list_parks(
-                web_session.runtime().db, current.principal, PageParams(limit=1000)
-            ).data
-        }
+        listed = parks.list_parks(web_session.runtime().db, current.principal, PageParams(limit=1000)).data
     except ServiceError:
-        options = {}
+        listed = []
+    options = {p.id: p.name for p in listed}
+    # times on every page are shown in the current park's timezone (see widgets.fmt_time)
+    app.storage.user["timezone"] = next((p.timezone for p in listed if p.id == current.park_id), None)
     if not options:
         return
 

@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from nicegui import ui
+from nicegui import app, ui
 from pydantic import ValidationError
 
 from parkcarbon.services.errors import ServiceError
+from parkcarbon.web import session as web_session
 from parkcarbon.web.i18n import t
 from parkcarbon.web.layout import notify_error
 
@@ -22,8 +24,18 @@ class Column:
     format: Callable[[Any], str] | None = None
 
 
+def display_timezone() -> ZoneInfo:
+    """The current park's timezone (set by the frame), else the platform default."""
+    try:
+        name = app.storage.user.get("timezone")
+    except RuntimeError:  # outside a page request
+        name = None
+    return ZoneInfo(name or web_session.runtime().settings.timezone)
+
+
 def fmt_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+    """A stored (UTC) instant as park-local ``YYYY-MM-DD HH:MM``."""
+    return value.astimezone(display_timezone()).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def data_table(
