@@ -28,6 +28,7 @@ from parkcarbon.api.routers import (
     parks,
     readings,
     supervision,
+    supervision_monitoring,
     users,
 )
 from parkcarbon.services.runtime import Runtime
@@ -36,7 +37,7 @@ from parkcarbon.settings import Settings, load_settings
 API_PREFIX = "/api/v1"
 ROUTERS = (auth, parks, organisations, areas, meters, users, api_keys, grants, audit, calc, readings)
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
-ROUTERS_SUPERVISION = (supervision,)
+ROUTERS_SUPERVISION = (supervision, supervision_monitoring)
 
 
 class Health(BaseModel):
