@@ -408,3 +408,28 @@ def _page() -> Any:
     from parkcarbon.services.pagination import PageParams
 
     return PageParams(limit=100, offset=0)
+
+
+def test_unmetered_activity_data_counts_prorated_by_days(db: Database, park: SeededPark) -> None:
+    from parkcarbon.services.intake.activity import ActivityRecordCreate, create_record
+
+    e1 = park.enterprise_ids[1]
+    before = monitoring.park_monitoring(db, SYSTEM, park.park_id, as_of=AS_OF, now=NOW)
+    for start, end in ((date(2025, 2, 1), date(2025, 2, 28)), (date(2025, 2, 15), date(2025, 3, 16))):
+        create_record(
+            db, SYSTEM, e1,
+            ActivityRecordCreate(carrier="diesel", quantity=2.0, unit="t", period_start=start, period_end=end,
+                                 use="combustion", document_ref=f"D-{start}"),
+            today=date(2025, 3, 31),
+        )  # fmt: skip
+    m = monitoring.park_monitoring(db, SYSTEM, park.park_id, as_of=AS_OF, now=NOW)
+    f_before = next(e for e in before.enterprises if e.enterprise_id == e1)
+    f = next(e for e in m.enterprises if e.enterprise_id == e1)
+    # GB/T 2589-2020 Table A.2: diesel 1.4571 kgce/kg; the second delivery spans 30 days of which 29 fall
+    # on or before 15 March (14 in February, 15 in March)
+    kgce = KGCE[("diesel", "")]
+    expected_t = 2.0 + 2.0 * 29 / 30
+    assert math.isclose(f.ytd_tce - f_before.ytd_tce, expected_t * kgce, rel_tol=1e-9)
+    assert math.isclose(f.mtd_tce - f_before.mtd_tce, 2.0 * 15 / 30 * kgce, rel_tol=1e-9)
+    diesel = next(c for c in m.carriers if c.carrier == "diesel")
+    assert math.isclose(diesel.ytd_quantity, expected_t, rel_tol=1e-9)

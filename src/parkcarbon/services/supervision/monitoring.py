@@ -44,7 +44,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.core import AccountingOptions
+from parkcarbon.core import (
+    AccountingError,
+    AccountingOptions,
+    CalcInputError,
+    activity_coefficients,
+    calculate,
+)
 from parkcarbon.services import policy
 from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.errors import InvalidInput, NotFound
@@ -70,6 +76,7 @@ from parkcarbon.services.supervision.monitoring_schemas import (
 from parkcarbon.services.supervision.targets import settings_of
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
+    ActivityRecord,
     Area,
     EconomicMonth,
     GrantScope,
@@ -139,6 +146,7 @@ class _Windows:
     prev_mtd: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
     coefficients: dict[tuple[str, str, int, str], dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    activity: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
     _index: dict[str, dict[int | None, list[tuple[Any, _Cell]]]] = field(default_factory=dict)
 
     def cells(self, name: str, ents: Iterable[int | None] | None) -> Iterable[tuple[Any, _Cell]]:
@@ -225,6 +233,106 @@ def _windows(
     if res is not None:
         _collect(w.prev_mtd, res, w)
     return w
+
+
+def _overlap_days(a0: date, a1: date, b0: date, b1: date) -> int:
+    """Days in both inclusive ranges."""
+    return max(0, (min(a1, b1) - max(a0, b0)).days + 1)
+
+
+_MEASURED = ("ncv", "ncv_unit", "carbon_content", "oxidation_rate")
+
+
+def _activity_coefficient(
+    w: _Windows,
+    rec: ActivityRecord,
+    year: int,
+    region: str,
+    options: AccountingOptions,
+    profile: dict[str, Any],
+) -> dict[str, Any]:
+    """Per-unit tce/tCO2e of an activity record (cached; ``{}`` with a warning when impossible)."""
+    measured = {k: getattr(rec, k) for k in _MEASURED if getattr(rec, k) is not None}
+    key = (rec.carrier, rec.unit, year, rec.use or "", *sorted(measured.items()))
+    if key in w.activity:
+        return w.activity[key]
+    coef: dict[str, Any] = {}
+    try:
+        if measured:
+            act = {"id": "r", "carrier": rec.carrier, "quantity": 1.0, "unit": rec.unit, **measured}
+            if rec.use:
+                act["use"] = rec.use
+            res = calculate({"year": year, "region": region, **profile, "activities": [act]})["results"][0]
+            tce_u, co2_u = float(res["tce"]), float(res["tco2e"])
+            lineage = {
+                "formula": res.get("formula"),
+                "clause": res.get("clause"),
+                "factors": res.get("factors"),
+            }
+        else:
+            c = activity_coefficients(
+                rec.carrier, rec.unit, year=year, region=region, options=options, use=rec.use
+            )
+            tce_u, co2_u, lineage = c.tce_per_unit, c.tco2e_per_unit, c.lineage.as_dict()
+    except (AccountingError, CalcInputError, KeyError, ValueError) as exc:
+        text = f"no tce/tCO2e for activity data {rec.carrier} in {rec.unit} ({year}): {exc}"
+        if text not in w.warnings:
+            w.warnings.append(text)
+    else:
+        coef = {
+            "carrier": rec.carrier, "unit": rec.unit, "year": year, "region": region,
+            "use": rec.use or "default", "tce_per_unit": tce_u, "tco2e_per_unit": co2_u,
+            "origin": "activity_data", "measured": measured, "lineage": lineage,
+        }  # fmt: skip
+        w.coefficients[("activity", *map(str, key))] = coef  # type: ignore[index]
+    w.activity[key] = coef
+    return coef
+
+
+def _add_activity(
+    w: _Windows,
+    records: list[ActivityRecord],
+    as_of: date,
+    region: str,
+    options: AccountingOptions,
+    home: dict[int | None, int | None],
+    profile: dict[str, Any],
+) -> None:
+    """Unmetered activity data (fuel deliveries, bills) spread evenly over the days of its period and
+    booked in the enterprise's main area; tce and tCO2e per unit from the accounting engine with the
+    record's measured parameters (NCV, carbon content, oxidation rate) where given."""
+    y, m, d = as_of.year, as_of.month, as_of.day
+    pm_year, pm = (y, m - 1) if m > 1 else (y - 1, 12)
+    ranges: list[tuple[dict[Any, _Cell], int, date, date]] = [
+        (w.this, mo, date(y, mo, 1), min(as_of, date(y, mo, _cal.monthrange(y, mo)[1])))
+        for mo in range(1, m + 1)
+    ]
+    ranges += [
+        (w.last, mo, date(y - 1, mo, 1), date(y - 1, mo, _cal.monthrange(y - 1, mo)[1]))
+        for mo in range(1, 13)
+    ]
+    ranges.append((w.last_mtd, m, date(y - 1, m, 1), _same_day(y - 1, m, d)))
+    ranges.append((w.prev_mtd, pm, date(pm_year, pm, 1), _same_day(pm_year, pm, d)))
+    for rec in records:
+        p0, p1 = date.fromisoformat(rec.period_start), date.fromisoformat(rec.period_end)
+        days = (p1 - p0).days + 1
+        if days <= 0:
+            continue
+        for target, month, r0, r1 in ranges:
+            n = _overlap_days(p0, p1, r0, r1)
+            if not n:
+                continue
+            qty = rec.quantity * n / days
+            coef = _activity_coefficient(w, rec, r0.year, region, options, profile)
+            tce: float | None = None
+            tco2e: float | None = None
+            if coef:
+                tce, tco2e = qty * coef["tce_per_unit"], qty * coef["tco2e_per_unit"]
+            cell = target.setdefault(
+                (month, rec.enterprise_id, home.get(rec.enterprise_id), rec.carrier), _Cell()
+            )
+            # quantities of another unit than the carrier's metered unit are not added to it
+            cell.add(qty if cell.unit in (None, rec.unit) else 0.0, tce, tco2e, rec.unit)
 
 
 @dataclass
@@ -358,6 +466,19 @@ def _load_context(
     for obj in (*orgs.values(), *areas.values(), *targets.values(), *economics.values(), park):
         s.expunge(obj)
     windows = _windows(db, park.id, tz, as_of, options, enterprise_id)
+    aq = select(ActivityRecord).where(
+        ActivityRecord.park_id == park.id,
+        ActivityRecord.period_end >= f"{year - 1}-01-01",
+        ActivityRecord.period_start <= as_of.isoformat(),
+    )
+    if enterprise_id is not None:
+        aq = aq.where(ActivityRecord.enterprise_id == enterprise_id)
+    home: dict[int | None, int | None] = {}
+    for ent, area in meters.values():
+        home.setdefault(ent, area)
+    _add_activity(
+        windows, list(s.scalars(aq)), as_of, park.province, options, home, park.accounting_options or {}
+    )
     # completeness of the month to date, from the hourly rollups (never raw readings)
     start = _local(date(as_of.year, as_of.month, 1), tz)
     end = min(_local(as_of + timedelta(days=1), tz), now)
@@ -616,11 +737,16 @@ def park_monitoring(
 
         ents = {e for (e, a) in ctx.meters.values() if a == area_id and e is not None}
         meter_ids = [mid for mid, (_e, a) in ctx.meters.items() if a == area_id]
-        fields, _ends = _figures(ctx, _view(ctx.windows, in_area), ents, None, meter_ids)
+        area_view = _view(ctx.windows, in_area)
+        fields, _ends = _figures(ctx, area_view, ents, None, meter_ids)
         area = ctx.areas.get(area_id) if area_id is not None else None
+        monthly = [
+            (area_view.this[mo].tce if mo in area_view.this else 0.0) if mo <= ctx.month else None
+            for mo in range(1, 13)
+        ]
         areas.append(
             AreaFigures(**fields, area_id=area_id, name=area.name if area else None,
-                        name_en=area.name_en if area else None)
+                        name_en=area.name_en if area else None, monthly_tce=monthly)
         )  # fmt: skip
     by_division: dict[str | None, set[int]] = defaultdict(set)
     names: dict[str | None, str | None] = {None: None}

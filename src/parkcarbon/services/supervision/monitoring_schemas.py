@@ -106,6 +106,7 @@ class AreaFigures(Figures):
     area_id: int | None
     name: str | None
     name_en: str | None
+    monthly_tce: list[float | None] = Field(description="energy of each month of the year [tce] (null ahead)")
 
 
 class IndustryFigures(Figures):
