@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from parkcarbon.core import CARRIERS
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.intake.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
@@ -103,6 +104,15 @@ LEVEL_COLOR = {"red": "#d64545", "orange": "#f2994a", "yellow": "#e2b93b", "info
 PALETTE = ["#13795b", "#2f80ed", "#f2a541", "#9b51e0", "#eb5757", "#27ae60", "#56ccf2", "#828282"]
 
 
+def _carrier(cid: str) -> str:
+    """The carrier's display name (console texts, else the accounting engine's carrier table)."""
+    label = te(cid)
+    car = CARRIERS.get(cid)
+    if label == cid and car is not None:
+        return car.name_en if language() == "en" else car.name_zh
+    return label
+
+
 def _num(v: float | None, digits: int = 0) -> str:
     return "—" if v is None else f"{v:,.{digits}f}"
 
@@ -188,7 +198,7 @@ def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
 
 
 def _mix_chart(carriers: list[Any]) -> None:
-    data = [{"name": te(c.carrier), "value": round(c.ytd_tce, 1)} for c in carriers if c.ytd_tce > 0]
+    data = [{"name": _carrier(c.carrier), "value": round(c.ytd_tce, 1)} for c in carriers if c.ytd_tce > 0]
     ui.echart(
         {
             "color": PALETTE,
@@ -407,7 +417,12 @@ def _enterprise_table(enterprises: list[Any]) -> None:
         .classes("w-full")
         .mark("enterprise-table")
     )
-    table.on("rowClick", lambda e: ui.navigate.to(f"/cockpit/enterprise/{e.args[1]['id']}"))
+    table.add_slot(
+        "body-cell-name",
+        """<q-td :props="props"><a :href="'/cockpit/enterprise/' + props.row.id"
+             class="text-primary text-weight-medium" style="text-decoration:none">{{ props.value }}</a>
+           </q-td>""",
+    )
     table.props("flat dense")
 
 
@@ -543,7 +558,7 @@ def cockpit_enterprise_page(enterprise_id: int) -> None:
                     "id": mf.meter_id,
                     "code": ("↳ " if mf.parent_id else "") + (mf.code or ""),
                     "name": mf.name,
-                    "carrier": te(mf.carrier),
+                    "carrier": _carrier(mf.carrier),
                     "qty": f"{mf.ytd_quantity:,.1f} {mf.unit or ''}",
                     "tce": _num(mf.ytd_tce, 1),
                     "completeness": f"{_num(mf.completeness_pct, 1)}%",
@@ -553,7 +568,11 @@ def cockpit_enterprise_page(enterprise_id: int) -> None:
             ]
             table = ui.table(columns=columns, rows=rows, row_key="id", pagination=15).classes("w-full")
             table.props("flat dense").mark("meter-table")
-            table.on("rowClick", lambda ev: ui.navigate.to(f"/cockpit/meter/{ev.args[1]['id']}"))
+            table.add_slot(
+                "body-cell-code",
+                """<q-td :props="props"><a :href="'/cockpit/meter/' + props.row.id"
+                     class="text-primary" style="text-decoration:none">{{ props.value }}</a></q-td>""",
+            )
 
 
 @ui.page("/cockpit/meter/{meter_id}")
