@@ -71,6 +71,7 @@ def test_cockpit_for_the_park_admin(page: Page, cockpit_server: str, artifacts_d
     expect(red).to_be_visible()
     expect(page.get_by_text("红色", exact=False).first).to_be_visible()
     expect(page.get_by_text("重点用能单位").first).to_be_visible()
+    page.wait_for_timeout(1500)  # let the charts' entry animation finish before the screenshot
     page.screenshot(path=str(artifacts_dir / "cockpit-park-admin.png"), full_page=True)
     # acknowledge the first open warning with a note
     page.get_by_role("button", name="确认").first.click()
@@ -98,10 +99,12 @@ def test_drill_down_to_enterprise_and_meter(page: Page, cockpit_server: str, art
     page.get_by_role("link", name="华东精密轧钢有限公司").click()
     expect(page.get_by_text("计量器具", exact=True).last).to_be_visible()
     expect(page.get_by_text("E01-EL-MAIN").first).to_be_visible()
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "cockpit-enterprise.png"), full_page=True)
     page.get_by_role("link", name="E01-EL-MAIN", exact=True).click()
     expect(page.get_by_text("近 30 日日用量")).to_be_visible()
     expect(page.locator("canvas").first).to_be_visible()
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "cockpit-meter.png"), full_page=True)
     # another enterprise has not shared its meter data: totals yes, meters no
     page.goto(f"{base}/cockpit")
@@ -119,6 +122,7 @@ def test_roles_and_english(page: Page, cockpit_server: str, artifacts_dir: Path)
     page.get_by_role("option", name="English").click()
     expect(page.get_by_text("Energy, year to date")).to_be_visible()
     expect(page.get_by_text("Dual-control warnings").first).to_be_visible()
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "cockpit-regulator-en.png"), full_page=True)
 
 

@@ -348,9 +348,11 @@ def _assemble(
             grp["tce"] += q * coef.tce_per_unit
             grp["tco2e"] += q * coef.tco2e_per_unit
     data: list[ConsumptionRow] = []
-    for (bucket, ent, area, car, mid), grp in sorted(groups.items(), key=lambda kv: tuple(
-        (x is None, x) for x in kv[0]
-    )):  # fmt: skip
+    def order(kv: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:  # None last in every position
+        b, e, a, c, m = kv[0]
+        return (b, e is None, e, a is None, a, c is None, c, m is None, m)
+
+    for (bucket, ent, area, car, mid), grp in sorted(groups.items(), key=order):
         quantities = {c: Quantity(quantity=v, unit=grp["units"][c]) for c, v in grp["quantities"].items()}
         single = quantities.get(car) if car is not None else None
         data.append(

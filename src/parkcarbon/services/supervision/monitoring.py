@@ -23,8 +23,9 @@ Where the numbers come from
   in every month; else linear in days.
 * Flags: 重点用能单位 (key energy-consuming unit) at ≥ 10 000 tce/a and national-ETS emitter at
   ≥ 26 000 tCO2e/a (:data:`THRESHOLDS`), judged on max(last year's total, this year's projection).
-* Completeness: readings received ÷ expected over the month to date, per meter from
-  :func:`parkcarbon.services.intake.quality.quality_report`, summed over the scope's meters.
+* Completeness: readings received ÷ expected over the month to date, per meter (every meter of the
+  scope, sub-meters too) with the definitions of :mod:`parkcarbon.services.intake.quality`, counted
+  from the daily rollups; summed over the scope's meters.
 
 Visibility: park supervision roles see every enterprise's totals and intensities (never costs — none
 are computed here); an enterprise's members see their own enterprise; meter-level figures need the
@@ -41,7 +42,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parkcarbon.core import (
@@ -55,7 +56,7 @@ from parkcarbon.services import policy
 from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.errors import InvalidInput, NotFound
 from parkcarbon.services.intake.consumption import ConsumptionResult, consumption
-from parkcarbon.services.intake.quality import quality_report
+from parkcarbon.services.intake.quality import OFFLINE_MIN_S
 from parkcarbon.services.principal import SYSTEM, Principal
 from parkcarbon.services.registry.parks import accounting_options
 from parkcarbon.services.supervision import access
@@ -81,6 +82,8 @@ from parkcarbon.store.models import (
     EconomicMonth,
     GrantScope,
     Meter,
+    MeterDay,
+    MeterStatus,
     Organisation,
     OrgKind,
     Park,
@@ -125,9 +128,11 @@ class _Cell:
     tco2e: float = 0.0
     missing: bool = False
     unit: str | None = None
+    n: int = 0  # readings (metered) or records (activity data) behind the cell
 
-    def add(self, qty: float, tce: float | None, tco2e: float | None, unit: str | None) -> None:
+    def add(self, qty: float, tce: float | None, tco2e: float | None, unit: str | None, n: int = 1) -> None:
         self.qty += qty
+        self.n += n
         if tce is None or tco2e is None:
             self.missing = True
         else:
@@ -169,7 +174,7 @@ def _collect(target: dict[Any, _Cell], result: ConsumptionResult, w: _Windows) -
         month = int(r.label[5:7])
         car = r.carrier or ""
         cell = target.setdefault((month, r.enterprise_id, r.area_id, car), _Cell())
-        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit)
+        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings)
     for c in result.coefficients:
         w.coefficients.setdefault((c.carrier, c.unit, c.year, c.use), c.model_dump())
     for text in result.warnings:
@@ -193,6 +198,10 @@ def _local(d: date, tz: ZoneInfo) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=tz)
 
 
+def _next_month(d: date) -> date:
+    return date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
+
+
 def _same_day(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, _cal.monthrange(year, month)[1]))
 
@@ -204,34 +213,37 @@ def _windows(
     as_of: date,
     options: AccountingOptions,
     enterprise_id: int | None,
+    *,
+    is_today: bool = False,
 ) -> _Windows:
-    """The four consumption windows (five queries over rollups)."""
+    """The four consumption windows (four or five queries over rollups). Only this year's window is
+    split by carrier (the energy mix); last year's and the month-to-date comparisons need totals of
+    enterprise × area only, which keeps their rows few."""
     w = _Windows()
     y, m, d = as_of.year, as_of.month, as_of.day
-    group = ("enterprise", "area", "carrier")
+    by_carrier = ("enterprise", "area", "carrier")
+    totals = ("enterprise", "area")
 
-    def run(grain: Literal["day", "month"], a: date, b: date) -> ConsumptionResult | None:
+    def run(grain: str, a: date, b: date, group: tuple[str, ...], target: dict[Any, _Cell]) -> None:
         if b <= a:
-            return None
-        return consumption(
-            db, SYSTEM, park_id, grain=grain, start=_local(a, tz), end=_local(b, tz), group_by=group,
-            enterprise_id=enterprise_id, options=options,
+            return
+        res = consumption(
+            db, SYSTEM, park_id, grain=grain, start=_local(a, tz), end=_local(b, tz),  # type: ignore[arg-type]
+            group_by=group, enterprise_id=enterprise_id, options=options,
         )  # fmt: skip
+        _collect(target, res, w)
 
     month_start = date(y, m, 1)
-    for grain, a, b, target in (
-        ("month", date(y, 1, 1), month_start, w.this),
-        ("day", month_start, as_of + timedelta(days=1), w.this),
-        ("month", date(y - 1, 1, 1), date(y, 1, 1), w.last),
-        ("day", date(y - 1, m, 1), _same_day(y - 1, m, d) + timedelta(days=1), w.last_mtd),
-    ):
-        res = run(grain, a, b)  # type: ignore[arg-type]
-        if res is not None:
-            _collect(target, res, w)
+    if is_today:
+        # the running month's rollup holds exactly the month to date: nothing after now exists
+        run("month", date(y, 1, 1), _next_month(month_start), by_carrier, w.this)
+    else:
+        run("month", date(y, 1, 1), month_start, by_carrier, w.this)
+        run("day", month_start, as_of + timedelta(days=1), by_carrier, w.this)
+    run("month", date(y - 1, 1, 1), date(y, 1, 1), totals, w.last)
+    run("day", date(y - 1, m, 1), _same_day(y - 1, m, d) + timedelta(days=1), totals, w.last_mtd)
     pm_year, pm = (y, m - 1) if m > 1 else (y - 1, 12)
-    res = run("day", date(pm_year, pm, 1), _same_day(pm_year, pm, d) + timedelta(days=1))
-    if res is not None:
-        _collect(w.prev_mtd, res, w)
+    run("day", date(pm_year, pm, 1), _same_day(pm_year, pm, d) + timedelta(days=1), totals, w.prev_mtd)
     return w
 
 
@@ -362,30 +374,56 @@ def _merge(into: _Cell, c: _Cell) -> None:
     into.tco2e += c.tco2e
     into.missing = into.missing or c.missing
     into.unit = into.unit or c.unit
+    into.n += c.n
+
+
+WINDOWS = ("this", "last", "last_mtd", "prev_mtd")
+
+
+def _add_cell(v: _View, name: str, month: int, ent: int | None, c: _Cell) -> None:
+    if name == "this":
+        _merge(v.this[month], c)
+        _merge(v.this_ent[(ent, month)], c)
+    elif name == "last":
+        v.has_last = True
+        _merge(v.last[month], c)
+        _merge(v.last_ent[(ent, month)], c)
+    elif name == "last_mtd":
+        v.has_last = True
+        _merge(v.last_mtd, c)
+    else:
+        v.has_prev = True
+        _merge(v.prev_mtd, c)
 
 
 def _view(w: _Windows, pred: Pred, ents: Iterable[int | None] | None = None) -> _View:
     """Filter the windows once for a scope (``ents``: look only at these enterprises' cells)."""
     v = _View()
-    for name in ("this", "last", "last_mtd", "prev_mtd"):
+    for name in WINDOWS:
         for key, c in w.cells(name, ents):
             month, ent, area, car = key
-            if not pred(ent, area, car):
-                continue
-            if name == "this":
-                _merge(v.this[month], c)
-                _merge(v.this_ent[(ent, month)], c)
-            elif name == "last":
-                v.has_last = True
-                _merge(v.last[month], c)
-                _merge(v.last_ent[(ent, month)], c)
-            elif name == "last_mtd":
-                v.has_last = True
-                _merge(v.last_mtd, c)
-            else:
-                v.has_prev = True
-                _merge(v.prev_mtd, c)
+            if pred(ent, area, car):
+                _add_cell(v, name, month, ent, c)
     return v
+
+
+def _all_views(
+    w: _Windows, division_of: dict[int, str | None]
+) -> tuple[_View, dict[int | None, _View], dict[int | None, _View], dict[str | None, _View]]:
+    """The views of the park, every enterprise, area and industry division in one pass over the cells."""
+    park = _View()
+    ents: dict[int | None, _View] = defaultdict(_View)
+    areas: dict[int | None, _View] = defaultdict(_View)
+    divisions: dict[str | None, _View] = defaultdict(_View)
+    for name in WINDOWS:
+        cells: dict[Any, _Cell] = getattr(w, name)
+        for (month, ent, area, _car), c in cells.items():
+            _add_cell(park, name, month, ent, c)
+            _add_cell(ents[ent], name, month, ent, c)
+            _add_cell(areas[area], name, month, ent, c)
+            if ent in division_of:
+                _add_cell(divisions[division_of[ent]], name, month, ent, c)
+    return park, ents, areas, divisions
 
 
 def _pct(now: float | None, before: float | None) -> float | None:
@@ -414,6 +452,8 @@ class _Context:
     meters: dict[int, tuple[int | None, int | None]]  # meter → (enterprise, area)
     completeness: dict[int, tuple[int, int, bool]]  # meter → (received, expected, online)
     windows: _Windows
+    options: AccountingOptions | None = None
+    all_meters: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)  # with sub-meters
 
     @property
     def month(self) -> int:
@@ -436,6 +476,43 @@ class _Context:
         return list(range(1, self.month + (1 if self.as_of.day == last_day else 0)))
 
 
+def _completeness(
+    s: Session, meter_ids: list[int], start: datetime, end: datetime, now: datetime
+) -> dict[int, tuple[int, int, bool]]:
+    """Per meter ``(received, expected, online)`` over ``[start, end)`` (``start`` a local midnight).
+
+    The definitions of :mod:`parkcarbon.services.intake.quality` (expected = period ÷ the meter's
+    typical interval; online = data within max(3 × interval, 15 min)), counted from the daily rollups:
+    the days from ``start`` up to the day holding ``end`` (readings after ``end`` do not exist when
+    ``end`` is now; when it is a midnight the days end there).
+    """
+    if not meter_ids:
+        return {}
+    a, b, now_s = int(start.timestamp()), int(end.timestamp()), int(now.timestamp())
+    received: dict[int, int] = defaultdict(int)
+    status: dict[int, tuple[int | None, int | None]] = {}
+    for chunk in range(0, len(meter_ids), 900):
+        ids = meter_ids[chunk : chunk + 900]
+        q = (
+            select(MeterDay.meter_id, func.sum(MeterDay.readings))
+            .where(MeterDay.meter_id.in_(ids), MeterDay.day >= a, MeterDay.day < b)
+            .group_by(MeterDay.meter_id)
+        )
+        for mid, n in s.execute(q):
+            received[mid] = int(n or 0)
+        q2 = select(MeterStatus.meter_id, MeterStatus.interval_s, MeterStatus.last_seen_at).where(
+            MeterStatus.meter_id.in_(ids)
+        )
+        status.update({mid: (interval, seen) for mid, interval, seen in s.execute(q2)})
+    out: dict[int, tuple[int, int, bool]] = {}
+    for mid in meter_ids:
+        interval, seen = status.get(mid, (None, None))
+        expected = max(1, (b - a) // interval) if interval else 0
+        online = bool(seen and now_s - seen <= max(3 * (interval or 0), OFFLINE_MIN_S))
+        out[mid] = (min(received.get(mid, 0), expected), expected, online)
+    return out
+
+
 def _load_context(
     s: Session, db: Database, park: Park, year: int, as_of: date, enterprise_id: int | None, now: datetime
 ) -> _Context:
@@ -456,16 +533,22 @@ def _load_context(
     if enterprise_id is not None:
         eq = eq.where(EconomicMonth.enterprise_id == enterprise_id)
     economics = {(e.enterprise_id, e.year, e.month, e.kind): e for e in s.scalars(eq)}
-    mq = select(Meter.id, Meter.enterprise_id, Meter.area_id).where(
-        Meter.park_id == park.id, Meter.parent_id.is_(None), Meter.kind != "instant"
+    mq = select(Meter.id, Meter.enterprise_id, Meter.area_id, Meter.parent_id, Meter.kind).where(
+        Meter.park_id == park.id
     )
     if enterprise_id is not None:
         mq = mq.where(Meter.enterprise_id == enterprise_id)
-    meters = {mid: (ent, area) for mid, ent, area in s.execute(mq)}
+    all_meters: dict[int, tuple[int | None, int | None]] = {}
+    meters: dict[int, tuple[int | None, int | None]] = {}
+    for mid, ent, area, parent, kind in s.execute(mq):
+        all_meters[mid] = (ent, area)
+        if parent is None and kind != "instant":
+            meters[mid] = (ent, area)
     options = accounting_options(s, park.id)
     for obj in (*orgs.values(), *areas.values(), *targets.values(), *economics.values(), park):
         s.expunge(obj)
-    windows = _windows(db, park.id, tz, as_of, options, enterprise_id)
+    is_today = as_of == now.astimezone(tz).date()
+    windows = _windows(db, park.id, tz, as_of, options, enterprise_id, is_today=is_today)
     aq = select(ActivityRecord).where(
         ActivityRecord.park_id == park.id,
         ActivityRecord.period_end >= f"{year - 1}-01-01",
@@ -479,23 +562,15 @@ def _load_context(
     _add_activity(
         windows, list(s.scalars(aq)), as_of, park.province, options, home, park.accounting_options or {}
     )
-    # completeness of the month to date, from the hourly rollups (never raw readings)
+    # completeness of the month to date, from the daily rollups (never raw readings)
     start = _local(date(as_of.year, as_of.month, 1), tz)
     end = min(_local(as_of + timedelta(days=1), tz), now)
-    completeness: dict[int, tuple[int, int, bool]] = {}
-    if end > start:
-        report = quality_report(
-            db, SYSTEM, park.id, start=start, end=end, enterprise_id=enterprise_id, now=int(now.timestamp())
-        )
-        completeness = {
-            q.meter_id: (min(q.received, q.expected or 0), q.expected or 0, q.online)
-            for q in report.meters
-            if q.meter_id in meters
-        }
+    completeness = _completeness(s, list(all_meters), start, end, now) if end > start else {}
     return _Context(
         park=park, tz=tz, year=year, as_of=as_of, basis=settings.intensity_basis,  # type: ignore[arg-type]
         key_unit_tce=settings.key_unit_tce, ets_tco2e=settings.ets_tco2e, orgs=orgs, areas=areas,
         targets=targets, economics=economics, meters=meters, completeness=completeness, windows=windows,
+        options=options, all_meters=all_meters,
     )  # fmt: skip
 
 
@@ -539,8 +614,8 @@ def _figures(
     ly_total = v.total(v.last)
     # year on year only when last year has data in every month of the period (else a partial history
     # would show as growth)
-    ly_covered = v.has_last and all(v.last[mo].qty != 0 for mo in range(1, m) if mo in v.last)
-    ly_covered = ly_covered and all(mo in v.last for mo in range(1, m)) and v.last_mtd.qty != 0
+    ly_covered = v.has_last and all(mo in v.last and v.last[mo].n > 0 for mo in range(1, m))
+    ly_covered = ly_covered and v.last_mtd.n > 0
     ly_ytd_tce = ly_ytd.tce + v.last_mtd.tce if ly_covered else None
     ly_ytd_tco2e = ly_ytd.tco2e + v.last_mtd.tco2e if ly_covered else None
     prev = v.prev_mtd
@@ -655,14 +730,16 @@ def _months(
     return out
 
 
-def _enterprise_figures(ctx: _Context, ent: int) -> tuple[EnterpriseFigures, list[float]]:
+def _enterprise_figures(
+    ctx: _Context, ent: int, view: _View | None = None
+) -> tuple[EnterpriseFigures, list[float]]:
     org = ctx.orgs[ent]
 
     def pred(e: int | None, a: int | None, c: str) -> bool:
         return e == ent
 
-    meter_ids = [mid for mid, (e, _a) in ctx.meters.items() if e == ent]
-    view = _view(ctx.windows, pred, [ent])
+    meter_ids = [mid for mid, (e, _a) in ctx.all_meters.items() if e == ent]
+    view = view or _view(ctx.windows, pred, [ent])
     fields, ends = _figures(ctx, view, {ent}, ctx.targets.get(ent), meter_ids, plan_enterprise=ent)
     annual_tce = max(fields["last_year_tce"] or 0.0, fields["projected_tce"] or 0.0)
     annual_co2 = max(fields["last_year_tco2e"] or 0.0, fields["projected_tco2e"] or 0.0)
@@ -722,22 +799,25 @@ def park_monitoring(
     def everything(e: int | None, a: int | None, c: str) -> bool:
         return True
 
-    park_view = _view(ctx.windows, everything)
-    park_fields, park_ends = _figures(ctx, park_view, set(ctx.orgs), ctx.targets.get(None), ctx.meters)
-    enterprises = [_enterprise_figures(ctx, ent)[0] for ent in ctx.orgs]
+    division_of: dict[int, str | None] = {}
+    names: dict[str | None, str | None] = {None: None}
+    for ent, org in ctx.orgs.items():
+        div = industry_division(org.industry_code)
+        division_of[ent] = div[1] if div else None
+        if div:
+            names[div[1]] = div[2]
+    park_view, ent_views, area_views, division_views = _all_views(ctx.windows, division_of)
+    park_fields, park_ends = _figures(ctx, park_view, set(ctx.orgs), ctx.targets.get(None), ctx.all_meters)
+    enterprises = [_enterprise_figures(ctx, ent, ent_views[ent])[0] for ent in ctx.orgs]
     enterprises.sort(key=lambda e: -e.ytd_tce)
     areas: list[AreaFigures] = []
     area_keys = sorted(
         {a for (_m, _e, a, _c) in ctx.windows.this} | set(ctx.areas), key=lambda a: (a is None, a)
     )
     for area_id in area_keys:
-
-        def in_area(e: int | None, a: int | None, c: str, area_id: int | None = area_id) -> bool:
-            return a == area_id
-
         ents = {e for (e, a) in ctx.meters.values() if a == area_id and e is not None}
-        meter_ids = [mid for mid, (_e, a) in ctx.meters.items() if a == area_id]
-        area_view = _view(ctx.windows, in_area)
+        meter_ids = [mid for mid, (_e, a) in ctx.all_meters.items() if a == area_id]
+        area_view = area_views[area_id]
         fields, _ends = _figures(ctx, area_view, ents, None, meter_ids)
         area = ctx.areas.get(area_id) if area_id is not None else None
         monthly = [
@@ -749,21 +829,12 @@ def park_monitoring(
                         name_en=area.name_en if area else None, monthly_tce=monthly)
         )  # fmt: skip
     by_division: dict[str | None, set[int]] = defaultdict(set)
-    names: dict[str | None, str | None] = {None: None}
-    for ent, org in ctx.orgs.items():
-        div = industry_division(org.industry_code)
-        key = div[1] if div else None
+    for ent, key in division_of.items():
         by_division[key].add(ent)
-        if div:
-            names[key] = div[2]
     industries: list[IndustryFigures] = []
     for key, ents in sorted(by_division.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
-
-        def in_industry(e: int | None, a: int | None, c: str, ents: set[int] = ents) -> bool:
-            return e in ents
-
-        meter_ids = [mid for mid, (e, _a) in ctx.meters.items() if e in ents]
-        fields, _ends = _figures(ctx, _view(ctx.windows, in_industry, ents), ents, None, meter_ids)
+        meter_ids = [mid for mid, (e, _a) in ctx.all_meters.items() if e in ents]
+        fields, _ends = _figures(ctx, division_views[key], ents, None, meter_ids)
         industries.append(
             IndustryFigures(**fields, industry_division=key, name=names.get(key), enterprises=len(ents))
         )
@@ -855,7 +926,7 @@ def _meter_figures(
             continue
         res = consumption(
             db, SYSTEM, ctx.park.id, grain=grain, start=a, end=b, group_by=("meter",),  # type: ignore[arg-type]
-            enterprise_id=enterprise_id, options=None,
+            enterprise_id=enterprise_id, options=ctx.options,
         )  # fmt: skip
         for r in res.data:
             if r.meter_id is None:
@@ -866,23 +937,20 @@ def _meter_figures(
             acc[2] = None if acc[2] is None or r.tco2e is None else acc[2] + r.tco2e
             if grain == "day":
                 mtd[r.meter_id] += float(r.quantity or 0.0)
-    report = None
     qa, qb = month_start, min(end, now)
-    if qb > qa:
-        report = quality_report(
-            db, SYSTEM, ctx.park.id, start=qa, end=qb, enterprise_id=enterprise_id, now=int(now.timestamp())
-        )
-    quality = {q.meter_id: q for q in report.meters} if report else {}
+    with db.read() as s:
+        quality = _completeness(s, [r[0] for r in meter_rows], qa, qb, now) if qb > qa else {}
     out = []
     for mid, code, name, carrier, unit, parent in meter_rows:
         acc = ytd.get(mid, [0.0, 0.0, 0.0])
         q = quality.get(mid)
+        pct = (100.0 * q[0] / q[1]) if q and q[1] else None
         out.append(
             MeterFigure(
                 meter_id=mid, code=code, name=name, carrier=carrier, unit=unit, parent_id=parent,
                 ytd_quantity=acc[0] or 0.0, mtd_quantity=mtd.get(mid, 0.0),
                 ytd_tce=acc[1] if parent is None else None, ytd_tco2e=acc[2] if parent is None else None,
-                completeness_pct=q.completeness_pct if q else None, online=q.online if q else None,
+                completeness_pct=pct, online=q[2] if q else None,
             )
         )  # fmt: skip
     out.sort(key=lambda f: (f.parent_id is not None, -(f.ytd_tce or 0.0), f.code or ""))

@@ -19,7 +19,7 @@ from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.intake.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import PARK_STAFF, PARK_SUPERVISION, Principal
-from parkcarbon.services.registry import parks
+from parkcarbon.services.registry import meters, parks
 from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.services.supervision.export import cockpit_workbook
 from parkcarbon.services.supervision.monitoring_schemas import Figures, WarningAck, WarningPublic
@@ -593,7 +593,12 @@ def cockpit_meter_page(meter_id: int) -> None:
             ui.label(exc.detail).mark("cockpit-denied")
             return
         ui.button(t("ck.back"), icon="arrow_back", on_click=lambda: ui.navigate.back()).props("flat")
-        ui.label(f"{t('ck.meter')} #{meter_id} · {daily.unit}").classes("text-h6").mark("meter-title")
+        try:
+            info = meters.get_meter(db, p, meter_id)
+            title = f"{info.code} · {info.name} · {_carrier(info.carrier)} [{daily.unit}]"
+        except ServiceError:
+            title = f"{t('ck.meter')} #{meter_id} [{daily.unit}]"
+        ui.label(title).classes("text-h6").mark("meter-title")
         for title, series, fmt, mark in (
             (t("ck.meter_daily"), daily.data, "%m-%d", "chart-meter-daily"),
             (t("ck.meter_hourly"), hourly.data, "%H:%M", "chart-meter-hourly"),
