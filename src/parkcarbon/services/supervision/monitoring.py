@@ -52,6 +52,7 @@ from parkcarbon.core import (
     activity_coefficients,
     calculate,
 )
+from parkcarbon.ingest.gcpause import gc_paused
 from parkcarbon.services import policy
 from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.errors import InvalidInput, NotFound
@@ -241,9 +242,9 @@ def _windows(
         run("month", date(y, 1, 1), month_start, by_carrier, w.this)
         run("day", month_start, as_of + timedelta(days=1), by_carrier, w.this)
     run("month", date(y - 1, 1, 1), date(y, 1, 1), totals, w.last)
-    run("day", date(y - 1, m, 1), _same_day(y - 1, m, d) + timedelta(days=1), totals, w.last_mtd)
+    run("total", date(y - 1, m, 1), _same_day(y - 1, m, d) + timedelta(days=1), totals, w.last_mtd)
     pm_year, pm = (y, m - 1) if m > 1 else (y - 1, 12)
-    run("day", date(pm_year, pm, 1), _same_day(pm_year, pm, d) + timedelta(days=1), totals, w.prev_mtd)
+    run("total", date(pm_year, pm, 1), _same_day(pm_year, pm, d) + timedelta(days=1), totals, w.prev_mtd)
     return w
 
 
@@ -417,6 +418,11 @@ def _all_views(
     divisions: dict[str | None, _View] = defaultdict(_View)
     for name in WINDOWS:
         cells: dict[Any, _Cell] = getattr(w, name)
+        if name == "this":  # the views need no carrier split: collapse it first
+            collapsed: dict[Any, _Cell] = defaultdict(_Cell)
+            for (month, ent, area, _car), c in cells.items():
+                _merge(collapsed[(month, ent, area, "")], c)
+            cells = collapsed
         for (month, ent, area, _car), c in cells.items():
             _add_cell(park, name, month, ent, c)
             _add_cell(ents[ent], name, month, ent, c)
@@ -448,7 +454,8 @@ class _Context:
     orgs: dict[int, Organisation]
     areas: dict[int, Area]
     targets: dict[int | None, SupervisionTarget]
-    economics: dict[tuple[int, int, int, str], EconomicMonth]  # (enterprise, year, month, kind)
+    # (enterprise, year, month, kind) → (output value, value added) [万元]
+    economics: dict[tuple[int, int, int, str], tuple[float | None, float | None]]
     meters: dict[int, tuple[int | None, int | None]]  # meter → (enterprise, area)
     completeness: dict[int, tuple[int, int, bool]]  # meter → (received, expected, online)
     windows: _Windows
@@ -468,7 +475,7 @@ class _Context:
         row = self.economics.get((ent, year, month, kind))
         if row is None:
             return None
-        return row.output_value_10k_cny if self.basis == "output_value" else row.value_added_10k_cny
+        return row[0] if self.basis == "output_value" else row[1]
 
     def full_months(self) -> list[int]:
         """Months of the year that are complete by ``as_of``."""
@@ -527,12 +534,16 @@ def _load_context(
     areas = {a.id: a for a in s.scalars(select(Area).where(Area.park_id == park.id))}
     tq = select(SupervisionTarget).where(SupervisionTarget.park_id == park.id, SupervisionTarget.year == year)
     targets = {t.enterprise_id: t for t in s.scalars(tq)}
-    eq = select(EconomicMonth).where(
-        EconomicMonth.park_id == park.id, EconomicMonth.year.in_((year - 1, year))
-    )
+    eq = select(
+        EconomicMonth.enterprise_id, EconomicMonth.year, EconomicMonth.month, EconomicMonth.kind,
+        EconomicMonth.output_value_10k_cny, EconomicMonth.value_added_10k_cny,
+    ).where(EconomicMonth.park_id == park.id, EconomicMonth.year.in_((year - 1, year)))  # fmt: skip
     if enterprise_id is not None:
         eq = eq.where(EconomicMonth.enterprise_id == enterprise_id)
-    economics = {(e.enterprise_id, e.year, e.month, e.kind): e for e in s.scalars(eq)}
+    economics = {
+        (ent, y, mo, kind): (ov, va)
+        for ent, y, mo, kind, ov, va in s.execute(eq)  # columns, no ORM objects
+    }
     mq = select(Meter.id, Meter.enterprise_id, Meter.area_id, Meter.parent_id, Meter.kind).where(
         Meter.park_id == park.id
     )
@@ -545,7 +556,7 @@ def _load_context(
         if parent is None and kind != "instant":
             meters[mid] = (ent, area)
     options = accounting_options(s, park.id)
-    for obj in (*orgs.values(), *areas.values(), *targets.values(), *economics.values(), park):
+    for obj in (*orgs.values(), *areas.values(), *targets.values(), park):
         s.expunge(obj)
     is_today = as_of == now.astimezone(tz).date()
     windows = _windows(db, park.id, tz, as_of, options, enterprise_id, is_today=is_today)
@@ -789,6 +800,21 @@ def park_monitoring(
     now
         The clock (tests); default the current time.
     """
+    # thousands of short-lived rows and cells, none cyclic: a full collection would walk the whole
+    # process several times per call (see parkcarbon.ingest.gcpause)
+    with gc_paused():
+        return _park_monitoring(db, p, park_id, year=year, as_of=as_of, now=now)
+
+
+def _park_monitoring(
+    db: Database,
+    p: Principal,
+    park_id: int,
+    *,
+    year: int | None,
+    as_of: date | None,
+    now: datetime | None,
+) -> ParkMonitoring:
     now = now or datetime.now(UTC)
     with db.read() as s:
         park = access.require_supervisor(s, p, park_id)
