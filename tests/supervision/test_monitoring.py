@@ -382,7 +382,7 @@ def test_api(client: TestClient, db: Database, park: SeededPark, settings: Setti
     )
     assert r.status_code == 422
     r = client.post(
-        f"/api/v1/parks/{pid}/warnings/evaluate", params={"as_of": "2025-03-15"}, headers=token("park_admin")
+        f"/api/v1/parks/{pid}/warning-evaluations", params={"as_of": "2025-03-15"}, headers=token("park_admin")
     )
     assert r.status_code == 200, r.text
     listed = client.get(

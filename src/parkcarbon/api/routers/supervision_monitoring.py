@@ -31,8 +31,24 @@ router = APIRouter(tags=["supervision"])
 
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="calendar year (default: this year)")]
 AsOfQuery = Annotated[
-    date | None, Query(description="the day running totals are taken at (park-local; default today)")
+    str | None,
+    Query(
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="the day running totals are taken at, YYYY-MM-DD (park-local; default today)",
+    ),
 ]
+
+
+def _date(value: str | None) -> date | None:
+    """A calendar date given as YYYY-MM-DD (strict: no numbers, no times)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput.field("as_of", f"not a calendar date: {value!r}") from exc
+
+
 EnterpriseQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="one enterprise")]
 
 
@@ -46,7 +62,7 @@ def read_park_monitoring(
 ) -> ParkMonitoring:
     """Year-to-date and month-to-date energy and carbon of the park and of every enterprise, area and
     industry; by carrier; YoY, MoM; targets, projections, flags and data completeness."""
-    return monitoring.park_monitoring(runtime.db, principal, park_id, year=year, as_of=as_of)
+    return monitoring.park_monitoring(runtime.db, principal, park_id, year=year, as_of=_date(as_of))
 
 
 @router.get("/parks/{park_id}/monitoring/enterprises/{enterprise_id}", response_model=EnterpriseMonitoring)
@@ -59,7 +75,9 @@ def read_enterprise_monitoring(
     as_of: AsOfQuery = None,
 ) -> EnterpriseMonitoring:
     """One enterprise's figures and monthly series; its meters when it shared its meter data."""
-    result = monitoring.enterprise_monitoring(runtime.db, principal, enterprise_id, year=year, as_of=as_of)
+    result = monitoring.enterprise_monitoring(
+        runtime.db, principal, enterprise_id, year=year, as_of=_date(as_of)
+    )
     if result.park_id != park_id:
         raise InvalidInput.field("enterprise_id", "no such enterprise in this park")
     return result
@@ -101,13 +119,13 @@ def list_supervision_warnings(
     )
 
 
-@router.post("/parks/{park_id}/warnings/evaluate", response_model=EvaluationResult)
+@router.post("/parks/{park_id}/warning-evaluations", response_model=EvaluationResult)
 def evaluate_supervision_warnings(
     runtime: RuntimeDep, principal: PrincipalDep, park_id: IdPath, as_of: AsOfQuery = None
 ) -> EvaluationResult:
     """Evaluate the warning rules now (park_admin, park_analyst): raise, update, re-raise, resolve;
     notify and call the webhook."""
-    return warnings.evaluate_warnings(runtime.db, principal, park_id, as_of)
+    return warnings.evaluate_warnings(runtime.db, principal, park_id, _date(as_of))
 
 
 @router.get("/parks/{park_id}/warnings/{warning_id}", response_model=WarningPublic)
