@@ -382,7 +382,9 @@ def test_api(client: TestClient, db: Database, park: SeededPark, settings: Setti
     )
     assert r.status_code == 422
     r = client.post(
-        f"/api/v1/parks/{pid}/warning-evaluations", params={"as_of": "2025-03-15"}, headers=token("park_admin")
+        f"/api/v1/parks/{pid}/warning-evaluations",
+        params={"as_of": "2025-03-15"},
+        headers=token("park_admin"),
     )
     assert r.status_code == 200, r.text
     listed = client.get(
@@ -433,3 +435,35 @@ def test_unmetered_activity_data_counts_prorated_by_days(db: Database, park: See
     assert math.isclose(f.mtd_tce - f_before.mtd_tce, 2.0 * 15 / 30 * kgce, rel_tol=1e-9)
     diesel = next(c for c in m.carriers if c.carrier == "diesel")
     assert math.isclose(diesel.ytd_quantity, expected_t, rel_tol=1e-9)
+
+
+def test_plan_projection_and_rising_intensity(db: Database, park: SeededPark) -> None:
+    e0 = park.enterprise_ids[0]
+    actual = {(2025, 1): 500.0, (2025, 2): 400.0, (2024, 1): 600.0, (2024, 2): 600.0}
+    for (y, mo), v in actual.items():
+        targets.record_economics(db, SYSTEM, e0, EconomicsRecord(year=y, month=mo, output_value_10k_cny=v))
+    plan = {mo: 450.0 + 10 * mo for mo in range(1, 13)}
+    for mo, v in plan.items():
+        targets.record_economics(
+            db, SYSTEM, e0, EconomicsRecord(year=2025, month=mo, kind="plan", output_value_10k_cny=v)
+        )
+    m = monitoring.park_monitoring(db, SYSTEM, park.park_id, as_of=AS_OF, now=NOW)
+    f0 = next(e for e in m.enterprises if e.enterprise_id == e0)
+    # production plan: YTD + the year's remaining planned output × the YTD intensity (January–February)
+    jf25 = kwh(0, date(2025, 1, 1), date(2025, 2, 28)) * TCE_PER_KWH
+    intensity = jf25 / 900.0
+    remaining = plan[3] * (1 - 15 / 31) + sum(plan[mo] for mo in range(4, 13))
+    ytd = kwh(0, date(2025, 1, 1), AS_OF) * TCE_PER_KWH
+    assert f0.projection_method == "plan"
+    assert math.isclose(f0.projected_tce or 0, ytd + remaining * intensity, rel_tol=1e-9)
+    # intensity rose: 2025's January–February against 2024's (more energy, less output)
+    jf24 = kwh(0, date(2024, 1, 1), date(2024, 2, 29)) * TCE_PER_KWH
+    rise = intensity / (jf24 / 1200.0) - 1
+    assert rise > 0.05
+    warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
+    w = next(
+        x for x in warnings.list_warnings(db, SYSTEM, park.park_id, _page()).data
+        if x.key == f"intensity_rise:2025:{e0}"
+    )  # fmt: skip
+    assert w.level == "yellow" and math.isclose(w.numbers["rise"], rise, rel_tol=1e-9)
+    assert w.numbers["months"] == [1, 2]
