@@ -515,7 +515,8 @@ def _completeness(
     for mid in meter_ids:
         interval, seen = status.get(mid, (None, None))
         expected = max(1, (b - a) // interval) if interval else 0
-        online = bool(seen and now_s - seen <= max(3 * (interval or 0), OFFLINE_MIN_S))
+        # a meter that never reported is not commissioned yet rather than offline
+        online = not seen or now_s - seen <= max(3 * (interval or 0), OFFLINE_MIN_S)
         out[mid] = (min(received.get(mid, 0), expected), expected, online)
     return out
 

@@ -16,7 +16,8 @@ For every enterprise:
   complete months with economic data rose by more than ``intensity_rise_ratio`` (default 5 %) over the
   same months of last year;
 * ``data_gap`` (yellow) — month-to-date completeness below ``completeness_min_pct`` (default 90 %);
-* ``offline_meter`` (yellow) — top-level meters that sent nothing within max(3 × interval, 15 min).
+* ``offline_meter`` (yellow) — meters that sent nothing within max(3 × interval, 15 min) (meters that
+  never reported are not commissioned yet and not counted).
 
 Life of a warning
 -----------------

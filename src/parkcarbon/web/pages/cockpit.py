@@ -203,14 +203,16 @@ def _mix_chart(carriers: list[Any]) -> None:
         {
             "color": PALETTE,
             "tooltip": {"trigger": "item", "formatter": "{b}: {c} tce ({d}%)"},
-            "legend": {"bottom": 0},
+            "legend": {"orient": "vertical", "right": 0, "top": "middle"},
             "series": [
                 {
                     "type": "pie",
-                    "radius": ["40%", "70%"],
+                    "radius": ["38%", "68%"],
+                    "center": ["40%", "50%"],
                     "avoidLabelOverlap": True,
+                    "minShowLabelAngle": 12,
                     "data": data,
-                    "label": {"formatter": "{b}\n{d}%"},
+                    "label": {"formatter": "{d}%"},
                 },
             ],
         }
@@ -260,7 +262,10 @@ def _ranking_chart(enterprises: list[Any]) -> None:
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
             "grid": {"left": 170, "right": 30, "top": 10, "bottom": 30},
             "xAxis": {"type": "value", "name": "tce"},
-            "yAxis": {"type": "category", "data": [_name(e)[:14] for e in top]},
+            "yAxis": {
+                "type": "category",
+                "data": [_name(e)[: 24 if language() == "en" else 14] for e in top],
+            },
             "series": [
                 {
                     "type": "bar",
@@ -286,7 +291,7 @@ def _heat_chart(areas: list[Any], month: int) -> None:
         for x in range(month):
             v = a.monthly_tce[x] or 0.0
             vmax = max(vmax, v)
-            data.append([x, y, round(v, 1)])
+            data.append([x, y, round(v)])
     ui.echart(
         {
             "tooltip": {"position": "top"},
@@ -306,7 +311,7 @@ def _heat_chart(areas: list[Any], month: int) -> None:
                 "bottom": 0,
                 "inRange": {"color": ["#e8f5ee", "#7cc5a1", "#13795b", "#f2a541", "#d64545"]},
             },
-            "series": [{"type": "heatmap", "data": data, "label": {"show": True, "fontSize": 10}}],
+            "series": [{"type": "heatmap", "data": data, "label": {"show": True, "fontSize": 9}}],
         }
     ).classes("w-full h-80").mark("chart-heat")
 
