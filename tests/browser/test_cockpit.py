@@ -79,6 +79,12 @@ def test_cockpit_for_the_park_admin(page: Page, cockpit_server: str, artifacts_d
     dialog.get_by_label("确认说明（采取的措施）").fill("已约谈企业，二期装置限产 talked to the plant")
     dialog.get_by_role("button", name="确认").click()
     expect(page.get_by_text("已确认: 已约谈企业", exact=False).first).to_be_visible()
+    # in-app notifications of the warnings raised at start-up; a new evaluation from the page
+    page.locator("button", has_text="notifications").first.click()
+    expect(page.get_by_text("新预警（红色）", exact=False).first).to_be_visible()
+    page.get_by_text("全部标为已读").click()
+    page.get_by_role("button", name="立即评估预警").click()
+    expect(page.get_by_text("预警评估完成", exact=False)).to_be_visible()
     # export of the current view
     with page.expect_download() as dl:
         page.get_by_role("button", name="导出当前视图 XLSX").click()

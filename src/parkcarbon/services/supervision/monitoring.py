@@ -1005,7 +1005,7 @@ def power_curve(
             org = access.require_read_enterprise(s, p, enterprise_id)
             if org.park_id != park_id:
                 raise InvalidInput.field("enterprise_id", "no such enterprise in this park")
-    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    end = now.replace(minute=0, second=0, microsecond=0)  # complete hours only: the running one is partial
     start = end - timedelta(hours=hours)
     res = consumption(
         db, SYSTEM, park_id, grain="hour", start=start, end=end, group_by=("carrier",), carrier="electricity",
@@ -1024,5 +1024,5 @@ def power_curve(
     return PowerCurve(
         park_id=park_id, enterprise_id=enterprise_id, start=start, end=end, points=points,
         peak_kw=max((pt.kwh for pt in points), default=None),
-        note="hourly electricity of top-level meters (export meters negative); the running hour is partial",
+        note="hourly electricity of top-level meters (export meters negative), complete hours only",
     )  # fmt: skip

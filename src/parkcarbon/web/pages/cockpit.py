@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nicegui import ui
+from nicegui import run, ui
 
 from parkcarbon.core import CARRIERS
 from parkcarbon.services.errors import ServiceError
@@ -90,6 +90,9 @@ register_texts(
         "ck.reason": ("原因", "Reason"),
         "ck.status": ("状态", "Status"),
         "ck.time": ("时间", "Time"),
+        "ck.evaluated": ("预警评估完成", "Warnings evaluated"),
+        "ck.no_notifications": ("没有未读通知", "No unread notifications"),
+        "ck.mark_read": ("全部标为已读", "Mark all read"),
     },
     enums={
         "red": ("红色", "Red"), "orange": ("橙色", "Orange"), "yellow": ("黄色", "Yellow"),
@@ -212,7 +215,7 @@ def _mix_chart(carriers: list[Any]) -> None:
                     "avoidLabelOverlap": True,
                     "minShowLabelAngle": 12,
                     "data": data,
-                    "label": {"formatter": "{d}%"},
+                    "label": {"position": "inside", "formatter": "{d}%", "fontSize": 10, "color": "#fff"},
                 },
             ],
         }
@@ -295,7 +298,7 @@ def _heat_chart(areas: list[Any], month: int) -> None:
     ui.echart(
         {
             "tooltip": {"position": "top"},
-            "grid": {"left": 150, "right": 20, "top": 10, "bottom": 70},
+            "grid": {"left": 150, "right": 20, "top": 10, "bottom": 90},
             "xAxis": {
                 "type": "category",
                 "data": [f"{i + 1}月" if language() != "en" else f"M{i + 1}" for i in range(month)],
@@ -450,17 +453,52 @@ def cockpit_page() -> None:
             data = cockpit_workbook(state["m"], state["w"], park_name=park.name)
             ui.download.content(data, f"cockpit-{park.code}-{state['m'].as_of.isoformat()}.xlsx")
 
-        def evaluate() -> None:
-            try:
-                warnings.evaluate_warnings(db, p, park_id)
+        async def evaluate() -> None:
+            try:  # the webhook may be slow: off the event loop
+                result = await run.io_bound(warnings.evaluate_warnings, db, p, park_id)
             except ServiceError as exc:
                 notify_error(exc)
                 return
+            if result is None:  # the app is shutting down
+                return
+            ui.notify(
+                f"{t('ck.evaluated')}: +{result.raised} · ↑{result.reraised} · ✓{result.resolved}",
+                type="info",
+            )
             body.refresh()
+            bell.refresh()
+
+        @ui.refreshable
+        def bell() -> None:
+            if not p.is_user:
+                return
+            try:
+                page = warnings.list_notifications(
+                    db, p, park_id, PageParams(limit=10, offset=0), unread=True
+                )
+            except ServiceError:
+                return
+
+            def read_all() -> None:
+                warnings.mark_notifications_read(db, p, park_id)
+                bell.refresh()
+
+            with ui.button(icon="notifications").props("flat round").mark("cockpit-bell"):
+                if page.count:
+                    ui.badge(str(page.count), color="negative").props("floating")
+                with ui.menu().classes("w-[28rem]"):
+                    if not page.data:
+                        ui.menu_item(t("ck.no_notifications")).props("disable")
+                    for n in page.data:
+                        ui.menu_item(n.title_en if language() == "en" else n.title_zh).classes("text-body2")
+                    if page.data:
+                        ui.separator()
+                        ui.menu_item(t("ck.mark_read"), on_click=read_all).mark("cockpit-mark-read")
 
         with ui.row().classes("w-full items-center justify-between"):
             stamp = ui.label().classes("text-grey-7").mark("cockpit-stamp")
-            with ui.row().classes("q-gutter-sm"):
+            with ui.row().classes("q-gutter-sm items-center"):
+                bell()
                 if _can_ack(p, park_id):
                     ui.button(t("ck.evaluate"), icon="rule", on_click=evaluate).props("outline").mark(
                         "cockpit-evaluate"
