@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -130,6 +131,11 @@ def test_roles_and_english(page: Page, cockpit_server: str, artifacts_dir: Path)
     expect(page.get_by_text("Dual-control warnings").first).to_be_visible()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "cockpit-regulator-en.png"), full_page=True)
+    # last year's closing figures
+    last = datetime.now(UTC).year - 1
+    page.get_by_text(str(last + 1), exact=True).first.click()
+    page.get_by_role("option", name=str(last), exact=True).click()
+    expect(page.get_by_text(f"Figures as of {last}-12-31", exact=False)).to_be_visible()
 
 
 def test_enterprise_users_have_no_cockpit(page: Page, cockpit_server: str) -> None:

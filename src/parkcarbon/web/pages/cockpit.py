@@ -496,7 +496,13 @@ def cockpit_page() -> None:
                         ui.menu_item(t("ck.mark_read"), on_click=read_all).mark("cockpit-mark-read")
 
         with ui.row().classes("w-full items-center justify-between"):
-            stamp = ui.label().classes("text-grey-7").mark("cockpit-stamp")
+            with ui.row().classes("items-center q-gutter-sm"):
+                this_year = datetime.now(UTC).year
+                ui.select(
+                    {y: str(y) for y in range(this_year, this_year - 4, -1)}, value=this_year,
+                    on_change=lambda e: (state.update(year=e.value), body.refresh()),
+                ).props("dense outlined options-dense").classes("w-28").mark("cockpit-year")  # fmt: skip
+                stamp = ui.label().classes("text-grey-7").mark("cockpit-stamp")
             with ui.row().classes("q-gutter-sm items-center"):
                 bell()
                 if _can_ack(p, park_id):
@@ -511,7 +517,7 @@ def cockpit_page() -> None:
         @ui.refreshable
         def body() -> None:
             try:
-                m = monitoring.park_monitoring(db, p, park_id)
+                m = monitoring.park_monitoring(db, p, park_id, year=state.get("year"))
                 w = warnings.list_warnings(db, p, park_id, PageParams(limit=200, offset=0)).data
                 curve = monitoring.power_curve(db, p, park_id)
             except ServiceError as exc:
