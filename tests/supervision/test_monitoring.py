@@ -24,6 +24,7 @@ from parkcarbon.services.accounts import auth
 from parkcarbon.services.demo.seed import SeededPark, seed_park
 from parkcarbon.services.errors import Forbidden, NotFound
 from parkcarbon.services.intake import readings
+from parkcarbon.services.intake.quality import quality_report
 from parkcarbon.services.principal import SYSTEM, Principal
 from parkcarbon.services.supervision import monitoring, targets, warnings
 from parkcarbon.services.supervision.monitoring_schemas import WarningAck
@@ -166,6 +167,12 @@ def test_park_and_enterprise_figures_match_hand_calculation(db: Database, park: 
     # completeness of March 1–15: enterprise 0 complete; enterprise 1 misses 2 days × 4 readings of 60
     assert f0.completeness_pct == pytest.approx(100.0)
     assert f1.completeness_pct == pytest.approx(100.0 * 52 / 60)
+    # the same definition as the intake's data-quality report (hourly rollups) over the same window
+    report = quality_report(db, SYSTEM, park.park_id, start=datetime(2025, 3, 1, tzinfo=TZ), end=NOW)
+    by_ent = {q.enterprise_id: q.completeness_pct for q in report.enterprises}
+    assert f1.completeness_pct == pytest.approx(by_ent[e1]) and f0.completeness_pct == pytest.approx(
+        by_ent[e0]
+    )
     # carriers, areas (enterprise i's main meter is in area i), industries; monthly series
     assert [c.carrier for c in m.carriers] == ["electricity"]
     assert math.isclose(m.carriers[0].ytd_quantity, ytd0 + ytd1, rel_tol=1e-9)
