@@ -29,6 +29,7 @@ from parkcarbon.api.routers import (
     readings,
     supervision,
     supervision_diagnosis,
+    supervision_monitoring,
     users,
 )
 from parkcarbon.services.runtime import Runtime
@@ -37,7 +38,7 @@ from parkcarbon.settings import Settings, load_settings
 API_PREFIX = "/api/v1"
 ROUTERS = (auth, parks, organisations, areas, meters, users, api_keys, grants, audit, calc, readings)
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
-ROUTERS_SUPERVISION = (supervision, supervision_diagnosis)
+ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
 
 
 class Health(BaseModel):

@@ -93,7 +93,7 @@ class CoefficientUse(BaseModel):
 
 class ConsumptionResult(BaseModel):
     park_id: int
-    grain: Literal["hour", "day", "month"]
+    grain: Literal["hour", "day", "month", "total"]
     start: datetime
     end: datetime
     timezone: str
@@ -131,7 +131,7 @@ def consumption(
     p: Principal,
     park_id: int,
     *,
-    grain: Literal["hour", "day", "month"],
+    grain: Literal["hour", "day", "month", "total"],
     start: datetime,
     end: datetime,
     group_by: tuple[str, ...] = ("carrier",),
@@ -146,7 +146,8 @@ def consumption(
     park_id
         The park.
     grain
-        ``hour`` (UTC hours), ``day`` or ``month`` (park-local).
+        ``hour`` (UTC hours), ``day`` or ``month`` (park-local); ``total``: one bucket per group for
+        the whole period (the days of ``[start, end)`` summed, labelled with the first day).
     start, end
         Buckets starting in ``[start, end)``.
     group_by
@@ -167,7 +168,8 @@ def consumption(
             "group_by", f"unknown grouping {unknown}; use enterprise, area, carrier, meter"
         )
     policy.require_park_visible(p, park_id)
-    g = GRAINS[grain]
+    total = grain == "total"
+    g = GRAINS["day" if total else grain]
     a, b = int(start.timestamp()), int(end.timestamp())
     if b <= a:
         raise InvalidInput.field("end", "must be after start")
@@ -205,6 +207,8 @@ def consumption(
             rows = _hour_rows(s, dims, filters, a, b, by_meter)
         elif g == GRAIN_DAY:
             rows = _day_rows(s, dims, filters, a, b)
+            if total:
+                rows = _collapse(rows, a)
         else:
             table = MeterDay if g == GRAIN_DAY else MeterRollup
             bucket = MeterDay.day if g == GRAIN_DAY else MeterRollup.bucket
@@ -227,6 +231,16 @@ def consumption(
             rows = list(s.execute(query).all())
         park_info = _ParkInfo(park.id, park.timezone, park.province)
     return _assemble(park_info, grain, g, start, end, group_by, rows, by_meter, options)
+
+
+def _collapse(rows: list[tuple[Any, ...]], bucket: int) -> list[tuple[Any, ...]]:
+    """Day rows ``(day, *dims, consumption, estimated, readings, flagged)`` summed over the days."""
+    sums: dict[tuple[Any, ...], list[float]] = {}
+    for r in rows:
+        acc = sums.setdefault(tuple(r[1:-4]), [0.0, 0.0, 0, 0])
+        for i, v in enumerate(r[-4:]):
+            acc[i] += v or 0
+    return [(bucket, *dims, *acc) for dims, acc in sums.items()]
 
 
 def _day_rows(s: Session, dims: list[Any], filters: list[Any], a: int, b: int) -> list[tuple[Any, ...]]:
@@ -287,7 +301,7 @@ class _ParkInfo:
 
 def _assemble(
     park: _ParkInfo,
-    grain: Literal["hour", "day", "month"],
+    grain: Literal["hour", "day", "month", "total"],
     g: int,
     start: datetime,
     end: datetime,
@@ -348,9 +362,12 @@ def _assemble(
             grp["tce"] += q * coef.tce_per_unit
             grp["tco2e"] += q * coef.tco2e_per_unit
     data: list[ConsumptionRow] = []
-    for (bucket, ent, area, car, mid), grp in sorted(groups.items(), key=lambda kv: tuple(
-        (x is None, x) for x in kv[0]
-    )):  # fmt: skip
+
+    def order(kv: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:  # None last in every position
+        b, e, a, c, m = kv[0]
+        return (b, e is None, e, a is None, a, c is None, c, m is None, m)
+
+    for (bucket, ent, area, car, mid), grp in sorted(groups.items(), key=order):
         quantities = {c: Quantity(quantity=v, unit=grp["units"][c]) for c, v in grp["quantities"].items()}
         single = quantities.get(car) if car is not None else None
         data.append(

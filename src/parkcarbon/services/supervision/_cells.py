@@ -1,0 +1,372 @@
+"""The cells behind the monitoring figures: consumption of the rollup windows (this year, last year,
+month-to-date comparisons) per month × enterprise × area × carrier, unmetered activity data spread
+over its days, per-scope views of the cells, and meter completeness from the daily rollups.
+
+Private to :mod:`parkcarbon.services.supervision.monitoring` (see its docstring for the rules).
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from parkcarbon.core import (
+    AccountingError,
+    AccountingOptions,
+    CalcInputError,
+    activity_coefficients,
+    calculate,
+)
+from parkcarbon.services.intake.consumption import ConsumptionResult, consumption
+from parkcarbon.services.intake.quality import OFFLINE_MIN_S
+from parkcarbon.services.principal import SYSTEM
+from parkcarbon.store.db import Database
+from parkcarbon.store.models import (
+    ActivityRecord,
+    MeterDay,
+    MeterStatus,
+)
+
+
+@dataclass
+class _Cell:
+    qty: float = 0.0
+    tce: float = 0.0
+    tco2e: float = 0.0
+    missing: bool = False
+    unit: str | None = None
+    n: int = 0  # readings (metered) or records (activity data) behind the cell
+
+    def add(self, qty: float, tce: float | None, tco2e: float | None, unit: str | None, n: int = 1) -> None:
+        self.qty += qty
+        self.n += n
+        if tce is None or tco2e is None:
+            self.missing = True
+        else:
+            self.tce += tce
+            self.tco2e += tco2e
+        self.unit = self.unit or unit
+
+
+@dataclass
+class _Windows:
+    """Consumption cells per (month, enterprise, area, carrier) of each window."""
+
+    this: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
+    last: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
+    last_mtd: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
+    prev_mtd: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
+    coefficients: dict[tuple[str, str, int, str], dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    activity: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    _index: dict[str, dict[int | None, list[tuple[Any, _Cell]]]] = field(default_factory=dict)
+
+    def cells(self, name: str, ents: Iterable[int | None] | None) -> Iterable[tuple[Any, _Cell]]:
+        cells: dict[Any, _Cell] = getattr(self, name)
+        if ents is None:
+            return cells.items()
+        index = self._index.get(name)
+        if index is None:
+            index = self._index[name] = defaultdict(list)
+            for key, c in cells.items():
+                index[key[1]].append((key, c))
+        return [kc for e in ents for kc in index.get(e, ())]
+
+
+Pred = Callable[[int | None, int | None, str], bool]
+
+
+def _collect(target: dict[Any, _Cell], result: ConsumptionResult, w: _Windows) -> None:
+    for r in result.data:
+        month = int(r.label[5:7])
+        car = r.carrier or ""
+        cell = target.setdefault((month, r.enterprise_id, r.area_id, car), _Cell())
+        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings)
+    for c in result.coefficients:
+        w.coefficients.setdefault((c.carrier, c.unit, c.year, c.use), c.model_dump())
+    for text in result.warnings:
+        if text not in w.warnings:
+            w.warnings.append(text)
+
+
+def _local(d: date, tz: ZoneInfo) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=tz)
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
+
+
+def _same_day(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, _cal.monthrange(year, month)[1]))
+
+
+def _windows(
+    db: Database,
+    park_id: int,
+    tz: ZoneInfo,
+    as_of: date,
+    options: AccountingOptions,
+    enterprise_id: int | None,
+    *,
+    is_today: bool = False,
+) -> _Windows:
+    """The four consumption windows (four or five queries over rollups). Only this year's window is
+    split by carrier (the energy mix); last year's and the month-to-date comparisons need totals of
+    enterprise × area only, which keeps their rows few."""
+    w = _Windows()
+    y, m, d = as_of.year, as_of.month, as_of.day
+    by_carrier = ("enterprise", "area", "carrier")
+    totals = ("enterprise", "area")
+
+    def run(grain: str, a: date, b: date, group: tuple[str, ...], target: dict[Any, _Cell]) -> None:
+        if b <= a:
+            return
+        res = consumption(
+            db, SYSTEM, park_id, grain=grain, start=_local(a, tz), end=_local(b, tz),  # type: ignore[arg-type]
+            group_by=group, enterprise_id=enterprise_id, options=options,
+        )  # fmt: skip
+        _collect(target, res, w)
+
+    month_start = date(y, m, 1)
+    if is_today:
+        # the running month's rollup holds exactly the month to date: nothing after now exists
+        run("month", date(y, 1, 1), _next_month(month_start), by_carrier, w.this)
+    else:
+        run("month", date(y, 1, 1), month_start, by_carrier, w.this)
+        run("day", month_start, as_of + timedelta(days=1), by_carrier, w.this)
+    run("month", date(y - 1, 1, 1), date(y, 1, 1), totals, w.last)
+    run("total", date(y - 1, m, 1), _same_day(y - 1, m, d) + timedelta(days=1), totals, w.last_mtd)
+    pm_year, pm = (y, m - 1) if m > 1 else (y - 1, 12)
+    run("total", date(pm_year, pm, 1), _same_day(pm_year, pm, d) + timedelta(days=1), totals, w.prev_mtd)
+    return w
+
+
+def _overlap_days(a0: date, a1: date, b0: date, b1: date) -> int:
+    """Days in both inclusive ranges."""
+    return max(0, (min(a1, b1) - max(a0, b0)).days + 1)
+
+
+_MEASURED = ("ncv", "ncv_unit", "carbon_content", "oxidation_rate")
+
+
+def _activity_coefficient(
+    w: _Windows,
+    rec: ActivityRecord,
+    year: int,
+    region: str,
+    options: AccountingOptions,
+    profile: dict[str, Any],
+) -> dict[str, Any]:
+    """Per-unit tce/tCO2e of an activity record (cached; ``{}`` with a warning when impossible)."""
+    measured = {k: getattr(rec, k) for k in _MEASURED if getattr(rec, k) is not None}
+    key = (rec.carrier, rec.unit, year, rec.use or "", *sorted(measured.items()))
+    if key in w.activity:
+        return w.activity[key]
+    coef: dict[str, Any] = {}
+    try:
+        if measured:
+            act = {"id": "r", "carrier": rec.carrier, "quantity": 1.0, "unit": rec.unit, **measured}
+            if rec.use:
+                act["use"] = rec.use
+            res = calculate({"year": year, "region": region, **profile, "activities": [act]})["results"][0]
+            tce_u, co2_u = float(res["tce"]), float(res["tco2e"])
+            lineage = {
+                "formula": res.get("formula"),
+                "clause": res.get("clause"),
+                "factors": res.get("factors"),
+            }
+        else:
+            c = activity_coefficients(
+                rec.carrier, rec.unit, year=year, region=region, options=options, use=rec.use
+            )
+            tce_u, co2_u, lineage = c.tce_per_unit, c.tco2e_per_unit, c.lineage.as_dict()
+    except (AccountingError, CalcInputError, KeyError, ValueError) as exc:
+        text = f"no tce/tCO2e for activity data {rec.carrier} in {rec.unit} ({year}): {exc}"
+        if text not in w.warnings:
+            w.warnings.append(text)
+    else:
+        coef = {
+            "carrier": rec.carrier, "unit": rec.unit, "year": year, "region": region,
+            "use": rec.use or "default", "tce_per_unit": tce_u, "tco2e_per_unit": co2_u,
+            "origin": "activity_data", "measured": measured, "lineage": lineage,
+        }  # fmt: skip
+        w.coefficients[("activity", *map(str, key))] = coef  # type: ignore[index]
+    w.activity[key] = coef
+    return coef
+
+
+def _add_activity(
+    w: _Windows,
+    records: list[ActivityRecord],
+    as_of: date,
+    region: str,
+    options: AccountingOptions,
+    home: dict[int | None, int | None],
+    profile: dict[str, Any],
+) -> None:
+    """Unmetered activity data (fuel deliveries, bills) spread evenly over the days of its period and
+    booked in the enterprise's main area; tce and tCO2e per unit from the accounting engine with the
+    record's measured parameters (NCV, carbon content, oxidation rate) where given."""
+    y, m, d = as_of.year, as_of.month, as_of.day
+    pm_year, pm = (y, m - 1) if m > 1 else (y - 1, 12)
+    ranges: list[tuple[dict[Any, _Cell], int, date, date]] = [
+        (w.this, mo, date(y, mo, 1), min(as_of, date(y, mo, _cal.monthrange(y, mo)[1])))
+        for mo in range(1, m + 1)
+    ]
+    ranges += [
+        (w.last, mo, date(y - 1, mo, 1), date(y - 1, mo, _cal.monthrange(y - 1, mo)[1]))
+        for mo in range(1, 13)
+    ]
+    ranges.append((w.last_mtd, m, date(y - 1, m, 1), _same_day(y - 1, m, d)))
+    ranges.append((w.prev_mtd, pm, date(pm_year, pm, 1), _same_day(pm_year, pm, d)))
+    for rec in records:
+        p0, p1 = date.fromisoformat(rec.period_start), date.fromisoformat(rec.period_end)
+        days = (p1 - p0).days + 1
+        if days <= 0:
+            continue
+        for target, month, r0, r1 in ranges:
+            n = _overlap_days(p0, p1, r0, r1)
+            if not n:
+                continue
+            qty = rec.quantity * n / days
+            coef = _activity_coefficient(w, rec, r0.year, region, options, profile)
+            tce: float | None = None
+            tco2e: float | None = None
+            if coef:
+                tce, tco2e = qty * coef["tce_per_unit"], qty * coef["tco2e_per_unit"]
+            cell = target.setdefault(
+                (month, rec.enterprise_id, home.get(rec.enterprise_id), rec.carrier), _Cell()
+            )
+            # quantities of another unit than the carrier's metered unit are not added to it
+            cell.add(qty if cell.unit in (None, rec.unit) else 0.0, tce, tco2e, rec.unit)
+
+
+@dataclass
+class _View:
+    """One scope's cells of every window, aggregated per month and per (enterprise, month)."""
+
+    this: dict[int, _Cell] = field(default_factory=lambda: defaultdict(_Cell))
+    this_ent: dict[tuple[int | None, int], _Cell] = field(default_factory=lambda: defaultdict(_Cell))
+    last: dict[int, _Cell] = field(default_factory=lambda: defaultdict(_Cell))
+    last_ent: dict[tuple[int | None, int], _Cell] = field(default_factory=lambda: defaultdict(_Cell))
+    last_mtd: _Cell = field(default_factory=_Cell)
+    prev_mtd: _Cell = field(default_factory=_Cell)
+    has_last: bool = False
+    has_prev: bool = False
+
+    def total(self, which: dict[int, _Cell], months: Iterable[int] | None = None) -> _Cell:
+        out = _Cell()
+        for month, c in which.items():
+            if months is None or month in months:
+                _merge(out, c)
+        return out
+
+
+def _merge(into: _Cell, c: _Cell) -> None:
+    into.qty += c.qty
+    into.tce += c.tce
+    into.tco2e += c.tco2e
+    into.missing = into.missing or c.missing
+    into.unit = into.unit or c.unit
+    into.n += c.n
+
+
+WINDOWS = ("this", "last", "last_mtd", "prev_mtd")
+
+
+def _add_cell(v: _View, name: str, month: int, ent: int | None, c: _Cell) -> None:
+    if name == "this":
+        _merge(v.this[month], c)
+        _merge(v.this_ent[(ent, month)], c)
+    elif name == "last":
+        v.has_last = True
+        _merge(v.last[month], c)
+        _merge(v.last_ent[(ent, month)], c)
+    elif name == "last_mtd":
+        v.has_last = True
+        _merge(v.last_mtd, c)
+    else:
+        v.has_prev = True
+        _merge(v.prev_mtd, c)
+
+
+def _view(w: _Windows, pred: Pred, ents: Iterable[int | None] | None = None) -> _View:
+    """Filter the windows once for a scope (``ents``: look only at these enterprises' cells)."""
+    v = _View()
+    for name in WINDOWS:
+        for key, c in w.cells(name, ents):
+            month, ent, area, car = key
+            if pred(ent, area, car):
+                _add_cell(v, name, month, ent, c)
+    return v
+
+
+def _all_views(
+    w: _Windows, division_of: dict[int, str | None]
+) -> tuple[_View, dict[int | None, _View], dict[int | None, _View], dict[str | None, _View]]:
+    """The views of the park, every enterprise, area and industry division in one pass over the cells."""
+    park = _View()
+    ents: dict[int | None, _View] = defaultdict(_View)
+    areas: dict[int | None, _View] = defaultdict(_View)
+    divisions: dict[str | None, _View] = defaultdict(_View)
+    for name in WINDOWS:
+        cells: dict[Any, _Cell] = getattr(w, name)
+        if name == "this":  # the views need no carrier split: collapse it first
+            collapsed: dict[Any, _Cell] = defaultdict(_Cell)
+            for (month, ent, area, _car), c in cells.items():
+                _merge(collapsed[(month, ent, area, "")], c)
+            cells = collapsed
+        for (month, ent, area, _car), c in cells.items():
+            _add_cell(park, name, month, ent, c)
+            _add_cell(ents[ent], name, month, ent, c)
+            _add_cell(areas[area], name, month, ent, c)
+            if ent in division_of:
+                _add_cell(divisions[division_of[ent]], name, month, ent, c)
+    return park, ents, areas, divisions
+
+
+def _completeness(
+    s: Session, meter_ids: list[int], start: datetime, end: datetime, now: datetime
+) -> dict[int, tuple[int, int, bool]]:
+    """Per meter ``(received, expected, online)`` over ``[start, end)`` (``start`` a local midnight).
+
+    The definitions of :mod:`parkcarbon.services.intake.quality` (expected = period ÷ the meter's
+    typical interval; online = data within max(3 × interval, 15 min)), counted from the daily rollups:
+    the days from ``start`` up to the day holding ``end`` (readings after ``end`` do not exist when
+    ``end`` is now; when it is a midnight the days end there).
+    """
+    if not meter_ids:
+        return {}
+    a, b, now_s = int(start.timestamp()), int(end.timestamp()), int(now.timestamp())
+    received: dict[int, int] = defaultdict(int)
+    status: dict[int, tuple[int | None, int | None]] = {}
+    for chunk in range(0, len(meter_ids), 900):
+        ids = meter_ids[chunk : chunk + 900]
+        q = (
+            select(MeterDay.meter_id, func.sum(MeterDay.readings))
+            .where(MeterDay.meter_id.in_(ids), MeterDay.day >= a, MeterDay.day < b)
+            .group_by(MeterDay.meter_id)
+        )
+        for mid, n in s.execute(q):
+            received[mid] = int(n or 0)
+        q2 = select(MeterStatus.meter_id, MeterStatus.interval_s, MeterStatus.last_seen_at).where(
+            MeterStatus.meter_id.in_(ids)
+        )
+        status.update({mid: (interval, seen) for mid, interval, seen in s.execute(q2)})
+    out: dict[int, tuple[int, int, bool]] = {}
+    for mid in meter_ids:
+        interval, seen = status.get(mid, (None, None))
+        expected = max(1, (b - a) // interval) if interval else 0
+        # a meter that never reported is not commissioned yet rather than offline
+        online = not seen or now_s - seen <= max(3 * (interval or 0), OFFLINE_MIN_S)
+        out[mid] = (min(received.get(mid, 0), expected), expected, online)
+    return out

@@ -1,0 +1,144 @@
+"""The park cockpit in headless Chromium on a demo park (``build_demo_park``, 6 enterprises, 400 days):
+KPIs and charts, the planted overshoot's red warning, acknowledgement, XLSX export, drill-down park →
+enterprise → meter, roles, English."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import free_port, login
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cockpit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("cockpit")
+    port = free_port()
+    env = {**os.environ, "PARKCARBON_ENV": "development"}
+    env.pop("PARKCARBON_DATABASE_URL", None)
+    log = (workdir / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.browser.cockpit_server", "--db", str(workdir / "demo.db"),
+         "--port", str(port), "--days", "400", "--enterprises", "6"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the cockpit server exited: {(workdir / 'server.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the cockpit server did not answer within 240 s")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_cockpit_for_the_park_admin(page: Page, cockpit_server: str, artifacts_dir: Path) -> None:
+    base = cockpit_server
+    login(page, base, "park.admin@demo.parkcarbon.cn")
+    page.goto(f"{base}/cockpit")
+    expect(page.get_by_text("年初至今综合能耗")).to_be_visible()
+    expect(page.get_by_text("能源消费结构（tce）")).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()  # ECharts rendered
+    assert page.locator("canvas").count() >= 5  # mix, trend, ranking, heat map, power curve
+    # the planted overshoot (E04, chemicals) is a red warning with its numbers
+    red = page.get_by_text("苏和精细化工有限公司能耗总量", exact=False).first
+    expect(red).to_be_visible()
+    expect(page.get_by_text("红色", exact=False).first).to_be_visible()
+    expect(page.get_by_text("重点用能单位").first).to_be_visible()
+    page.wait_for_timeout(1500)  # let the charts' entry animation finish before the screenshot
+    page.screenshot(path=str(artifacts_dir / "cockpit-park-admin.png"), full_page=True)
+    # acknowledge the first open warning with a note
+    page.get_by_role("button", name="确认").first.click()
+    dialog = page.locator(".q-dialog")
+    dialog.get_by_label("确认说明（采取的措施）").fill("已约谈企业，二期装置限产 talked to the plant")
+    dialog.get_by_role("button", name="确认").click()
+    expect(page.get_by_text("已确认: 已约谈企业", exact=False).first).to_be_visible()
+    # in-app notifications of the warnings raised at start-up; a new evaluation from the page
+    page.locator("button", has_text="notifications").first.click()
+    expect(page.get_by_text("新预警（红色）", exact=False).first).to_be_visible()
+    page.get_by_text("全部标为已读").click()
+    page.get_by_role("button", name="立即评估预警").click()
+    expect(page.get_by_text("预警评估完成", exact=False)).to_be_visible()
+    # export of the current view
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="导出当前视图 XLSX").click()
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    target = artifacts_dir / "cockpit-export.xlsx"
+    dl.value.save_as(str(target))
+    wb = load_workbook(io.BytesIO(target.read_bytes()))
+    assert {"总览 Overview", "企业 Enterprises", "预警 Warnings", "片区 Areas"} <= set(wb.sheetnames)
+    names = [row[0] for row in wb["企业 Enterprises"].iter_rows(min_row=2, values_only=True)]
+    assert "苏和精细化工有限公司" in names
+
+
+def test_drill_down_to_enterprise_and_meter(page: Page, cockpit_server: str, artifacts_dir: Path) -> None:
+    base = cockpit_server
+    login(page, base, "park.analyst@demo.parkcarbon.cn")
+    page.goto(f"{base}/cockpit")
+    # E01 shares its meter data with the park operator: its meters are listed
+    page.get_by_role("link", name="华东精密轧钢有限公司").click()
+    expect(page.get_by_text("计量器具", exact=True).last).to_be_visible()
+    expect(page.get_by_text("E01-EL-MAIN").first).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts_dir / "cockpit-enterprise.png"), full_page=True)
+    page.get_by_role("link", name="E01-EL-MAIN", exact=True).click()
+    expect(page.get_by_text("近 30 日日用量")).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts_dir / "cockpit-meter.png"), full_page=True)
+    # another enterprise has not shared its meter data: totals yes, meters no
+    page.goto(f"{base}/cockpit")
+    page.get_by_role("link", name="苏和精细化工有限公司").click()
+    expect(page.get_by_text("该企业未向您授权计量数据")).to_be_visible()
+
+
+def test_roles_and_english(page: Page, cockpit_server: str, artifacts_dir: Path) -> None:
+    base = cockpit_server
+    login(page, base, "regulator@demo.parkcarbon.cn")
+    page.goto(f"{base}/cockpit")
+    expect(page.get_by_text("年初至今碳排放")).to_be_visible()
+    expect(page.get_by_role("button", name="确认")).to_have_count(0)  # regulators read only
+    page.get_by_text("中文").first.click()
+    page.get_by_role("option", name="English").click()
+    expect(page.get_by_text("Energy, year to date")).to_be_visible()
+    expect(page.get_by_text("Dual-control warnings").first).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts_dir / "cockpit-regulator-en.png"), full_page=True)
+    # last year's closing figures
+    last = datetime.now(UTC).year - 1
+    page.get_by_text(str(last + 1), exact=True).first.click()
+    page.get_by_role("option", name=str(last), exact=True).click()
+    expect(page.get_by_text(f"Figures as of {last}-12-31", exact=False)).to_be_visible()
+
+
+def test_enterprise_users_have_no_cockpit(page: Page, cockpit_server: str) -> None:
+    login(page, cockpit_server, "enterprise.member@demo.parkcarbon.cn")
+    page.goto(f"{cockpit_server}/cockpit")
+    expect(page.get_by_text("驾驶舱面向园区管理者与主管部门")).to_be_visible()
