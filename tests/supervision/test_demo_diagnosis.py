@@ -9,16 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from parkcarbon.services.demo.generator import build_demo_park
 from parkcarbon.services.principal import SYSTEM
-from parkcarbon.services.supervision import benchmarking, diagnosis, targets
-from parkcarbon.services.supervision.schemas import ProductOutputRecord
+from parkcarbon.services.supervision import benchmarking, diagnosis
 from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database, make_engine
 from parkcarbon.store.migrate import upgrade
-from parkcarbon.store.models import EnterpriseProduct
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -32,18 +29,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, object]:
     park = build_demo_park(
         db, Settings(), days=60, enterprises=12, password="Demo-Passw0rd!", now=NOW, enterprise_demo=False
     )
-    # the generator keeps product outputs in its manifest until it writes supervision data itself:
-    # record the actual months through the supervision service
-    with db.read() as s:
-        ids = {c: (e, i) for c, e, i in s.execute(select(EnterpriseProduct.product_code,
-               EnterpriseProduct.enterprise_id, EnterpriseProduct.id))}  # fmt: skip
-    for row in park.product_outputs:
-        if row.kind == "actual" and row.product_code in ids:
-            ent, pid = ids[row.product_code]
-            targets.record_product_output(
-                db, SYSTEM, ent,
-                ProductOutputRecord(product_id=pid, year=row.year, month=row.month, quantity=row.quantity),
-            )  # fmt: skip
     return db, park
 
 
