@@ -545,15 +545,12 @@ def record_product_output_bulk(
         writable = _writable_enterprises(s, p, park_id)
         if not any(writable.values()):
             raise Forbidden("recording product output needs park_admin, or enterprise_admin of an enterprise")
-        products: dict[int, int] = dict(
-            s.execute(
-                select(EnterpriseProduct.id, EnterpriseProduct.enterprise_id).where(
-                    EnterpriseProduct.park_id == park_id
-                )
+        product_rows = s.execute(
+            select(EnterpriseProduct.id, EnterpriseProduct.enterprise_id).where(
+                EnterpriseProduct.park_id == park_id
             )
-            .tuples()
-            .all()
         )
+        products: dict[int, int] = {row[0]: row[1] for row in product_rows}
         years = {d.year for _n, d in numbered}
         stored = {
             (o.product_id, o.year, o.month, o.kind): o
