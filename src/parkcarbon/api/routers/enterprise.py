@@ -233,5 +233,6 @@ def read_monitoring(
     year: YearQuery = None,
     as_of: Annotated[date | None, Query(description="date of the running total (default: today)")] = None,
 ) -> Monitoring:
-    """Carbon monitoring: year-to-date emissions from meter data against the annual target, with alert."""
+    """Carbon monitoring: the park monitoring's running emissions (meters and activity data) against the
+    annual target, with alert."""
     return monitoring.monitoring(runtime.db, principal, enterprise_id, year=year, as_of=as_of)

@@ -316,7 +316,8 @@ class MonthPoint(BaseModel):
 
 
 class Monitoring(BaseModel):
-    """Running emissions of the year from meter data against the annual target (碳监测)."""
+    """Running emissions of the year against the annual target (碳监测): the park monitoring's figures
+    for the enterprise (metered rollups plus unmetered activity data, the park's accounting profile)."""
 
     park_id: int
     enterprise_id: int
@@ -327,7 +328,13 @@ class Monitoring(BaseModel):
     ytd_tco2e: float
     ytd_tce: float
     target_path_tco2e: float | None = Field(description="target × elapsed fraction (linear path)")
-    projected_tco2e: float | None = Field(description="ytd ÷ elapsed fraction")
+    projected_tco2e: float | None = Field(
+        description="year-end projection of the park monitoring (see projection_method)"
+    )
+    projection_method: Literal["plan", "seasonal", "linear", "none"] = Field(
+        description="plan: YTD + remaining planned output × YTD intensity; seasonal: YTD ÷ last year's share "
+        "by the same day; linear: YTD ÷ elapsed fraction of the year"
+    )
     pace_ratio: float | None = Field(description="ytd ÷ target path")
     alert: bool
     message: str

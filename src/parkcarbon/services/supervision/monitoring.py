@@ -8,8 +8,10 @@ Where the numbers come from
   from raw readings — grouped by enterprise × area × carrier; top-level meters only; tce and tCO2e
   from the accounting engine (:func:`parkcarbon.core.activity_coefficients`) with the park's
   accounting profile (:func:`parkcarbon.services.registry.parks.accounting_options`). Every
-  coefficient used is returned with its lineage. The enterprise end's carbon monitoring
-  (:mod:`parkcarbon.services.enterprise.monitoring`) runs on the same query.
+  coefficient used is returned with its lineage. Unmetered activity data (fuel deliveries, bills) is
+  spread over its days and added with its measured parameters. The enterprise end's carbon monitoring
+  (:mod:`parkcarbon.services.enterprise.monitoring`) shows the same figures: it calls
+  :func:`enterprise_running`, the computation behind every enterprise row here.
 * Windows (park-local calendar): YTD = 1 January … ``as_of``; MTD = first of the month … ``as_of``;
   YoY compares with the same days of last year (only when last year has data in each of those
   months); MoM with the same days of the previous month.
@@ -99,7 +101,9 @@ from parkcarbon.store.models import (
 
 __all__ = [
     "THRESHOLDS",
+    "EnterpriseRunning",
     "enterprise_monitoring",
+    "enterprise_running",
     "park_monitoring",
     "power_curve",
     "resolve_as_of",
@@ -557,6 +561,60 @@ def _thresholds(ctx: _Context) -> list[Threshold]:
     return out
 
 
+@dataclass(frozen=True)
+class EnterpriseRunning:
+    """One enterprise's running energy and carbon as the park computes them: the figures (YTD, MTD,
+    projection, target) and the twelve months, with the coefficients' lineage and the warnings."""
+
+    park_id: int
+    timezone: str
+    as_of: date
+    figures: EnterpriseFigures
+    months: list[MonthFigure]
+    coefficients: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def _enterprise_context(
+    s: Session, db: Database, org: Organisation, year: int | None, as_of: date | None, now: datetime
+) -> _Context:
+    park = s.get(Park, org.park_id)
+    if park is None:
+        raise NotFound("park not found")
+    as_of = resolve_as_of(ZoneInfo(park.timezone), year, as_of, now)
+    return _load_context(s, db, park, as_of.year, as_of, org.id, now)
+
+
+def enterprise_running(
+    db: Database,
+    enterprise_id: int,
+    *,
+    year: int | None = None,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> EnterpriseRunning:
+    """The running figures of one enterprise — the same computation as its row of
+    :func:`park_monitoring` and :func:`enterprise_monitoring` (metered rollups plus unmetered activity
+    data, the park's accounting profile, plan / seasonal / linear projection).
+
+    Authorisation is the caller's: a service calls this only after checking that its principal may see
+    the enterprise's totals (the enterprise end's carbon monitoring does; no route calls it directly).
+    """
+    now = now or datetime.now(UTC)
+    with db.read() as s:
+        org = s.get(Organisation, enterprise_id)
+        if org is None or org.kind != OrgKind.ENTERPRISE:
+            raise NotFound("enterprise not found")
+        ctx = _enterprise_context(s, db, org, year, as_of, now)
+    figures, ends = _enterprise_figures(ctx, enterprise_id)
+    view = _view(ctx.windows, lambda e, a, c: e == enterprise_id, [enterprise_id])
+    return EnterpriseRunning(
+        park_id=ctx.park.id, timezone=ctx.park.timezone, as_of=ctx.as_of, figures=figures,
+        months=_months(ctx, view, ctx.targets.get(enterprise_id), ends),
+        coefficients=list(ctx.windows.coefficients.values()), warnings=list(ctx.windows.warnings),
+    )  # fmt: skip
+
+
 def enterprise_monitoring(
     db: Database,
     p: Principal,
@@ -573,13 +631,8 @@ def enterprise_monitoring(
     now = now or datetime.now(UTC)
     with db.read() as s:
         org = access.require_read_enterprise(s, p, enterprise_id)
-        park = s.get(Park, org.park_id)
-        if park is None:
-            raise NotFound("park not found")
-        tz = ZoneInfo(park.timezone)
-        as_of = resolve_as_of(tz, year, as_of, now)
         meter_rights = policy.can_read_enterprise_data(s, p, org.park_id, org.id, GrantScope.METER_DATA)
-        ctx = _load_context(s, db, park, as_of.year, as_of, enterprise_id, now)
+        ctx = _enterprise_context(s, db, org, year, as_of, now)
         meter_rows = list(
             s.execute(
                 select(Meter.id, Meter.code, Meter.name, Meter.carrier, Meter.unit, Meter.parent_id).where(
@@ -601,7 +654,7 @@ def enterprise_monitoring(
     else:
         note = "the enterprise has not shared its meter data (meter_data grant) with you"
     return EnterpriseMonitoring(
-        park_id=park.id, year=ctx.year, as_of=as_of, intensity_basis=ctx.basis, enterprise=figures,
+        park_id=ctx.park.id, year=ctx.year, as_of=ctx.as_of, intensity_basis=ctx.basis, enterprise=figures,
         carriers=_carriers(ctx, mine, [enterprise_id]),
         months=_months(ctx, view, ctx.targets.get(enterprise_id), ends),
         meters=meters, meters_note=note, coefficients=list(ctx.windows.coefficients.values()),

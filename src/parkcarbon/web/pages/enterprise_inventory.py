@@ -54,7 +54,7 @@ register_texts(
         "mon.ytd": ("年初至今排放 tCO2e", "Year to date tCO2e"),
         "mon.target": ("年度目标 tCO2e", "Annual target tCO2e"),
         "mon.path": ("目标进度线 tCO2e", "Target path tCO2e"),
-        "mon.projected": ("按当前进度全年预计", "Projected for the year"),
+        "mon.projected": ("全年预计排放", "Projected for the year"),
         "mon.alert": (
             "预警：年初至今排放已超过目标进度",
             "Alert: year-to-date emissions exceed the target path",
