@@ -18,7 +18,7 @@ from parkcarbon.api.app import create_app
 from parkcarbon.services.runtime import Runtime
 from tests.conftest import World, bearer
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 
 APP = create_app(runtime=Runtime(settings=None, db=None))  # type: ignore[arg-type]
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
