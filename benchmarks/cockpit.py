@@ -3,9 +3,8 @@
 Run ``python benchmarks/cockpit.py`` (``--help`` for options). It
 
 1. builds the demo park with the default sizes (40 enterprises, about 400 meters, 365 days of
-   15-minute history ≈ 14 M readings) into a SQLite file — or reuses one given with ``--db`` — and
-   writes the targets and economics of the demo manifest through the supervision services if the
-   generator has not; evaluates the warnings once;
+   15-minute history ≈ 14 M readings, with its targets and economics) into a SQLite file — or reuses
+   one given with ``--db`` — and evaluates the warnings once;
 2. **in-process**: calls each cockpit data service (``park_monitoring``, ``enterprise_monitoring``,
    ``power_curve``, ``list_warnings``) ``--repeat`` times as the park_admin;
 3. **HTTP**: the same endpoints over real HTTP to a uvicorn server started for the run (one worker,
@@ -45,8 +44,7 @@ def build(path: Path, enterprises: int, days: int) -> None:
     from parkcarbon.services.demo.generator import build_demo_park
     from parkcarbon.services.principal import SYSTEM
     from parkcarbon.services.runtime import Runtime
-    from parkcarbon.services.supervision import targets, warnings
-    from parkcarbon.services.supervision.schemas import EconomicsRow, TargetSet
+    from parkcarbon.services.supervision import warnings
     from parkcarbon.settings import load_settings
 
     settings = load_settings()
@@ -56,34 +54,6 @@ def build(path: Path, enterprises: int, days: int) -> None:
         runtime.db, settings, enterprises=enterprises, days=days, password=PASSWORD, now=datetime.now(UTC)
     )
     print(f"demo park built in {time.perf_counter() - t:.1f} s: {demo.readings:,} readings")
-    if not demo.supervision_written:
-        ids = demo.enterprise_ids
-        target_rows = [
-            TargetSet(
-                enterprise_id=ids[r.enterprise] if r.enterprise else None,
-                year=r.year,
-                energy_tce=r.energy_tce,
-                energy_intensity=r.energy_intensity,
-                carbon_tco2e=r.carbon_tco2e,
-                carbon_intensity=r.carbon_intensity,
-            )
-            for r in demo.targets
-            if r.enterprise is None or r.enterprise in ids
-        ]
-        targets.set_targets(runtime.db, SYSTEM, demo.park_id, target_rows)
-        econ_rows = [
-            EconomicsRow(
-                enterprise_id=ids[e.enterprise],
-                year=e.year,
-                month=e.month,
-                kind=e.kind,  # type: ignore[arg-type]
-                output_value_10k_cny=e.output_value_10k_cny,
-                value_added_10k_cny=e.value_added_10k_cny,
-            )
-            for e in demo.economics
-            if e.enterprise in ids
-        ]
-        targets.record_economics_bulk(runtime.db, SYSTEM, demo.park_id, econ_rows)
     warnings.evaluate_warnings(runtime.db, SYSTEM, demo.park_id)
     runtime.close()
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextmanager
+def serve_until_healthy(
+    command: list[str], *, cwd: Path, env: dict[str, str], port: int, log: Path, wait_s: float = 120
+) -> Iterator[str]:
+    """Start a console server process, wait until ``/api/v1/health`` answers, yield its base URL and stop
+    it afterwards; a process that exits or stays silent fails the test with the end of its log."""
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + wait_s
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the server exited: {log.read_text()[-3000:]}")
+                try:
+                    if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the server did not answer within {wait_s:.0f} s: {log.read_text()[-3000:]}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``parkcarbon demo`` (a small park: six enterprises, three days of history besides E01's file) served
@@ -59,34 +91,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PARKCARBON_ENV": "development"}
     env.pop("PARKCARBON_DATABASE_URL", None)
-    log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parkcarbon.cli", "demo", *SMALL_DEMO, "--port", str(port)],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the demo server exited: {(workdir / 'server.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the demo server did not answer within 120 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    command = [sys.executable, "-m", "parkcarbon.cli", "demo", *SMALL_DEMO, "--port", str(port)]
+    with serve_until_healthy(command, cwd=workdir, env=env, port=port, log=workdir / "server.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

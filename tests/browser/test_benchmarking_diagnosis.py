@@ -6,43 +6,28 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DEMO_PASSWORD, free_port, login
+from tests.browser.conftest import DEMO_PASSWORD, free_port, login, serve_until_healthy
 
 pytestmark = pytest.mark.browser
 
 BUILD = """
 import os
-from sqlalchemy import select
 from parkcarbon.services.demo.generator import build_demo_park
-from parkcarbon.services.principal import SYSTEM
-from parkcarbon.services.supervision import targets
-from parkcarbon.services.supervision.schemas import ProductOutputRecord
 from parkcarbon.settings import load_settings
 from parkcarbon.store.db import Database, make_engine
 from parkcarbon.store.migrate import upgrade
-from parkcarbon.store.models import EnterpriseProduct
 PASSWORD = os.environ["DEMO_PASSWORD"]
 settings = load_settings()
 engine = make_engine(settings.resolved_database_url)
 upgrade(engine)
 db = Database(engine)
 park = build_demo_park(db, settings, days=60, enterprises=12, password=PASSWORD, enterprise_demo=False)
-with db.read() as s:
-    ids = {c: (e, i) for c, e, i in s.execute(select(EnterpriseProduct.product_code,
-           EnterpriseProduct.enterprise_id, EnterpriseProduct.id))}
-for row in park.product_outputs:
-    if row.kind == "actual" and row.product_code in ids:
-        ent, pid = ids[row.product_code]
-        targets.record_product_output(db, SYSTEM, ent, ProductOutputRecord(
-            product_id=pid, year=row.year, month=row.month, quantity=row.quantity))
 """
 
 
@@ -57,31 +42,9 @@ def generated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     subprocess.run([sys.executable, "-c", BUILD], cwd=workdir, env=env, check=True, timeout=600)
     port = free_port()
-    log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parkcarbon.cli", "serve", "--port", str(port)],
-        cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited: {(workdir / 'server.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the server did not answer within 120 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    command = [sys.executable, "-m", "parkcarbon.cli", "serve", "--port", str(port)]
+    with serve_until_healthy(command, cwd=workdir, env=env, port=port, log=workdir / "server.log") as base:
+        yield base
 
 
 def test_park_sees_ranking_quartiles_and_the_planted_base_load(

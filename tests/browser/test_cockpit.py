@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import free_port, login
+from tests.browser.conftest import free_port, login, serve_until_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -31,32 +28,13 @@ def cockpit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PARKCARBON_ENV": "development"}
     env.pop("PARKCARBON_DATABASE_URL", None)
-    log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.browser.cockpit_server", "--db", str(workdir / "demo.db"),
-         "--port", str(port), "--days", "400", "--enterprises", "6"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the cockpit server exited: {(workdir / 'server.log').read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the cockpit server did not answer within 240 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    command = [
+        sys.executable, "-m", "tests.browser.cockpit_server", "--db", str(workdir / "demo.db"),
+        "--port", str(port), "--days", "400", "--enterprises", "6",
+    ]  # fmt: skip
+    log = workdir / "server.log"
+    with serve_until_healthy(command, cwd=ROOT, env=env, port=port, log=log, wait_s=240) as base:
+        yield base
 
 
 def test_cockpit_for_the_park_admin(page: Page, cockpit_server: str, artifacts_dir: Path) -> None:

@@ -8,17 +8,15 @@ import io
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pypdf
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from parkcarbon.services.enterprise.demo import ELECTRICITY_KWH
-from tests.browser.conftest import DEMO_PASSWORD, free_port, login
+from tests.browser.conftest import DEMO_PASSWORD, free_port, login, serve_until_healthy
 from tests.enterprise.conftest import cjk_font_installed  # noqa: F401  (fixture)
 from tests.reference._load import rows
 
@@ -59,34 +57,9 @@ def mrv_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         timeout=180,
     )
     port = free_port()
-    log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parkcarbon.cli", "demo", "--port", str(port)],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the demo server exited: {(workdir / 'server.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the demo server did not answer within 120 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    command = [sys.executable, "-m", "parkcarbon.cli", "demo", "--port", str(port)]
+    with serve_until_healthy(command, cwd=workdir, env=env, port=port, log=workdir / "server.log") as base:
+        yield base
 
 
 def _as(browser: Browser, base: str, email: str) -> Page:

@@ -19,8 +19,7 @@ from parkcarbon.services.demo.generator import DemoPark, build_demo_park
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.runtime import Runtime
-from parkcarbon.services.supervision import monitoring, targets, warnings
-from parkcarbon.services.supervision.schemas import EconomicsRow, TargetSet
+from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.settings import load_settings
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import Meter, Park, Reading
@@ -51,22 +50,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         now=NOW,
         enterprise_demo=False,
     )
-    if not demo.supervision_written:  # until the generator writes them itself
-        ids = demo.enterprise_ids
-        targets.set_targets(
-            runtime.db, SYSTEM, demo.park_id,
-            [TargetSet(enterprise_id=ids[t.enterprise] if t.enterprise else None, year=t.year,
-                       energy_tce=t.energy_tce, carbon_tco2e=t.carbon_tco2e)
-             for t in demo.targets if t.enterprise is None or t.enterprise in ids],
-        )  # fmt: skip
-        targets.record_economics_bulk(
-            runtime.db, SYSTEM, demo.park_id,
-            [EconomicsRow(enterprise_id=ids[e.enterprise], year=e.year, month=e.month,
-                          kind=e.kind,  # type: ignore[arg-type]
-                          output_value_10k_cny=e.output_value_10k_cny,
-                          value_added_10k_cny=e.value_added_10k_cny)
-             for e in demo.economics if e.enterprise in ids],
-        )  # fmt: skip
+    assert demo.supervision_written
     yield Built(runtime.db, demo)
     runtime.close()
 
