@@ -55,6 +55,15 @@ register_texts(
         "mon.target": ("年度目标 tCO2e", "Annual target tCO2e"),
         "mon.path": ("目标进度线 tCO2e", "Target path tCO2e"),
         "mon.projected": ("全年预计排放", "Projected for the year"),
+        "mon.projection": (
+            "全年预计排放 {value} tCO2e（{method}）",
+            "Projected for the year: {value} tCO2e ({method})",
+        ),
+        "mon.no_projection": ("暂无全年预计排放", "No year-end projection"),
+        "mon.method.plan": ("按生产计划", "from the production plan"),
+        "mon.method.seasonal": ("按上年季节分布", "by last year's seasonal profile"),
+        "mon.method.linear": ("按日历线性", "linear in days"),
+        "mon.method.none": ("无预测", "no projection"),
         "mon.alert": (
             "预警：年初至今排放已超过目标进度",
             "Alert: year-to-date emissions exceed the target path",
@@ -318,6 +327,13 @@ def _actions(inv: InventoryDetail, p: Principal) -> None:
         )
 
 
+def _projection_text(projected: float | None, method: str) -> str:
+    """The year-end projection with its method, e.g. 全年预计排放 1,074 tCO2e（按上年季节分布）."""
+    if projected is None:
+        return t("mon.no_projection")
+    return t("mon.projection").format(value=_num(projected, 0), method=t(f"mon.method.{method}"))
+
+
 @ui.page("/enterprise/monitoring")
 def monitoring_page() -> None:
     with frame("nav.monitoring") as current:
@@ -342,6 +358,9 @@ def monitoring_page() -> None:
                 kpi_card(t("mon.target"), _num(m.target_tco2e, 0), "flag", mark="kpi-target")
                 kpi_card(t("mon.path"), _num(m.target_path_tco2e, 1), "timeline", mark="kpi-path")
                 kpi_card(t("mon.projected"), _num(m.projected_tco2e, 0), "trending_up", mark="kpi-projected")
+            ui.label(_projection_text(m.projected_tco2e, m.projection_method)).classes("text-body2").mark(
+                "monitoring-projection"
+            )
             ui.echart(
                 {
                     "tooltip": {"trigger": "axis"},
