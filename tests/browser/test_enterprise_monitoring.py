@@ -16,8 +16,13 @@ pytestmark = pytest.mark.browser
 
 API = "/api/v1"
 EMAIL = "enterprise.admin@demo.parkcarbon.cn"
-#: the zh-CN wording of each projection method (the task's own wording, not the page's code)
+#: the zh-CN and English wording of each projection method (the task's wording, not the page's code)
 METHOD_ZH = {"plan": "按生产计划", "seasonal": "按上年季节分布", "linear": "按日历线性"}
+METHOD_EN = {
+    "plan": "from the production plan",
+    "seasonal": "by last year's seasonal profile",
+    "linear": "linear in days",
+}
 
 
 def _api_monitoring(base: str) -> dict[str, Any]:
@@ -66,7 +71,6 @@ def test_monitoring_page_matches_the_api(page: Page, demo_server: str, artifacts
     expect(projection).to_have_count(1)
     projection_text = projection.inner_text()
     expect(page.locator("canvas").first).to_be_visible()  # the ECharts cumulative-vs-path chart
-    page.screenshot(path=str(artifacts_dir / "console-enterprise-monitoring.png"), full_page=True)
     after = _api_monitoring(demo_server)
 
     # the demo sets E01 a carbon target for the current year; the target does not move with the feed
@@ -88,3 +92,11 @@ def test_monitoring_page_matches_the_api(page: Page, demo_server: str, artifacts
     )
     shown = projection_text.removeprefix("全年预计排放 ").split(" tCO2e")[0]
     assert shown == projected_text, (shown, projected_text)
+    page.screenshot(path=str(artifacts_dir / "console-enterprise-monitoring.png"), full_page=True)
+
+    # the same line in English
+    page.locator(".q-select").filter(has_text="中文").click()
+    page.get_by_role("option", name="English").click()
+    english = page.locator(".text-body2").filter(has_text="Projected for the year:")
+    expect(english).to_have_count(1)
+    expect(english).to_contain_text(f"tCO2e ({METHOD_EN[method]})")
