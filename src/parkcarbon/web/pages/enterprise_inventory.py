@@ -76,7 +76,7 @@ register_nav(
     NavItem("end.enterprise", "/enterprise/inventory", "nav.inventory", "fact_check", frozenset(ENTERPRISE))
 )
 register_nav(
-    NavItem("end.enterprise", "/enterprise/monitoring", "nav.monitoring", "monitoring", frozenset(ENTERPRISE))
+    NavItem("end.enterprise", "/enterprise/monitoring", "nav.monitoring", "insights", frozenset(ENTERPRISE))
 )
 
 
