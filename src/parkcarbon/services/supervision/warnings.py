@@ -290,7 +290,8 @@ def evaluate_warnings(
     transport: httpx.BaseTransport | None = None,
 ) -> EvaluationResult:
     """Evaluate the rules for the park on ``today`` (park-local; default today), store the outcome,
-    notify and call the webhook. park_admin, park_analyst, or the system (CLI, scheduler).
+    notify and call the webhook (also retrying the park's earlier failed deliveries, see the module's
+    "Redelivery"). park_admin, park_analyst, or the system (CLI, scheduler).
 
     ``transport`` lets tests replace the HTTP transport of the webhook client.
     """
