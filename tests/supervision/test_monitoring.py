@@ -474,3 +474,114 @@ def test_plan_projection_and_rising_intensity(db: Database, park: SeededPark) ->
     )  # fmt: skip
     assert w.level == "yellow" and math.isclose(w.numbers["rise"], rise, rel_tol=1e-9)
     assert w.numbers["months"] == [1, 2]
+
+
+class _FlakyReceiver(BaseHTTPRequestHandler):
+    """Answers 503 to the first ``fail_first`` POSTs, then 204."""
+
+    fail_first: ClassVar[int] = 0
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        cls = type(self)
+        cls.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        if len(cls.received) <= cls.fail_first:
+            self.send_response(503)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"busy")
+        else:
+            self.send_response(204)
+            self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky() -> Iterator[tuple[str, type[_FlakyReceiver]]]:
+    _FlakyReceiver.received = []
+    _FlakyReceiver.fail_first = 0
+    server = HTTPServer(("127.0.0.1", 0), _FlakyReceiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _FlakyReceiver
+    server.shutdown()
+    server.server_close()
+
+
+def _deliveries(db: Database, park_id: int) -> list[Any]:
+    with db.read() as s:
+        return list(
+            s.execute(
+                select(
+                    WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.attempts,
+                    WebhookDelivery.last_status_code, WebhookDelivery.last_error,
+                    WebhookDelivery.delivered_at,
+                )
+                .where(WebhookDelivery.park_id == park_id)
+                .order_by(WebhookDelivery.id)
+            ).all()
+        )  # fmt: skip
+
+
+def test_failed_webhook_is_redelivered_on_the_next_evaluations(
+    db: Database, park: SeededPark, flaky: tuple[str, type[_FlakyReceiver]]
+) -> None:
+    url, rx = flaky
+    rx.fail_first = 2  # the first POST and the first retry fail, the second retry succeeds
+    targets.update_settings(db, SYSTEM, park.park_id, SettingsUpdate(webhook_url=url, webhook_secret=SECRET))
+    # no targets: the only condition is enterprise 1's data gap → one warning, one delivery
+    first = warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
+    assert (first.raised, first.webhook_deliveries, first.webhook_retries, first.webhook_failures) == (
+        1,
+        1,
+        0,
+        1,
+    )
+    [(did, status, attempts, code, error, delivered_at)] = _deliveries(db, park.park_id)
+    assert (status, attempts, code, delivered_at) == ("failed", 1, 503, None)
+    assert error == "HTTP 503: busy"
+    second = warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
+    assert (second.raised, second.webhook_deliveries, second.webhook_retries, second.webhook_failures) == (
+        0, 0, 1, 1,
+    )  # fmt: skip
+    assert _deliveries(db, park.park_id)[0][1:4] == ("failed", 2, 503)
+    third = warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
+    assert (third.webhook_deliveries, third.webhook_retries, third.webhook_failures) == (0, 1, 0)
+    [(_, status, attempts, code, error, delivered_at)] = _deliveries(db, park.park_id)
+    assert (status, attempts, code, error) == ("delivered", 3, 204, None) and delivered_at is not None
+    # three POSTs of the same delivery, each signed over its own body
+    assert len(rx.received) == 3
+    for headers, body in rx.received:
+        assert json.loads(body)["delivery_id"] == did and json.loads(body)["event"] == "raised"
+        assert (
+            headers["x-parkcarbon-signature"]
+            == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        )
+    # delivered: not sent again
+    fourth = warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
+    assert (fourth.webhook_retries, len(rx.received)) == (0, 3)
+
+
+def test_redelivery_stops_after_max_attempts_and_on_url_change(
+    db: Database, park: SeededPark, flaky: tuple[str, type[_FlakyReceiver]]
+) -> None:
+    url, rx = flaky
+    rx.fail_first = 1000
+    targets.update_settings(db, SYSTEM, park.park_id, SettingsUpdate(webhook_url=url))
+    assert warnings.MAX_WEBHOOK_ATTEMPTS == 5
+    retried = [
+        warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW).webhook_retries for _ in range(7)
+    ]
+    assert retried == [0, 1, 1, 1, 1, 0, 0]  # 1 first attempt + 4 retries = 5 attempts
+    assert len(rx.received) == 5
+    [(_, status, attempts, code, _, _)] = _deliveries(db, park.park_id)
+    assert (status, attempts, code) == ("failed", 5, 503)
+    # a failed delivery to a URL that is no longer configured is not retried
+    with db.transaction() as s:
+        s.execute(update(WebhookDelivery).values(attempts=1))
+    targets.update_settings(db, SYSTEM, park.park_id, SettingsUpdate(webhook_url=url + "/new"))
+    moved = warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
+    assert moved.webhook_retries == 0 and len(rx.received) == 5

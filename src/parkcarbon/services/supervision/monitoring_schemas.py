@@ -250,8 +250,12 @@ class EvaluationResult(BaseModel):
     resolved: int = Field(description="warnings whose condition no longer holds")
     open: int
     notifications: int
-    webhook_deliveries: int
-    webhook_failures: int
+    webhook_deliveries: int = Field(description="new webhook deliveries of this evaluation")
+    webhook_retries: int = Field(
+        default=0,
+        description="earlier failed deliveries retried by this evaluation (at most 5 attempts each)",
+    )
+    webhook_failures: int = Field(description="attempts of this evaluation that failed (new and retried)")
 
 
 class NotificationPublic(BaseModel):

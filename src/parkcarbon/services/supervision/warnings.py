@@ -35,6 +35,13 @@ admins of the warning's enterprise. The webhook (park settings) receives ``POST`
 ``{"event", "warning": {...}, "park_id", "sent_at"}`` with ``X-Parkcarbon-Event`` and, when a secret is
 set, ``X-Parkcarbon-Signature: sha256=<hex HMAC-SHA256(secret, body)>``. Deliveries are recorded with
 their status; a failure is recorded, never raised.
+
+Redelivery: every evaluation first retries the park's deliveries recorded as ``failed`` (never
+delivered) to the webhook URL still configured, up to :data:`MAX_WEBHOOK_ATTEMPTS` attempts in all per
+delivery; each attempt increments ``attempts`` and records ``last_status_code`` / ``last_error``. A
+retried POST carries the same ``delivery_id`` (receivers can deduplicate) and a new ``sent_at`` and
+signature. Deliveries to a URL no longer configured are not retried. The evaluation schedule (cron:
+``parkcarbon warnings evaluate``) is the back-off.
 """
 
 from __future__ import annotations
@@ -79,6 +86,7 @@ from parkcarbon.vocab import Role
 
 __all__ = [
     "LEVELS",
+    "MAX_WEBHOOK_ATTEMPTS",
     "acknowledge_warning",
     "conditions",
     "evaluate_warnings",
@@ -93,6 +101,7 @@ __all__ = [
 
 LEVELS = {"info": 0, "yellow": 1, "orange": 2, "red": 3}
 WEBHOOK_TIMEOUT_S = 5.0
+MAX_WEBHOOK_ATTEMPTS = 5
 SIGNATURE_HEADER = "X-Parkcarbon-Signature"
 EVENT_HEADER = "X-Parkcarbon-Event"
 
@@ -281,7 +290,8 @@ def evaluate_warnings(
     transport: httpx.BaseTransport | None = None,
 ) -> EvaluationResult:
     """Evaluate the rules for the park on ``today`` (park-local; default today), store the outcome,
-    notify and call the webhook. park_admin, park_analyst, or the system (CLI, scheduler).
+    notify and call the webhook (also retrying the park's earlier failed deliveries, see the module's
+    "Redelivery"). park_admin, park_analyst, or the system (CLI, scheduler).
 
     ``transport`` lets tests replace the HTTP transport of the webhook client.
     """
@@ -395,16 +405,18 @@ def evaluate_warnings(
             1 for k in found if k not in stored
         )
         secret = settings.webhook_secret
+        retries = retryable_deliveries(s, park_id, settings.webhook_url, exclude=deliveries)
         if counts["raised"] or counts["reraised"] or counts["resolved"]:
             audit.record(
                 s, p, "supervision_warnings.evaluate", entity="park", entity_id=park_id, park_id=park_id,
                 after={"as_of": m.as_of.isoformat(), **counts},
             )  # fmt: skip
-    failures = deliver_webhooks(db, deliveries, secret=secret, transport=transport, now=now)
+    failures = deliver_webhooks(db, retries + deliveries, secret=secret, transport=transport, now=now)
     return EvaluationResult(
         park_id=park_id, year=m.year, as_of=m.as_of, raised=counts["raised"], reraised=counts["reraised"],
         updated=counts["updated"], resolved=counts["resolved"], open=n_open,
-        notifications=counts["notifications"], webhook_deliveries=len(deliveries), webhook_failures=failures,
+        notifications=counts["notifications"], webhook_deliveries=len(deliveries),
+        webhook_retries=len(retries), webhook_failures=failures,
     )  # fmt: skip
 
 
@@ -414,6 +426,25 @@ def evaluate_warnings(
 def sign(secret: str, body: bytes) -> str:
     """``sha256=<hex>``: HMAC-SHA256 of the request body with the park's webhook secret (RFC 2104)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def retryable_deliveries(s: Session, park_id: int, url: str | None, *, exclude: list[int]) -> list[int]:
+    """Ids of the park's failed, never delivered deliveries to ``url`` (the webhook still configured)
+    with attempts left, oldest first."""
+    if not url:
+        return []
+    q = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.park_id == park_id,
+            WebhookDelivery.status == "failed",
+            WebhookDelivery.delivered_at.is_(None),
+            WebhookDelivery.attempts < MAX_WEBHOOK_ATTEMPTS,
+            WebhookDelivery.url == url,
+        )
+        .order_by(WebhookDelivery.id)
+    )
+    return [i for i in s.scalars(q) if i not in exclude]
 
 
 def deliver_webhooks(
@@ -431,7 +462,11 @@ def deliver_webhooks(
     with db.read() as s:
         pending = [
             (d.id, d.url, d.event, d.payload)
-            for d in s.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids)))
+            for d in s.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(delivery_ids))
+                .order_by(WebhookDelivery.id)
+            )
         ]
     outcomes: list[tuple[int, str, int | None, str | None]] = []
     with httpx.Client(timeout=WEBHOOK_TIMEOUT_S, transport=transport, follow_redirects=False) as client:
