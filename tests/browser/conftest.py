@@ -11,10 +11,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -108,16 +109,44 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, artifacts_dir: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(PAGE_TIMEOUT_MS)
+    pg = console_page(context)
     yield pg
     pg.screenshot(path=str(artifacts_dir / f"{request.node.name}-final.png"), full_page=True)
     context.close()
 
 
+def console_page(context: BrowserContext) -> Page:
+    """A page of ``context`` whose ``goto`` and ``wait_for_url`` return once the new console page's
+    websocket is connected (each navigation starts a new NiceGUI client)."""
+    pg = context.new_page()
+    pg.set_default_timeout(PAGE_TIMEOUT_MS)
+    plain_goto, plain_wait_for_url = pg.goto, pg.wait_for_url
+
+    def goto(url: str, **kwargs: Any) -> Any:
+        response = plain_goto(url, **kwargs)
+        wait_for_console(pg)
+        return response
+
+    def wait_for_url(url: Any, **kwargs: Any) -> None:
+        plain_wait_for_url(url, **kwargs)
+        wait_for_console(pg)
+
+    pg.goto = goto  # type: ignore[method-assign]
+    pg.wait_for_url = wait_for_url  # type: ignore[method-assign]
+    return pg
+
+
+def wait_for_console(page: Page) -> None:
+    """Wait until the page's NiceGUI client has connected its websocket: events sent before the handshake
+    (a click on a loaded machine) would be lost."""
+    page.wait_for_function("window.did_handshake === true")
+
+
 def login(page: Page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{base}/login")
+    wait_for_console(page)  # also for pages not made by console_page
     page.get_by_label("邮箱").fill(email)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
+    wait_for_console(page)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, wait_for_console
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,9 @@ def test_login_navigation_and_create_meter(page: Page, demo_server: str, artifac
     dialog.get_by_label("所属企业").click()
     page.get_by_role("option", name="绿源食品饮料有限公司").click()
     page.screenshot(path=str(artifacts_dir / "console-create-meter-dialog.png"))
-    dialog.get_by_role("button", name="保存").click()
+    with page.expect_navigation():  # the page reloads with the new meter
+        dialog.get_by_role("button", name="保存").click()
+    wait_for_console(page)
     # the demo park has dozens of meters: find the new one with the table's search
     page.locator(".q-card").get_by_label("搜索").fill("E02-NG-BOILER")
     expect(page.get_by_text("E02-NG-BOILER")).to_be_visible()

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from parkcarbon.services.enterprise.demo import ELECTRICITY_KWH
-from tests.browser.conftest import DEMO_PASSWORD, free_port, login, serve_until_healthy
+from tests.browser.conftest import DEMO_PASSWORD, console_page, free_port, login, serve_until_healthy
 from tests.enterprise.conftest import cjk_font_installed  # noqa: F401  (fixture)
 from tests.reference._load import rows
 
@@ -66,8 +66,7 @@ def _as(browser: Browser, base: str, email: str) -> Page:
     context = browser.new_context(
         viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True
     )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = console_page(context)
     login(page, base, email)
     return page
 
