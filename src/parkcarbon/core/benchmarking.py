@@ -13,15 +13,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Generic, TypeVar
 
 import numpy as np
+
+from parkcarbon.core.factors.library import read_data_csv
 
 __all__ = [
     "EnergyQuota",
@@ -66,12 +65,7 @@ class EnergyQuota:
 
 @lru_cache(maxsize=1)
 def _quotas() -> dict[str, EnergyQuota]:
-    text = (
-        resources.files("parkcarbon.core.factors")
-        .joinpath("data", "energy_quotas.csv")
-        .read_text(encoding="utf-8")
-    )
-    rows = csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))))
+    rows = read_data_csv("energy_quotas.csv")
     out: dict[str, EnergyQuota] = {}
     for r in rows:
         q = EnergyQuota(

@@ -12,12 +12,11 @@ peak 14:00–22:00, valley 00:00–06:00 and 11:00–13:00; spring and autumn pe
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
+
+from parkcarbon.core.factors.library import read_data_csv
 
 __all__ = ["PERIODS", "TouPrice", "TouRow", "TouSchedule", "tou_regions", "tou_schedule"]
 
@@ -56,13 +55,6 @@ class TouPrice:
     source: str
 
 
-def _read(name: str) -> list[dict[str, str]]:
-    text = resources.files("parkcarbon.core.factors").joinpath("data", name).read_text(encoding="utf-8")
-    return list(
-        csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))))
-    )
-
-
 def _hours(spec: str) -> tuple[tuple[int, int], ...]:
     out = []
     for part in spec.split(","):
@@ -90,7 +82,7 @@ def _rows() -> tuple[tuple[TouRow, ...], tuple[TouPrice, ...]]:
             source=r["source"],
             notes=r["notes"],
         )
-        for r in _read("tou_tariffs.csv")
+        for r in read_data_csv("tou_tariffs.csv")
     )
     for r in rows:
         if r.period not in PERIODS:
@@ -105,7 +97,7 @@ def _rows() -> tuple[tuple[TouRow, ...], tuple[TouPrice, ...]]:
             confidence=r["confidence"],
             source=r["source"],
         )
-        for r in _read("tou_prices.csv")
+        for r in read_data_csv("tou_prices.csv")
     )
     return rows, prices
 

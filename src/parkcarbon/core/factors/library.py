@@ -14,7 +14,7 @@ from importlib import resources
 from parkcarbon.core.errors import MissingFactorError
 from parkcarbon.core.lineage import FactorUse
 
-__all__ = ["Factor", "FactorLibrary", "FactorSet", "library"]
+__all__ = ["Factor", "FactorLibrary", "FactorSet", "library", "read_data_csv"]
 
 FACTOR_FILES = (
     "gbt2589_2020.csv",
@@ -141,7 +141,8 @@ class FactorSet:
     files: str
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
+def read_data_csv(name: str) -> list[dict[str, str]]:
+    """Rows of a packaged data file (``core/factors/data/<name>``); lines starting with ``#`` are comments."""
     text = resources.files("parkcarbon.core.factors").joinpath("data", name).read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
     return list(csv.DictReader(io.StringIO("\n".join(lines))))
@@ -163,7 +164,7 @@ class FactorLibrary:
         sha = hashlib.sha256()
         for name in FACTOR_FILES:
             sha.update(_data_bytes(name))
-            for raw in _read_csv(name):
+            for raw in read_data_csv(name):
                 missing = [c for c in REQUIRED_COLUMNS if c not in raw]
                 if missing:
                     raise ValueError(f"factor file {name} lacks columns {missing}")
@@ -194,7 +195,7 @@ class FactorLibrary:
                 self._index[(fac.kind, fac.subject)].append(fac)
         self.sets: dict[str, FactorSet] = {
             r["set"]: FactorSet(r["set"], r["title"], r["document"], r["edition"], r["status"], r["files"])
-            for r in _read_csv("sets.csv")
+            for r in read_data_csv("sets.csv")
         }
         self.version: str = sha.hexdigest()[:12]
         """Content hash of the factor files: changes whenever any row changes."""
