@@ -14,7 +14,7 @@ uses, so the rollups are exactly what the intake would have produced from the sa
   (multiplier, counter wrap at ``register_max``, ``negative``/``jump``/``spans`` flags);
 * rollup contributions and their hourly, daily and monthly buckets in the park's timezone:
   ``pipeline._contrib``, ``pipeline._rollup_changes`` and ``pipeline._apply_rollups`` (the two halves
-  of the pipeline's ``_upsert_rollups``);
+  of the pipeline's rollup step);
 * typical interval and rate of each meter: :func:`~parkcarbon.ingest.series.typical_intervals`,
   :func:`~parkcarbon.ingest.series.typical_rates`, combined as the pipeline does;
 * the stores: :func:`parkcarbon.store.timeseries.insert_readings` (multi-row ``VALUES`` on SQLite,

@@ -49,6 +49,11 @@ class RawBatch:
         For CSV, the 1-based line of each row in the file (for reports); empty for JSON.
     gateway, batch_id
         Optional envelope fields of the JSON contract.
+    absent
+        Optional fields that no row has (their columns are all ``None``).
+    typed
+        Every ``ts`` is a ``str`` and every ``value`` a ``float`` (the JSON fast path decoded them
+        against the contract's types), so validation need not check each entry's type.
     """
 
     meter_code: list[Any] = field(default_factory=list)
@@ -62,7 +67,8 @@ class RawBatch:
     lines: list[int] = field(default_factory=list)
     gateway: str | None = None
     batch_id: str | None = None
-    absent: frozenset[str] = frozenset()  # optional fields no row has (their columns are all None)
+    absent: frozenset[str] = frozenset()
+    typed: bool = False
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -189,6 +195,7 @@ def _parse_json(body: bytes, *, max_rows: int) -> RawBatch:
         gateway=fast.gateway,
         batch_id=fast.batch_id,
         absent=absent,
+        typed=True,
     )
 
 

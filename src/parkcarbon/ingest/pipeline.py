@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -262,20 +264,37 @@ def _write(
     changed_existing = target & ~is_new & (is_corr | ~delta_same | (o_flags != new_flags))
 
     # ---- writes -----------------------------------------------------------------------------------------
+    # The new readings are inserted on a second thread while this one computes the rollup and status
+    # changes (pure numpy; the database driver releases the GIL while SQLite or PostgreSQL works).
+    # Nothing else touches ``conn`` until the insert has finished.
     ins_mask = is_new
     report.accepted += int(ins_mask.sum())
     report.flagged += int(((new_flags[target] & qf.EXCLUDED) != 0).sum())
-    if ins_mask.any():
-        ts_store.insert_readings(
-            conn,
-            (
-                c_mid[ins_mask].tolist(),
-                c_ts[ins_mask].tolist(),
-                c_val[ins_mask].tolist(),
-                new_delta[ins_mask].tolist(),
-                new_flags[ins_mask].tolist(),
-            ),
+    new_cols = (c_mid[ins_mask], c_ts[ins_mask], c_val[ins_mask], new_delta[ins_mask], new_flags[ins_mask])
+    inserting = _in_background(
+        int(ins_mask.sum()) >= BACKGROUND_INSERT_ROWS,
+        lambda: ts_store.insert_readings(conn, [col.tolist() for col in new_cols]),
+    )
+    try:
+        rel = ins_mask | changed_existing
+        changes = None
+        if rel.any():
+            idx = np.flatnonzero(rel)
+            kinds = np.asarray([KIND_CODES.get(m.kind, 0) for m in meters], dtype=np.int64)
+            instant = kinds[c_slot[idx]] == KIND_CODES["instant"]
+            diff = _contrib(new_delta[idx], new_flags[idx], c_val[idx], instant)
+            old_rows = ~is_new[idx]
+            if old_rows.any():
+                oi = idx[old_rows]
+                diff[old_rows] -= _contrib(o_delta[oi], o_flags[oi], o_val[oi], instant[old_rows])
+            changes = _rollup_changes(meters, c_slot[idx], hour_bucket(c_ts[idx]), diff)
+        inserted = np.bincount(c_slot[ins_mask], minlength=n_slots)
+        status_rows = _status_rows(
+            meters, status, (lo, hi), (c_slot, c_ts, new_delta, new_flags), inserted, now=now, gateway=gateway
         )
+    finally:
+        inserting()
+
     if changed_existing.any():
         idx = np.flatnonzero(changed_existing)
         ts_store.update_readings(
@@ -317,25 +336,29 @@ def _write(
             f"{flagged_new} interval(s) flagged negative or jump (above the meter's rated capacity): "
             "kept and excluded from totals"
         )
+    if changes is not None:
+        _apply_rollups(conn, changes)
+    ts_store.upsert_status(conn, status_rows)
+    report.meters = n_slots
 
-    # ---- rollups ------------------------------------------------------------------------------------------
-    kinds = np.asarray([KIND_CODES.get(m.kind, 0) for m in meters], dtype=np.int64)
-    instant = kinds[c_slot] == KIND_CODES["instant"]
-    rel = ins_mask | changed_existing
-    if rel.any():
-        idx = np.flatnonzero(rel)
-        diff = _contrib(new_delta[idx], new_flags[idx], c_val[idx], instant[idx])
-        old_rows = ~is_new[idx]
-        if old_rows.any():
-            oi = idx[old_rows]
-            diff[old_rows] -= _contrib(o_delta[oi], o_flags[oi], o_val[oi], instant[oi])
-        _upsert_rollups(conn, meters, c_slot[idx], hour_bucket(c_ts[idx]), diff)
 
-    # ---- meter status -------------------------------------------------------------------------------------
-    rates = typical_rates(c_slot, c_ts, new_delta, new_flags, n_slots).tolist()
-    intervals = typical_intervals(c_slot, c_ts, n_slots).tolist()
-    inserted_per_slot = np.bincount(c_slot[ins_mask], minlength=n_slots).tolist()
-    status_rows: list[tuple[Any, ...]] = []
+def _status_rows(
+    meters: list[MeterInfo],
+    status: dict[int, tuple[Any, ...]],
+    span: tuple[I64, I64],
+    series: tuple[I64, I64, F64, I64],
+    inserted: I64,
+    *,
+    now: int,
+    gateway: str | None,
+) -> list[tuple[Any, ...]]:
+    """New ``meter_status`` rows: last/first timestamp, typical interval and rate (smoothed), total."""
+    lo, hi = span
+    c_slot, c_ts, delta, flags = series
+    rates = typical_rates(c_slot, c_ts, delta, flags, len(meters)).tolist()
+    intervals = typical_intervals(c_slot, c_ts, len(meters)).tolist()
+    per_slot = inserted.tolist()
+    rows: list[tuple[Any, ...]] = []
     for k, m in enumerate(meters):
         st = status.get(m.id)
         interval = intervals[k]
@@ -348,10 +371,39 @@ def _write(
             rate_v = rate if old_rate is None else 0.7 * float(old_rate) + 0.3 * rate
         last_ts = int(hi[k]) if st is None or st[1] is None else max(int(st[1]), int(hi[k]))
         first_ts = int(lo[k]) if st is None or st[2] is None else min(int(st[2]), int(lo[k]))
-        total = (int(st[5]) if st else 0) + inserted_per_slot[k]
-        status_rows.append((m.id, m.park_id, last_ts, first_ts, now, interval_v, rate_v, total, gateway))
-    ts_store.upsert_status(conn, status_rows)
-    report.meters = n_slots
+        total = (int(st[5]) if st else 0) + per_slot[k]
+        rows.append((m.id, m.park_id, last_ts, first_ts, now, interval_v, rate_v, total, gateway))
+    return rows
+
+
+#: Fewest new readings for which the insert runs on a second thread (below, a thread costs more than
+#: it saves).
+BACKGROUND_INSERT_ROWS = 5000
+
+
+def _in_background(enabled: bool, fn: Callable[[], None]) -> Callable[[], None]:
+    """Start ``fn()`` on a new thread (or run it now when not ``enabled``); the returned function
+    waits for it and re-raises its exception."""
+    if not enabled:
+        fn()
+        return lambda: None
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # re-raised on the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="intake-insert", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failure:
+            raise failure[0]
+
+    return wait
 
 
 def _params(meters: list[MeterInfo], status: dict[int, tuple[Any, ...]]) -> MeterParams:
@@ -365,11 +417,6 @@ def _params(meters: list[MeterInfo], status: dict[int, tuple[Any, ...]]) -> Mete
         register_max=arr([m.register_max for m in meters]),
         typical_rate=arr([status[m.id][4] if m.id in status else None for m in meters]),
     )
-
-
-def _upsert_rollups(conn: Connection, meters: list[MeterInfo], slot: I64, hour: I64, diff: F64) -> None:
-    """Add per-reading changes to the day rows (totals and hourly vectors) and the month buckets."""
-    _apply_rollups(conn, _rollup_changes(meters, slot, hour, diff))
 
 
 @dataclass(frozen=True)
@@ -408,12 +455,8 @@ def _rollup_changes(meters: list[MeterInfo], slot: I64, hour: I64, diff: F64) ->
     parks = np.asarray([m.park_id for m in meters], dtype=np.int64)
 
     # ---- months: additive upsert --------------------------------------------------------------
-    key = slot * (1 << 40) + month
-    order = np.argsort(key, kind="stable")
-    k_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, k_sorted[1:] != k_sorted[:-1]])
-    sums = np.add.reduceat(diff[order], starts, axis=0)
-    uniq = k_sorted[starts]
+    order, starts, uniq, _ = _groups(slot * (1 << 40) + month)
+    sums = np.add.reduceat(diff if order is None else diff[order], starts, axis=0)
     keep = np.any(sums != 0, axis=1)
     uniq, sums = uniq[keep], sums[keep]
     u_slot = uniq >> 40
@@ -428,13 +471,9 @@ def _rollup_changes(meters: list[MeterInfo], slot: I64, hour: I64, diff: F64) ->
     )  # fmt: skip
 
     # ---- days: read, add, write (totals and hourly vectors) ---------------------------------------
-    key = slot * (1 << 40) + day
-    uniq, inv = np.unique(key, return_inverse=True)
+    order, starts, uniq, inv = _groups(slot * (1 << 40) + day)
     n_days = uniq.shape[0]
-    totals = np.zeros((n_days, diff.shape[1]))
-    order = np.argsort(inv, kind="stable")
-    starts = np.flatnonzero(np.r_[True, inv[order][1:] != inv[order][:-1]])
-    totals[inv[order][starts]] = np.add.reduceat(diff[order], starts, axis=0)
+    totals = np.add.reduceat(diff if order is None else diff[order], starts, axis=0)
     hslot = np.clip((hour - day) // 3600, 0, HOUR_SLOTS - 1)
     flat = inv * HOUR_SLOTS + hslot
     vectors = np.zeros((n_days, len(HOUR_VECTORS), HOUR_SLOTS))
@@ -444,6 +483,24 @@ def _rollup_changes(meters: list[MeterInfo], slot: I64, hour: I64, diff: F64) ->
         )
     d_slot = uniq >> 40
     return RollupChanges(months, ids[d_slot], uniq & ((1 << 40) - 1), parks[d_slot], totals, vectors)
+
+
+def _groups(key: I64) -> tuple[I64 | None, I64, I64, I64]:
+    """Group rows by ``key`` (non-empty): the order that sorts them (``None`` when they already are, as
+    rows in meter and time order are), each group's first position in that order, the distinct keys
+    ascending, and each row's group index."""
+    if bool(np.all(key[1:] >= key[:-1])):
+        order, k_sorted = None, key
+    else:
+        order = np.argsort(key, kind="stable")
+        k_sorted = key[order]
+    first = np.r_[True, k_sorted[1:] != k_sorted[:-1]]
+    group_sorted = np.cumsum(first) - 1
+    if order is None:
+        return None, np.flatnonzero(first), k_sorted[first], group_sorted
+    group = np.empty_like(group_sorted)
+    group[order] = group_sorted
+    return order, np.flatnonzero(first), k_sorted[first], group
 
 
 def _apply_rollups(conn: Connection, changes: RollupChanges) -> None:

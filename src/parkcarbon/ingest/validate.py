@@ -185,7 +185,10 @@ def validate(
 
     meter_errors: dict[int, str] = {}
     codes_col, ids_col = raw.meter_code, raw.meter_id
-    uniq_codes = set(codes_col) if set(map(type, codes_col)) <= {str} else None
+    if raw.typed:  # str or None
+        uniq_codes = set(codes_col) if codes_col.count(None) == 0 else None
+    else:
+        uniq_codes = set(codes_col) if set(map(type, codes_col)) <= {str} else None
     if uniq_codes is not None and ("meter_id" in raw.absent or _all_none(ids_col)):
         # fast path: every row names its meter by code (the gateway contract)
         code_slot = {c: slot(by_code.get(c)) for c in sorted(uniq_codes)}
@@ -233,7 +236,7 @@ def validate(
     naive = np.zeros(n, dtype=bool)
     frac = np.zeros(n, dtype=bool)
     ts_bad: dict[int, str] = {}
-    uniq_ts = set(ts_list) if set(map(type, ts_list)) <= {str} else None
+    uniq_ts = set(ts_list) if raw.typed or set(map(type, ts_list)) <= {str} else None
     parsed = {t: _ts_parse(t) for t in uniq_ts} if uniq_ts is not None else None
     if parsed is not None and all(type(v) is tuple and not v[1] and not v[2] for v in parsed.values()):
         # fast path: every timestamp parses, with an offset and whole seconds
@@ -274,8 +277,8 @@ def validate(
 
     # --- values -------------------------------------------------------------------------------------
     vals = raw.value
-    if set(map(type, vals)) <= {float}:
-        value = np.asarray(vals, dtype=np.float64)
+    if raw.typed or set(map(type, vals)) <= {float}:
+        value = np.fromiter(vals, dtype=np.float64, count=n)
     else:
         value = np.zeros(n, dtype=np.float64)
         for j, v in enumerate(vals):
@@ -300,7 +303,7 @@ def validate(
         n_m = max(len(meters), 1)
         table = np.ones((len(u_uniq), n_m))  # factor by (unit, meter slot); NaN: refused
         why: dict[tuple[int, int], str] = {}
-        used = np.unique(u_idx * n_m + np.where(unknown, 0, midx))
+        used = np.flatnonzero(np.bincount(u_idx * n_m + np.where(unknown, 0, midx)))
         for code in used.tolist():
             ui, k = divmod(code, n_m)
             u = u_uniq[ui]
@@ -414,12 +417,9 @@ def validate(
     )
 
 
-_NONE = type(None)
-
-
 def _all_none(column: list[Any]) -> bool:
-    """Whether every entry is ``None`` (``set(map(type, …))`` runs in C, unlike ``== None`` tests)."""
-    return not column or set(map(type, column)) == {_NONE}
+    """Whether every entry is ``None`` (``list.count`` runs in C and compares by identity first)."""
+    return column.count(None) == len(column)
 
 
 def _factorize(column: list[Any]) -> tuple[list[Any], npt.NDArray[np.int64]]:
