@@ -16,7 +16,7 @@ uses, so the rollups are exactly what the intake would have produced from the sa
   ``pipeline._contrib``, ``pipeline._rollup_changes`` and ``pipeline._apply_rollups`` (the two halves
   of the pipeline's rollup step);
 * typical interval and rate of each meter: :func:`~parkcarbon.ingest.series.typical_intervals`,
-  :func:`~parkcarbon.ingest.series.typical_rates`, combined as the pipeline does;
+  :func:`~parkcarbon.ingest.series.typical_rates`, combined by ``pipeline.typical_status``;
 * the stores: :func:`parkcarbon.store.timeseries.insert_readings` (multi-row ``VALUES`` on SQLite,
   ``COPY`` on PostgreSQL), ``upsert_rollups``, ``upsert_days``, ``upsert_status``.
 
@@ -56,7 +56,14 @@ from sqlalchemy import Connection, insert
 from parkcarbon.ingest import flags as qf
 from parkcarbon.ingest.errors import IntakeError
 from parkcarbon.ingest.model import KIND_CODES, MeterInfo
-from parkcarbon.ingest.pipeline import RollupChanges, _apply_rollups, _contrib, _rollup_changes, hour_bucket
+from parkcarbon.ingest.pipeline import (
+    RollupChanges,
+    _apply_rollups,
+    _contrib,
+    _rollup_changes,
+    hour_bucket,
+    typical_status,
+)
 from parkcarbon.ingest.series import MeterParams, interval_deltas, typical_intervals, typical_rates
 from parkcarbon.store import timeseries as ts_store
 from parkcarbon.store.db import Database
@@ -361,16 +368,9 @@ class HistoryLoader:
         rows: list[tuple[Any, ...]] = []
         for k, m in enumerate(meters):
             old = last.get(m.id)
-            interval = intervals[k]
-            interval_v = (
-                int(interval) if interval == interval and interval > 0 else (old.interval_s if old else None)
+            interval_v, rate_v = typical_status(
+                intervals[k], rates[k], old.interval_s if old else None, old.typical_rate if old else None
             )
-            rate = rates[k]
-            old_rate = old.typical_rate if old else None
-            if rate != rate:
-                rate_v: float | None = old_rate
-            else:
-                rate_v = rate if old_rate is None else 0.7 * float(old_rate) + 0.3 * rate
             e, s = int(ends[k]), int(starts[k])
             first = old.first_ts if old else int(c_ts[s])
             total = (old.total if old else 0) + counts[k]

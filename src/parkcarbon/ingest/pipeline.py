@@ -39,7 +39,16 @@ from parkcarbon.store import timeseries as ts_store
 from parkcarbon.store.models import IngestBatch, ReadingRevision
 from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
 
-__all__ = ["GRAIN_DAY", "GRAIN_HOUR", "GRAIN_MONTH", "Actor", "hour_bucket", "local_buckets", "store_rows"]
+__all__ = [
+    "GRAIN_DAY",
+    "GRAIN_HOUR",
+    "GRAIN_MONTH",
+    "Actor",
+    "hour_bucket",
+    "local_buckets",
+    "store_rows",
+    "typical_status",
+]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -361,19 +370,25 @@ def _status_rows(
     rows: list[tuple[Any, ...]] = []
     for k, m in enumerate(meters):
         st = status.get(m.id)
-        interval = intervals[k]
-        interval_v = int(interval) if interval == interval and interval > 0 else (st[3] if st else None)
-        rate = rates[k]
-        old_rate = st[4] if st else None
-        if rate != rate:
-            rate_v: float | None = old_rate
-        else:
-            rate_v = rate if old_rate is None else 0.7 * float(old_rate) + 0.3 * rate
+        interval_v, rate_v = typical_status(
+            intervals[k], rates[k], st[3] if st else None, st[4] if st else None
+        )
         last_ts = int(hi[k]) if st is None or st[1] is None else max(int(st[1]), int(hi[k]))
         first_ts = int(lo[k]) if st is None or st[2] is None else min(int(st[2]), int(lo[k]))
         total = (int(st[5]) if st else 0) + per_slot[k]
         rows.append((m.id, m.park_id, last_ts, first_ts, now, interval_v, rate_v, total, gateway))
     return rows
+
+
+def typical_status(
+    interval: float, rate: float, old_interval: int | None, old_rate: float | None
+) -> tuple[int | None, float | None]:
+    """A meter's typical interval [s] and rate after a batch whose own are ``interval`` and ``rate``
+    (NaN: the batch cannot tell): the batch's interval, and its rate smoothed 0.7 × old + 0.3 × new."""
+    interval_v = int(interval) if interval == interval and interval > 0 else old_interval
+    if rate != rate:
+        return interval_v, old_rate
+    return interval_v, rate if old_rate is None else 0.7 * float(old_rate) + 0.3 * rate
 
 
 #: Fewest new readings for which the insert runs on a second thread (below, a thread costs more than
