@@ -277,11 +277,12 @@ def _write(
     # changes (pure numpy; the database driver releases the GIL while SQLite or PostgreSQL works).
     # Nothing else touches ``conn`` until the insert has finished.
     ins_mask = is_new
-    report.accepted += int(ins_mask.sum())
+    n_ins = int(ins_mask.sum())
+    report.accepted += n_ins
     report.flagged += int(((new_flags[target] & qf.EXCLUDED) != 0).sum())
     new_cols = (c_mid[ins_mask], c_ts[ins_mask], c_val[ins_mask], new_delta[ins_mask], new_flags[ins_mask])
     inserting = _in_background(
-        int(ins_mask.sum()) >= BACKGROUND_INSERT_ROWS,
+        n_ins >= BACKGROUND_INSERT_ROWS,
         lambda: ts_store.insert_readings(conn, [col.tolist() for col in new_cols]),
     )
     try:
@@ -289,8 +290,7 @@ def _write(
         changes = None
         if rel.any():
             idx = np.flatnonzero(rel)
-            kinds = np.asarray([KIND_CODES.get(m.kind, 0) for m in meters], dtype=np.int64)
-            instant = kinds[c_slot[idx]] == KIND_CODES["instant"]
+            instant = params.kind[c_slot[idx]] == KIND_CODES["instant"]
             diff = _contrib(new_delta[idx], new_flags[idx], c_val[idx], instant)
             old_rows = ~is_new[idx]
             if old_rows.any():
@@ -510,11 +510,11 @@ def _groups(key: I64) -> tuple[I64 | None, I64, I64, I64]:
         order = np.argsort(key, kind="stable")
         k_sorted = key[order]
     first = np.r_[True, k_sorted[1:] != k_sorted[:-1]]
-    group_sorted = np.cumsum(first) - 1
-    if order is None:
-        return None, np.flatnonzero(first), k_sorted[first], group_sorted
-    group = np.empty_like(group_sorted)
-    group[order] = group_sorted
+    group = np.cumsum(first) - 1
+    if order is not None:  # back to the rows' own order
+        unsorted = np.empty_like(group)
+        unsorted[order] = group
+        group = unsorted
     return order, np.flatnonzero(first), k_sorted[first], group
 
 
