@@ -69,9 +69,21 @@ class RawBatch:
     batch_id: str | None = None
     absent: frozenset[str] = frozenset()
     typed: bool = False
+    _distinct: dict[str, frozenset[Any] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ts)
+
+    def distinct(self, name: str) -> frozenset[Any] | None:
+        """The distinct values of column ``name`` (``None`` when one is unhashable), computed once:
+        the meter look-up and validation both need those of ``meter_code``."""
+        if name not in self._distinct:
+            column = [None] if name in self.absent else getattr(self, name)
+            try:
+                self._distinct[name] = frozenset(column)
+            except TypeError:
+                self._distinct[name] = None
+        return self._distinct[name]
 
 
 # ---------------------------------------------------------------------------------------------- bodies
@@ -181,9 +193,9 @@ def _parse_json(body: bytes, *, max_rows: int) -> RawBatch:
             f"{len(rows)} readings exceed the limit of {max_rows}; split the batch", limit=max_rows
         )
     n = len(rows)
-    # an optional key that appears nowhere in the body is absent from every row: skip its column
-    # (not when the body uses \u escapes, which could spell a key differently)
-    absent = frozenset() if b"\\u" in body else frozenset(k for k in _OPTIONAL if _KEY_BYTES[k] not in body)
+    # an optional key that appears nowhere in the body is absent from every row: skip its column (not
+    # when the body has a backslash: an escape could spell a key differently; a one-byte search is cheap)
+    absent = frozenset() if b"\\" in body else frozenset(k for k in _OPTIONAL if _KEY_BYTES[k] not in body)
     return RawBatch(
         meter_code=[None] * n if "meter_code" in absent else list(map(_get_code, rows)),
         meter_id=[None] * n if "meter_id" in absent else list(map(_get_id, rows)),

@@ -207,8 +207,8 @@ def ingest_raw(
         Every row was refused (the refusal is recorded in the intake log first).
     """
     now = int(now if now is not None else time.time())
-    codes = {c for c in _distinct(raw.meter_code) if isinstance(c, str)}
-    ids = {i for i in _distinct(raw.meter_id) if isinstance(i, int) and not isinstance(i, bool)}
+    codes = {c for c in _distinct(raw, "meter_code") if isinstance(c, str)}
+    ids = {i for i in _distinct(raw, "meter_id") if isinstance(i, int) and not isinstance(i, bool)}
     with db.read() as s:
         by_code, by_id, warnings = load_meters(s, scope, codes, ids)
     valid = validate(raw, by_code=by_code, by_id=by_id, now=now, scope_reason=scope.reason)
@@ -246,12 +246,10 @@ def ingest_raw(
     return report
 
 
-def _distinct(column: list[Any]) -> list[Any]:
+def _distinct(raw: RawBatch, name: str) -> Iterable[Any]:
     """Distinct hashable values of a column (unhashable ones are skipped; validation reports them)."""
-    try:
-        return list(set(column))
-    except TypeError:
-        return list({v for v in column if isinstance(v, str | int)})
+    got = raw.distinct(name)
+    return got if got is not None else {v for v in getattr(raw, name) if isinstance(v, str | int)}
 
 
 def _touch_gateway(s: Session, park_id: int, gateway: str, now: int) -> None:
