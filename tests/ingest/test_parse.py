@@ -42,3 +42,19 @@ def test_absent_fields_shortcut_respects_escaped_keys() -> None:
     row = b'{"meter_code": "A", "ts": "2026-01-01T00:00:00Z", "value": 1, "\\u0066lags": ["estimated"]}'
     escaped = parse.parse_json(b'{"readings": [' + row + b"]}", max_rows=5)
     assert escaped.flags == [["estimated"]]
+    # any backslash (here an escaped quote in a value, not in a key) turns the shortcut off: every
+    # column is read from the rows
+    quoted = parse.parse_json(
+        b'{"readings": [{"meter_code": "A\\"1", "ts": "2026-01-01T00:00:00Z", "value": 1}]}', max_rows=5
+    )
+    assert quoted.absent == frozenset() and quoted.meter_code == ['A"1'] and quoted.flags == [None]
+
+
+def test_distinct_values_of_a_column() -> None:
+    batch = parse.parse_json(orjson.dumps({"readings": [ROWS[0], ROWS[0], ROWS[1]]}), max_rows=10)
+    assert batch.distinct("meter_code") == {"A", None}
+    assert batch.distinct("meter_code") is batch.distinct("meter_code")  # computed once
+    absent = parse.parse_json(orjson.dumps({"readings": [ROWS[0]]}), max_rows=10)
+    assert absent.distinct("meter_id") == {None}
+    unhashable = parse.parse_json(b'{"readings": [{"meter_code": ["A"], "ts": "x", "value": 1}]}', max_rows=5)
+    assert unhashable.distinct("meter_code") is None
