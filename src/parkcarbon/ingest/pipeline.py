@@ -160,15 +160,15 @@ def _write(
     gateway: str | None,
     log_id: int,
 ) -> None:
-    meter_ids = np.unique(valid.meter_id)
+    # valid rows are sorted by meter and time: each meter's rows are one run
+    starts = np.flatnonzero(np.r_[True, valid.meter_id[1:] != valid.meter_id[:-1]])
+    meter_ids = valid.meter_id[starts]
     ts_store.lock_meters(conn, meter_ids.tolist())
     meters: list[MeterInfo] = [valid.meters[int(m)] for m in meter_ids]
     n_slots = len(meters)
 
     # ---- per-meter span of the batch and stored status --------------------------------------------
-    b_slot = np.searchsorted(meter_ids, valid.meter_id)
-    starts = np.flatnonzero(np.r_[True, b_slot[1:] != b_slot[:-1]])
-    ends = np.r_[starts[1:], b_slot.size] - 1
+    ends = np.r_[starts[1:], valid.meter_id.size] - 1
     lo = valid.ts[starts]
     hi = valid.ts[ends]
     status = {int(r[0]): r for r in ts_store.fetch_status(conn, meter_ids.tolist())}
@@ -522,17 +522,20 @@ def _apply_rollups(conn: Connection, changes: RollupChanges) -> None:
     """Add :class:`RollupChanges` to the month buckets and the stored day rows (read, add, write)."""
     ts_store.upsert_rollups(conn, changes.months)
     m_ids, d_day, totals, vectors = changes.day_meter, changes.day, changes.totals, changes.vectors
-    stored = ts_store.fetch_days(conn, list(zip(m_ids.tolist(), d_day.tolist(), strict=True)))
+    keys = list(zip(m_ids.tolist(), d_day.tolist(), strict=True))
+    stored = ts_store.fetch_days(conn, keys)
     if stored:
-        where = {(int(r[0]), int(r[1])): r for r in stored}
-        for i, (mid, dd) in enumerate(zip(m_ids.tolist(), d_day.tolist(), strict=True)):
-            r = where.get((mid, dd))
-            if r is not None:
-                totals[i] += np.asarray(r[2:9], dtype=np.float64)
-                if r[9] is not None:
-                    vectors[i] += np.frombuffer(r[9], dtype="<f8").reshape(len(HOUR_VECTORS), HOUR_SLOTS)
+        row_of = {k: i for i, k in enumerate(keys)}
+        at = np.fromiter((row_of[(r[0], r[1])] for r in stored), dtype=np.int64, count=len(stored))
+        totals[at] += np.asarray([r[2:9] for r in stored], dtype=np.float64)
+        with_hours = [k for k, r in enumerate(stored) if r[9] is not None]
+        if with_hours:
+            blob = b"".join([stored[k][9] for k in with_hours])
+            vectors[at[with_hours]] += np.frombuffer(blob, dtype="<f8").reshape(-1, *vectors.shape[1:])
     counts = np.rint(totals[:, 3:6]).astype(np.int64)
-    blobs = [v.astype("<f8").tobytes() for v in vectors]
+    size = len(HOUR_VECTORS) * HOUR_SLOTS * 8
+    packed = vectors.astype("<f8").tobytes()
+    blobs = [packed[i : i + size] for i in range(0, len(packed), size)]
     ts_store.upsert_days(
         conn,
         list(
