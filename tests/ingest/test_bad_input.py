@@ -162,6 +162,20 @@ def test_m3_to_nm3_needs_declared_gas_conditions(
     assert stored(client, world, m.id)[0]["value"] == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["cumulative", "REGISTER", "", 1])
+def test_unknown_kind_in_json(client: TestClient, world: World, make_meter: MakeMeter, kind: Any) -> None:
+    m = make_meter()
+    rows = [
+        {**good(m.code, 0), "kind": "register"},
+        {**good(m.code, 1, 101.0), "kind": kind},
+        good(m.code, 2, 102.0),
+    ]
+    r = post(client, world, payload(rows))
+    assert r.status_code == 200, r.text
+    assert reasons(r.json()) == {1: "kind: must be one of register, interval, instant"}
+    assert [p["value"] for p in stored(client, world, m.id)] == [100.0, 102.0]
+
+
 @pytest.mark.parametrize("value", ['"12.5"', '"abc"', "true", "null", "[1]"])
 def test_non_numeric_values_in_json(
     client: TestClient, world: World, make_meter: MakeMeter, value: str

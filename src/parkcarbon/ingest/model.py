@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-__all__ = ["KIND_CODES", "IngestReport", "MeterInfo", "Rejection"]
+__all__ = ["KIND_CODES", "IngestReport", "Kind", "MeterInfo", "Rejection"]
 
+#: What a reading is: a cumulative register, an interval's consumption or an instantaneous value.
+Kind = Literal["register", "interval", "instant"]
 #: Meter kinds as small integers (array-friendly).
-KIND_CODES: dict[str, int] = {"register": 0, "interval": 1, "instant": 2}
+KIND_CODES: dict[str, int] = {k: i for i, k in enumerate(get_args(Kind))}
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - msgspec is a declared dependency
     msgspec = None  # type: ignore[assignment]
 
 from parkcarbon.ingest.errors import BatchTooLarge, MalformedBody, UnsupportedMediaType
+from parkcarbon.ingest.model import Kind
 
 __all__ = ["RawBatch", "decode_body", "parse_csv", "parse_json"]
 
@@ -137,7 +138,9 @@ if msgspec is not None:
         meter_code: str | None = None
         meter_id: int | None = None
         unit: str | None = None
-        kind: str | None = None
+        # a Literal decodes to shared objects (validation's "all the same kind" check compares by
+        # identity); an unknown kind takes the generic path, which reports it per row
+        kind: Kind | None = None
         flags: list[str] | None = None
 
     class _Batch(msgspec.Struct, gc=False):

@@ -419,8 +419,9 @@ def validate(
 
 
 def _all_none(column: list[Any]) -> bool:
-    """Whether every entry is ``None`` (``list.count`` runs in C and compares by identity first)."""
-    return column.count(None) == len(column)
+    """Whether every entry is ``None`` (``list.count`` runs in C and compares by identity first; a first
+    entry that is not ``None`` answers at once)."""
+    return not column or (column[0] is None and column.count(None) == len(column))
 
 
 def _factorize(column: list[Any]) -> tuple[list[Any], npt.NDArray[np.int64]]:
