@@ -216,7 +216,7 @@ def ingest_raw(
     gateway = gateway or raw.gateway
     parks = {m.park_id for m in valid.meters.values()}
     park_id = next(iter(parks)) if len(parks) == 1 else scope.park_id
-    with db.transaction() as s:
+    with db.writer_turn(), db.transaction() as s:
         conn = s.connection()
         store_rows(
             conn,
