@@ -10,8 +10,9 @@ PostgreSQL when reachable) it
    validation, no interval consumption, no rollups;
 3. **in-process**: posts every batch to ``POST /api/v1/readings`` through the ASGI app in the same
    process (FastAPI TestClient), API key authentication, on a fresh database;
-4. **HTTP**: the same over real HTTP to a uvicorn server started for the run, by default with 2 worker
-   processes and 2 concurrent clients (one per core, as deployed; ``--no-http`` skips);
+4. **HTTP**: the same over real HTTP to uvicorn processes started for the run, by default 2 (one per
+   core), each on its own port, and 2 concurrent clients, one per process, as behind a round-robin
+   balancer (``--no-http`` skips);
 
 and prints readings/s and the ratio API ÷ reference (best of ``--repeat`` runs each, on fresh
 databases; on SQLite also the multi-row ``VALUES`` load, faster than ``executemany``, for context).
@@ -229,52 +230,65 @@ HTTP_CLIENTS = 1
 
 
 def api_http(target: Target, ds: Dataset) -> float:
-    port = _free_port()
+    """Seconds to post every batch over real HTTP: ``HTTP_WORKERS`` uvicorn processes, each on its own
+    port, and ``HTTP_CLIENTS`` client threads, client ``i`` talking to server ``i mod HTTP_WORKERS`` with
+    the batches dealt out in turn (what a round-robin balancer in front of the workers does).
+
+    Not ``uvicorn --workers``: its workers share one listening socket, and the kernel mostly hands both
+    of the run's two keep-alive connections to the same worker (6 runs of 8 here), so the second worker
+    idled and the run measured one process.
+    """
     env = {**os.environ, "PARKCARBON_DATABASE_URL": target.url, "PARKCARBON_ENV": "development",
            "PARKCARBON_INGEST_MAX_BATCH": "200000"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent), "_server:app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--workers", str(HTTP_WORKERS)],
-        env=env,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the uvicorn server did not start")
-            time.sleep(0.2)
-        headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/json"}
-        with httpx.Client(
-            base_url=base, timeout=120, limits=httpx.Limits(max_connections=HTTP_CLIENTS)
-        ) as client:
-            for _ in range(HTTP_WORKERS * 4):  # every worker process has started and answered once
-                warm_up(client, headers)
+    ports = [_free_port() for _ in range(HTTP_WORKERS)]
 
-            def send(body: bytes) -> None:
-                r = client.post("/api/v1/readings", content=body, headers=headers)
+    def serve(port: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent), "_server:app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+            env=env,
+        )  # fmt: skip
+
+    servers = [serve(port) for port in ports]
+    headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/json"}
+    clients = [
+        httpx.Client(base_url=f"http://127.0.0.1:{ports[i % len(ports)]}", timeout=120)
+        for i in range(HTTP_CLIENTS)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        for port, server in zip(ports, servers, strict=True):
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("a uvicorn server did not start")
+                time.sleep(0.2)
+        for client in clients:
+            warm_up(client, headers)
+
+        def send(i: int) -> None:
+            for body in ds.bodies[i::HTTP_CLIENTS]:
+                r = clients[i].post("/api/v1/readings", content=body, headers=headers)
                 if r.status_code != 200 or r.json()["rejected"]:
                     raise SystemExit(f"batch failed: {r.status_code} {r.text[:300]}")
 
-            start = time.perf_counter()
-            if HTTP_CLIENTS == 1:
-                for body in ds.bodies:
-                    send(body)
-            else:
-                from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
-                with ThreadPoolExecutor(HTTP_CLIENTS) as pool:
-                    list(pool.map(send, ds.bodies))
-            return time.perf_counter() - start
+        start = time.perf_counter()
+        with ThreadPoolExecutor(HTTP_CLIENTS) as pool:
+            list(pool.map(send, range(HTTP_CLIENTS)))
+        return time.perf_counter() - start
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for client in clients:
+            client.close()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
 
 
 def check(target: Target, ds: Dataset) -> str:
@@ -385,7 +399,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=50_000, help="readings per request (rounded to whole ticks)")
     ap.add_argument("--no-http", action="store_true", help="skip the real-HTTP run")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
-    ap.add_argument("--http-workers", type=int, default=2, help="uvicorn worker processes for the HTTP run")
+    ap.add_argument("--http-workers", type=int, default=2, help="uvicorn processes for the HTTP run")
     ap.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients")
     ap.add_argument("--mqtt", type=int, default=0, metavar="N", help="also run the MQTT end-to-end test")
     args = ap.parse_args()
