@@ -12,16 +12,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: writers wait in SQLite's busy handler alone
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+
+#: Execution option marking a connection whose transactions may write (SQLite: ``BEGIN IMMEDIATE``).
+WRITES: Final = "parkcarbon_writes"
 
 
 def normalise_url(url: str) -> str:
@@ -58,7 +62,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # a unit of work that may write takes the write lock when it begins: a deferred transaction
+            # that reads first and writes later fails at once ("database is locked", SQLITE_BUSY_SNAPSHOT)
+            # when another connection committed in between, without waiting in the busy handler
+            immediate = conn.get_execution_options().get(WRITES, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -88,8 +96,12 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back on any exception."""
+        """One unit of work: commits on success, rolls back on any exception. On SQLite it holds the
+        write lock from its first statement (``BEGIN IMMEDIATE``), so reading and then writing cannot
+        fail because another writer committed in between."""
         session = self._sessions()
+        if self.dialect == "sqlite":
+            session.connection(execution_options={WRITES: True})
         try:
             yield session
             session.commit()
