@@ -185,10 +185,8 @@ def validate(
 
     meter_errors: dict[int, str] = {}
     codes_col, ids_col = raw.meter_code, raw.meter_id
-    if raw.typed or set(map(type, codes_col)) <= {str, type(None)}:  # str or None
-        uniq_codes = raw.distinct("meter_code")
-        uniq_codes = uniq_codes if uniq_codes is not None and None not in uniq_codes else None
-    else:
+    uniq_codes = raw.distinct("meter_code")
+    if uniq_codes is not None and not all(type(c) is str for c in uniq_codes):
         uniq_codes = None
     if uniq_codes is not None and ("meter_id" in raw.absent or _all_none(ids_col)):
         # fast path: every row names its meter by code (the gateway contract)
