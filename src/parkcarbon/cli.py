@@ -368,8 +368,9 @@ def calc(file: Annotated[str, typer.Argument(help="JSON request file, or - for s
     try:
         answer = calc_service.calculate(json.loads(text))
     except json.JSONDecodeError as exc:
-        error = InvalidInput.field(
-            "request", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        reason = f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        error = InvalidInput(
+            f"request: {reason}", errors=[{"field": "request", "reason": reason, "code": "input.request"}]
         )
         typer.echo(json.dumps(error.to_problem(), ensure_ascii=False, indent=2))
         raise typer.Exit(2) from exc

@@ -241,6 +241,49 @@ def test_calc_endpoint_answers_the_contract(client: TestClient, world: World) ->
     assert client.post(f"{API}/calc", json=request).status_code == 401
 
 
+def test_calc_endpoint_refuses_nonsense_with_codes(client: TestClient, world: World) -> None:
+    h = bearer(world.token("a", "verifier"))
+    cases = [
+        ({"carrier": "electricity", "quantity": -10, "unit": "MWh"}, "quantity", "quantity.negative"),
+        (
+            {"carrier": "hot_water", "quantity": 10, "unit": "t", "temperature_c": 12},
+            "temperature_c",
+            "hot_water.below_reference",
+        ),
+        (
+            {"carrier": "steam", "quantity": 10, "unit": "t", "pressure_mpa": 1.0, "state": "saturated",
+             "temperature_c": 250},
+            "temperature_c",
+            "steam.saturated_with_temperature",
+        ),
+    ]  # fmt: skip
+    for activity, field, code in cases:
+        r = client.post(
+            f"{API}/calc", headers=h, json={"year": 2023, "activities": [{"id": "x", **activity}]}
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        (error,) = r.json()["errors"]
+        assert (error["activity"], error["field"], error["code"]) == ("x", f"activities[0].{field}", code)
+        assert error["reason"]
+    assert client.post(f"{API}/calc", headers=h, json=[1, 2]).status_code == 422  # not an object
+
+
+def test_calc_endpoint_answers_what_it_can(client: TestClient, world: World) -> None:
+    request = {
+        "year": 2023,
+        "activities": [{"id": "c", "carrier": "bituminous_coal", "quantity": 100, "unit": "t"}],
+    }
+    r = client.post(f"{API}/calc", headers=bearer(world.token("a", "verifier")), json=request)
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["results"]
+    # 100 t × 19.570 GJ/t × 26.1 tC/TJ × 93 % × 44/12 (GB/T 32150-2015 Annex B Table B.1) = 174.175 tCO2
+    assert result["tco2e"] == pytest.approx(174.175, abs=5e-4)
+    assert result["tce"] is None  # GB/T 2589-2020 has no bituminous-coal coefficient
+    assert [(m["figure"], m["code"]) for m in result["missing"]] == [("tce", "factor.missing")]
+    assert r.json()["totals"]["tce"] is None
+
+
 def test_park_accounting_profile(client: TestClient, world: World) -> None:
     """The park admin sets the accounting profile; invalid options are refused naming the option."""
     h = bearer(world.token("a", "park_admin"))

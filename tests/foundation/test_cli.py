@@ -66,6 +66,43 @@ def test_calc_invalid_input_exits_2_with_problem_json(text: str, field: str) -> 
     assert any(e["field"] == field for e in problem["errors"]), problem
 
 
+@pytest.mark.parametrize(
+    ("text", "field", "code"),
+    [
+        ("{not json", "request", "input.request"),
+        (
+            json.dumps({**REQUEST, "activities": [{"id": "x", "carrier": "diesel", "quantity": -1,
+                                                   "unit": "t"}]}),
+            "activities[0].quantity",
+            "quantity.negative",
+        ),
+        (
+            json.dumps(
+                {**REQUEST, "activities": [{"id": "w", "carrier": "hot_water", "quantity": 1, "unit": "t",
+                                            "temperature_c": 4}]}
+            ),
+            "activities[0].temperature_c",
+            "hot_water.below_reference",
+        ),
+    ],
+)  # fmt: skip
+def test_calc_refusals_carry_stable_codes(text: str, field: str, code: str) -> None:
+    result = CliRunner().invoke(app, ["calc", "-"], input=text)
+    assert result.exit_code == 2
+    problem = json.loads(result.stdout)
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [(field, code)]
+
+
+def test_calc_answers_what_it_can() -> None:
+    request = {**REQUEST, "activities": [{"id": "r", "carrier": "raw_coal", "quantity": 100, "unit": "t"}]}
+    result = CliRunner().invoke(app, ["calc", "-"], input=json.dumps(request))
+    assert result.exit_code == 0, result.output
+    (r,) = json.loads(result.stdout)["results"]
+    assert r["tce"] == pytest.approx(71.43, rel=1e-12)  # 100 t × 0.7143 kgce/kg (GB/T 2589-2020 Annex A)
+    assert r["tco2e"] is None  # GB/T 32150-2015 Annex B has no raw-coal parameters
+    assert r["missing"][0]["field"] == "activities[0].ncv"
+
+
 def test_db_upgrade_user_and_apikey(cli_env: dict[str, str]) -> None:
     runner = CliRunner()
     up = runner.invoke(app, ["db", "upgrade"], env=cli_env)

@@ -24,6 +24,8 @@ REFERENCE_FILES = [
     "mee_nbs_grid/factors.csv",
     "gbt2589_2020/coefficients.csv",
     "ipcc2006_v3_table2_1/carbonates.csv",
+    "gbt32150_2015_annexB/table_b1.csv",
+    "ipcc2006_v2/table_2_2_energy_industries.csv",
 ]
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CALC_ERROR_CODES",
     "AccountingError",
+    "ActivityValueError",
     "AmbiguousFactorError",
     "CalcInputError",
     "MissingFactorError",
@@ -20,12 +22,44 @@ __all__ = [
 ]
 
 
+#: Stable codes of the calc contract's refusals and missing figures (``errors[].code`` of
+#: :class:`CalcInputError` / HTTP 422, ``results[].missing[].code``).  The console translates them;
+#: a code is never renamed, new codes may be added.
+CALC_ERROR_CODES: dict[str, str] = {
+    "input.request": "the request is not a JSON object (or not valid JSON)",
+    "input.required": "a required field is absent",
+    "input.type": "a field has the wrong JSON type (a number, string, object or list was expected)",
+    "input.range": "a number is outside its allowed range",
+    "input.choice": "a value is not one of the allowed values (carrier, use, option, region …)",
+    "input.format": "a value does not have the required form (e.g. ncv_unit 'GJ/t')",
+    "input.activity_kind": "an activity needs exactly one of carrier, process, gas or capture",
+    "input.duplicate_id": "two activities have the same id",
+    "input.invalid": "a value the engine cannot use (the reason says why)",
+    "quantity.negative": "a negative quantity; exported energy is given with use 'exported'",
+    "hot_water.below_reference": "hot water below the 20 °C reference temperature carries no heat",
+    "steam.saturated_with_temperature": "saturated steam with a temperature that is not its saturation "
+    "temperature (superheated or condensed)",
+    "steam.enthalpy_below_feedwater": "steam enthalpy not above the 83.74 kJ/kg of the 20 °C feedwater",
+    "steam.state": "steam state outside the tables or incomplete (pressure, temperature, state)",
+    "unit.unknown": "a unit symbol is not in the registry",
+    "unit.mismatch": "a unit of the wrong dimension for this activity",
+    "factor.missing": "no default factor in the library for this selection",
+    "factor.ambiguous": "the sources disagree and the caller must choose with an option",
+    "process.invalid": "the input of a process method is invalid",
+}
+
+
 class AccountingError(Exception):
     """Base class of all errors raised by the accounting core."""
+
+    #: Stable code (:data:`CALC_ERROR_CODES`) the calc contract reports for this error.
+    code = "input.invalid"
 
 
 class UnitError(AccountingError, ValueError):
     """A unit could not be used."""
+
+    code = "unit.unknown"
 
 
 class UnknownUnitError(UnitError):
@@ -46,6 +80,8 @@ class UnitMismatchError(UnitError):
     from_dimension, to_dimension : str
         Their dimensions (``mass``, ``volume``, ``energy`` …).
     """
+
+    code = "unit.mismatch"
 
     def __init__(self, from_unit: str, to_unit: str, from_dimension: str, to_dimension: str) -> None:
         self.from_unit = from_unit
@@ -73,6 +109,8 @@ class MissingFactorError(AccountingError, LookupError):
         What the caller can do (supply a measured value, choose another option …).
     """
 
+    code = "factor.missing"
+
     def __init__(
         self, kind: str, subject: str, criteria: dict[str, Any] | None = None, remedy: str = ""
     ) -> None:
@@ -92,6 +130,8 @@ class MissingFactorError(AccountingError, LookupError):
 class AmbiguousFactorError(MissingFactorError):
     """The library holds several disagreeing values and the caller has not chosen one."""
 
+    code = "factor.ambiguous"
+
     def __init__(self, kind: str, subject: str, choice: str, options: dict[str, str]) -> None:
         listed = "; ".join(f"{k}: {v}" for k, v in options.items())
         super().__init__(
@@ -102,6 +142,27 @@ class AmbiguousFactorError(MissingFactorError):
         )
         self.choice = choice
         self.options = dict(options)
+
+
+class ActivityValueError(AccountingError, ValueError):
+    """An activity value that cannot be physically right (hot water below its reference temperature,
+    saturated steam with a superheat temperature …).
+
+    Attributes
+    ----------
+    field : str
+        The activity field to correct (``temperature_c``, ``state`` …).
+    code : str
+        Stable code from :data:`CALC_ERROR_CODES`.
+    """
+
+    code = "input.range"
+
+    def __init__(self, message: str, *, field: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        if code is not None:
+            self.code = code
 
 
 class NonLinearActivityError(AccountingError, ValueError):
@@ -120,7 +181,8 @@ class CalcInputError(ValueError):
     ----------
     errors : list of dict
         One item per problem: ``{"activity": <id or None>, "field": "activities[2].unit",
-        "reason": "<human sentence>"}``.  All problems of a request are collected.
+        "reason": "<human sentence>", "code": "unit.mismatch"}`` (``code`` from
+        :data:`CALC_ERROR_CODES`).  All problems of a request are collected.
     """
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:

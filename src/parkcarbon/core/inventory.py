@@ -43,11 +43,22 @@ SCOPE3_TO_ISO14064: dict[int, int] = {
 }
 
 
-def _add(d: dict[str, float], key: Any, v: float) -> None:
+Sums = dict[str, float | None]
+
+
+def _add(d: Sums, key: Any, v: float | None) -> None:
+    """Add ``v`` to ``d[key]``; a ``None`` (a figure without a factor) makes the sum ``None``."""
     if key is None:
         return
     k = str(key)
-    d[k] = d.get(k, 0.0) + v
+    if k in d and d[k] is None:
+        return
+    d[k] = None if v is None else (d.get(k) or 0.0) + v
+
+
+def _figure(r: Mapping[str, Any], key: str) -> float | None:
+    v = r.get(key, 0.0)
+    return None if v is None else float(v)
 
 
 def aggregate(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -64,35 +75,41 @@ def aggregate(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         ``tce``, ``tco2``, ``tco2e`` (sums over all results, exported energy and CO2 recovery
         negative) and ``by_scope`` (``"1"``, ``"2_location"``, ``"2_market"``, ``"3"``),
         ``by_iso14064_category``, ``by_gbt32150_category``, ``by_carrier``, ``by_source``
-        (tCO2e).
+        (tCO2e), ``by_carrier_tce``; ``missing`` lists the ids of the results without a ``tce``
+        and without a ``tco2e``.  A sum over a missing figure is ``None``, never a partial sum
+        that reads as complete.
     """
-    tot = {"tce": 0.0, "tco2": 0.0, "tco2e": 0.0}
-    by_scope = {"1": 0.0, "2_location": 0.0, "2_market": 0.0, "3": 0.0}
-    by_iso: dict[str, float] = {}
-    by_cat: dict[str, float] = {}
-    by_carrier: dict[str, float] = {}
-    by_source: dict[str, float] = {}
-    by_carrier_tce: dict[str, float] = {}
+    tot: Sums = {"tce": 0.0, "tco2": 0.0, "tco2e": 0.0}
+    by_scope: Sums = {"1": 0.0, "2_location": 0.0, "2_market": 0.0, "3": 0.0}
+    by_iso: Sums = {}
+    by_cat: Sums = {}
+    by_carrier: Sums = {}
+    by_source: Sums = {}
+    by_carrier_tce: Sums = {}
+    missing: dict[str, list[Any]] = {"tce": [], "tco2e": []}
     for r in results:
-        e = float(r.get("tco2e") or 0.0)
-        tot["tce"] += float(r.get("tce") or 0.0)
-        tot["tco2"] += float(r.get("tco2") or 0.0)
-        tot["tco2e"] += e
+        e, tce = _figure(r, "tco2e"), _figure(r, "tce")
+        for name, v in (("tce", tce), ("tco2e", e)):
+            if v is None:
+                missing[name].append(r.get("id"))
+        _add(tot, "tce", tce)
+        _add(tot, "tco2", _figure(r, "tco2"))
+        _add(tot, "tco2e", e)
         scope = r.get("scope")
         if scope == 1:
-            by_scope["1"] += e
+            _add(by_scope, "1", e)
         elif scope == 2:
-            loc = r.get("tco2e_location")
-            mkt = r.get("tco2e_market")
-            by_scope["2_location"] += float(e if loc is None else loc)
-            by_scope["2_market"] += float(e if mkt is None else mkt)
+            loc = r.get("tco2e_location", e)
+            mkt = r.get("tco2e_market", e)
+            _add(by_scope, "2_location", None if loc is None else float(loc))
+            _add(by_scope, "2_market", None if mkt is None else float(mkt))
         elif scope == 3:
-            by_scope["3"] += e
+            _add(by_scope, "3", e)
         _add(by_iso, r.get("iso14064_category"), e)
         _add(by_cat, r.get("gbt32150_category"), e)
         subject = r.get("carrier") or r.get("process") or r.get("gas") or r.get("capture")
         _add(by_carrier, subject, e)
-        _add(by_carrier_tce, subject, float(r.get("tce") or 0.0))
+        _add(by_carrier_tce, subject, tce)
         _add(by_source, r.get("source") or r.get("id"), e)
     return {
         **tot,
@@ -102,4 +119,5 @@ def aggregate(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "by_carrier": by_carrier,
         "by_carrier_tce": by_carrier_tce,
         "by_source": by_source,
+        "missing": missing,
     }

@@ -9,8 +9,13 @@ where no default is defensible (coke-oven gas, water) the caller must choose.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from dataclasses import fields
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, Strict, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass
+
+from parkcarbon.core.validation import Number, Problem, one_of, problems
 
 __all__ = [
     "CHOICE_POINTS",
@@ -21,6 +26,7 @@ __all__ = [
     "STANDARDS",
     "AccountingOptions",
     "applicable_standard",
+    "option_problems",
 ]
 
 STANDARDS = ("GB/T 32150-2015", "GB/T 32150-2025")
@@ -46,6 +52,27 @@ CHOICE_POINTS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 EnergyBasis = Literal["equivalent", "equal"]
+IPCC_SECTORS = ("energy_industries", "manufacturing")
+GRID_REGIONS = ("north", "northeast", "east", "central", "northwest", "south", "southwest")
+MARKET_RESIDUALS = ("national_excl_market_nonfossil", "location")
+
+
+# Constrained field types (pydantic): strict strings from a closed list, non-negative numbers.
+_Standard = Annotated[str, Strict(), one_of(STANDARDS)]
+_Guideline = Annotated[str, Strict(), one_of(GUIDELINES)]
+_CombustionMethod = Annotated[str, Strict(), one_of(COMBUSTION_METHODS)]
+_IpccSector = Annotated[str, Strict(), one_of(IPCC_SECTORS)]
+_GwpSet = Annotated[str, Strict(), one_of(GWP_SETS)]
+_ElectricityFactor = Annotated[str, Strict(), one_of(ELECTRICITY_FACTORS)]
+_LocationFactor = Annotated[str, Strict(), one_of(ELECTRICITY_FACTORS[:4])]
+_GridRegion = Annotated[str, Strict(), one_of(GRID_REGIONS)]
+_MarketResidual = Annotated[str, Strict(), one_of(MARKET_RESIDUALS)]
+_NaturalGasSource = Annotated[str, Strict(), one_of(CHOICE_POINTS["natural_gas_source"][0])]
+_CokeOvenGasValue = Annotated[str, Strict(), one_of(CHOICE_POINTS["coke_oven_gas_value"][0])]
+_WaterCoefficient = Annotated[str, Strict(), one_of(CHOICE_POINTS["water_coefficient"][0])]
+_CarbonateBasis = Annotated[str, Strict(), one_of(CHOICE_POINTS["carbonate_basis"][0])]
+_Ar6Methane = Annotated[str, Strict(), one_of(CHOICE_POINTS["ar6_methane"][0])]
+_Coefficient = Annotated[Number, Field(ge=0)] | None
 
 
 def applicable_standard(year: int) -> str:
@@ -103,68 +130,30 @@ class AccountingOptions:
         Choice points, see :data:`CHOICE_POINTS`.
     """
 
-    standard: str | None = None
-    guideline: str | None = None
-    combustion_method: str = "standard"
-    ipcc_sector: str = "energy_industries"
-    gwp: str = "AR5"
-    electricity_factor: str = "national_average"
-    location_electricity_factor: str = "national_average"
-    grid_region: str | None = None
-    market_residual: str = "national_excl_market_nonfossil"
+    standard: _Standard | None = None
+    guideline: _Guideline | None = None
+    combustion_method: _CombustionMethod = "standard"
+    ipcc_sector: _IpccSector = "energy_industries"
+    gwp: _GwpSet = "AR5"
+    electricity_factor: _ElectricityFactor = "national_average"
+    location_electricity_factor: _LocationFactor = "national_average"
+    grid_region: _GridRegion | None = None
+    market_residual: _MarketResidual = "national_excl_market_nonfossil"
     energy_basis: EnergyBasis = "equivalent"
-    electricity_equal_value_kgce_per_kwh: float | None = None
-    heat_equal_value_tce_per_gj: float | None = None
-    heat_factor_tco2_per_gj: float | None = None
-    coal_equivalent_from_default_ncv: bool = False
-    natural_gas_source: str | None = None
-    coke_oven_gas_value: str | None = None
-    water_coefficient: str | None = None
-    carbonate_basis: str | None = None
-    ar6_methane: str | None = None
-
-    def __post_init__(self) -> None:
-        for name, reason in self.validate({f.name: getattr(self, f.name) for f in fields(self)}):
-            raise ValueError(f"option {name}: {reason}")
+    electricity_equal_value_kgce_per_kwh: _Coefficient = None
+    heat_equal_value_tce_per_gj: _Coefficient = None
+    heat_factor_tco2_per_gj: _Coefficient = None
+    coal_equivalent_from_default_ncv: Annotated[bool, Strict()] = False
+    natural_gas_source: _NaturalGasSource | None = None
+    coke_oven_gas_value: _CokeOvenGasValue | None = None
+    water_coefficient: _WaterCoefficient | None = None
+    carbonate_basis: _CarbonateBasis | None = None
+    ar6_methane: _Ar6Methane | None = None
 
     @staticmethod
     def validate(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         """``(field, reason)`` for every invalid value in ``values`` (option name → value)."""
-        out: list[tuple[str, str]] = []
-        enums: dict[str, tuple[tuple[str, ...], bool]] = {
-            "standard": (STANDARDS, True),
-            "guideline": (GUIDELINES, True),
-            "combustion_method": (COMBUSTION_METHODS, False),
-            "ipcc_sector": (("energy_industries", "manufacturing"), False),
-            "gwp": (GWP_SETS, False),
-            "electricity_factor": (ELECTRICITY_FACTORS, False),
-            "location_electricity_factor": (ELECTRICITY_FACTORS[:4], False),
-            "grid_region": (
-                ("north", "northeast", "east", "central", "northwest", "south", "southwest"),
-                True,
-            ),
-            "market_residual": (("national_excl_market_nonfossil", "location"), False),
-            "energy_basis": (("equivalent", "equal"), False),
-        }
-        for name, (allowed, _default) in CHOICE_POINTS.items():
-            enums[name] = (allowed, True)
-        for name, value in values.items():
-            if name in enums:
-                allowed, nullable = enums[name]
-                if not (value is None and nullable) and value not in allowed:
-                    out.append((name, f"must be one of {', '.join(allowed)}; got {value!r}"))
-            elif name in (
-                "electricity_equal_value_kgce_per_kwh",
-                "heat_equal_value_tce_per_gj",
-                "heat_factor_tco2_per_gj",
-            ):
-                if value is not None and (
-                    isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0
-                ):
-                    out.append((name, f"must be a non-negative number; got {value!r}"))
-            elif name == "coal_equivalent_from_default_ncv" and not isinstance(value, bool):
-                out.append((name, f"must be true or false; got {value!r}"))
-        return out
+        return [(p.field, p.reason) for p in option_problems(values)]
 
     def standard_for(self, year: int) -> str:
         """The GB/T 32150 edition used for ``year``."""
@@ -181,3 +170,19 @@ class AccountingOptions:
     def field_names(cls) -> tuple[str, ...]:
         """Names of all option fields (the top-level keys accepted by ``calculate``)."""
         return tuple(f.name for f in fields(cls))
+
+
+_OPTIONS = TypeAdapter(AccountingOptions)
+
+
+def option_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Every invalid value in ``values`` (option name → value), with its stable code.
+
+    Reasons do not repeat the option name (``"must be one of SAR, AR4, AR5, AR6; got 'AR9'"``); the
+    caller prints ``name: reason``.  Unknown names are not checked here.
+    """
+    try:
+        _OPTIONS.validate_python(dict(values))
+    except ValidationError as exc:
+        return problems(exc, key_in_reason=False)
+    return []

@@ -4,24 +4,39 @@
 (``devices[1].points.forward_active_energy.meter``) and says what a valid value looks like.
 The reference of all keys is ``docs/gateway.md``; a commented example lives in
 ``examples/gateway/gateway.toml``.
+
+Pydantic models of the tables check types, ranges, allowed values, unknown keys, the keys of one
+protocol or transport, and secrets from the environment; :func:`parse_config` then resolves each
+device's profile and points, protocol defaults, and the checks across devices (unique names and
+meter codes, one protocol and line setting per link). The first problem is raised as ConfigError.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from parkcarbon.edge.errors import ConfigError, ProfileError
 from parkcarbon.edge.profiles import Point, Profile, load_profile
 from parkcarbon.edge.units import UnitError, conversion_factor
+from parkcarbon.pydantic_errors import EXPECTED, field_path, refuse, translate
 
 __all__ = [
     "DeviceConfig",
@@ -36,7 +51,6 @@ __all__ = [
 ]
 
 Protocol = Literal["modbus_tcp", "modbus_rtu", "dlt645_tcp", "dlt645_serial"]
-PROTOCOLS: Final = ("modbus_tcp", "modbus_rtu", "dlt645_tcp", "dlt645_serial")
 _PROFILE_PROTOCOL: Final = {
     "modbus_tcp": "modbus",
     "modbus_rtu": "modbus",
@@ -172,254 +186,344 @@ class GatewayConfig:
         return f"parkcarbon/{self.park_code}/{self.gateway_id}/status"
 
 
-# ---------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------- the document's tables
 
 
-class _Reader:
-    """Typed access to a TOML table that reports errors by dotted key."""
+def _fail(reason: str) -> Exception:
+    return refuse("config", reason)
 
-    def __init__(self, table: Mapping[str, Any], where: str, source: str | None) -> None:
-        self.table = table
-        self.where = where
-        self.source = source
 
-    def key(self, name: str) -> str:
-        return f"{self.where}.{name}" if self.where else name
+def _rule(test: Callable[[Any], object], reason: str) -> AfterValidator:
+    """Accept a value only if ``test(value)`` is truthy; ``reason`` may use ``{v!r}``."""
 
-    def error(self, name: str, reason: str) -> ConfigError:
-        return ConfigError(self.key(name), reason, source=self.source)
-
-    def only(self, *allowed: str) -> None:
-        unknown = sorted(set(self.table) - set(allowed))
-        if unknown:
-            raise self.error(unknown[0], f"unknown key; allowed here: {', '.join(allowed)}")
-
-    def has(self, name: str) -> bool:
-        return name in self.table
-
-    def text(self, name: str, default: Any = ...) -> Any:
-        return self._typed(name, str, "a string", default)
-
-    def integer(self, name: str, default: Any = ..., *, lo: int | None = None, hi: int | None = None) -> Any:
-        value = self._typed(name, int, "an integer", default)
-        if value is not None and value is not default:
-            if lo is not None and value < lo:
-                raise self.error(name, f"must be ≥ {lo}, got {value}")
-            if hi is not None and value > hi:
-                raise self.error(name, f"must be ≤ {hi}, got {value}")
+    def check(value: Any) -> Any:
+        if value is not None and not test(value):
+            raise _fail(reason.format(v=value))
         return value
 
-    def number(
-        self,
-        name: str,
-        default: Any = ...,
-        *,
-        positive: bool = False,
-        lo: float | None = None,
-        hi: float | None = None,
-    ) -> Any:
-        value = self._typed(name, (int, float), "a number", default)
-        if value is None or value is default:
-            return value
-        value = float(value)
-        if not math.isfinite(value):
-            raise self.error(name, "must be a finite number")
-        if positive and value <= 0:
-            raise self.error(name, f"must be > 0, got {value}")
-        if lo is not None and value < lo:
-            raise self.error(name, f"must be ≥ {lo}, got {value}")
-        if hi is not None and value > hi:
-            raise self.error(name, f"must be ≤ {hi}, got {value}")
+    return AfterValidator(check)
+
+
+def _not_below(other: str) -> AfterValidator:
+    """A bound that must not be smaller than the field ``other`` of the same table."""
+
+    def check(value: float, info: ValidationInfo) -> float:
+        if value < info.data.get(other, value):
+            raise _fail(f"must be ≥ {other}")
         return value
 
-    def flag(self, name: str, default: Any = ...) -> Any:
-        return self._typed(name, bool, "true or false", default)
+    return AfterValidator(check)
 
-    def table_(self, name: str, default: Any = ...) -> Any:
-        return self._typed(name, dict, "a table", default)
 
-    def choice(self, name: str, choices: tuple[str, ...], default: Any = ...) -> Any:
-        value = self.text(name, default)
-        if value is not default and value not in choices:
-            raise self.error(name, f"must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+def _env_is_set(name: str | None) -> str | None:
+    """A ``<secret>_env`` key names an environment variable that is set."""
+    if name is not None and not os.environ.get(name):
+        raise _fail(f"environment variable {name!r} is not set or empty")
+    return name
+
+
+def _one_secret(env_key: str, *, required: bool) -> AfterValidator:
+    """The secret is given inline or through ``env_key``, not both (and, if required, one of them)."""
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        has_env = info.data.get(env_key) is not None
+        name = str(info.field_name)
+        if value is not None and has_env:
+            raise _fail(f"give either {name} or {env_key}, not both")
+        if required and value is None and not has_env and env_key in info.data:
+            raise _fail(f"is required (or set {env_key} to the name of an environment variable)")
         return value
 
-    def _typed(self, name: str, typ: type | tuple[type, ...], label: str, default: Any) -> Any:
-        if name not in self.table:
-            if default is ...:
-                raise self.error(name, f"is required ({label})")
-            return default
-        value = self.table[name]
-        wanted = typ if isinstance(typ, tuple) else (typ,)
-        if isinstance(value, bool) and bool not in wanted:
-            raise self.error(name, f"must be {label}, got a boolean")
-        if not isinstance(value, typ):
-            raise self.error(name, f"must be {label}, got {type(value).__name__} {value!r}")
-        return value
+    return AfterValidator(check)
 
 
-def _secret(r: _Reader, name: str, env_name: str, *, required: bool) -> str | None:
-    """A secret given inline (``name``) or through an environment variable (``env_name``)."""
-    inline = r.text(name, None)
-    env = r.text(env_name, None)
-    if inline is not None and env is not None:
-        raise r.error(name, f"give either {name} or {env_name}, not both")
-    if env is not None:
-        value = os.environ.get(env)
-        if not value:
-            raise r.error(env_name, f"environment variable {env!r} is not set or empty")
-        return value
-    if inline is None and required:
-        raise r.error(name, f"is required (or set {env_name} to the name of an environment variable)")
-    return str(inline) if inline is not None else None
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
-# ---------------------------------------------------------------------------- sections
-
-
-def _parse_mqtt(r: _Reader, gateway_id: str) -> MqttConfig:
-    r.only(
-        "url",
-        "client_id",
-        "qos",
-        "protocol",
-        "keepalive_s",
-        "username",
-        "password",
-        "password_env",
-        "ca_file",
-        "ack_timeout_s",
-        "session_expiry_s",
-        "reconnect_min_s",
-        "reconnect_max_s",
-    )
-    url = r.text("url")
+def _mqtt_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise r.error("url", f"scheme must be mqtt:// or mqtts://, got {url!r}")
+        raise _fail(f"scheme must be mqtt:// or mqtts://, got {url!r}")
     if not parts.hostname:
-        raise r.error("url", f"has no host: {url!r}")
-    tls = parts.scheme in ("mqtts", "ssl")
+        raise _fail(f"has no host: {url!r}")
     try:
-        port = parts.port or (8883 if tls else 1883)
+        parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
-        raise r.error("url", f"invalid port in {url!r}") from None
+        raise _fail(f"invalid port in {url!r}") from None
     if parts.password:
-        raise r.error("url", "do not put a password in the URL; use password_env")
-    client_id = r.text("client_id", f"parkcarbon-{gateway_id}")
-    if not client_id or len(client_id) > 128:
-        raise r.error("client_id", "must be 1–128 characters")
-    qos = r.integer("qos", 1)
-    if qos not in (1, 2):
-        raise r.error("qos", "must be 1 (at least once, the contract) or 2; QoS 0 could lose readings")
-    reconnect_min = r.number("reconnect_min_s", 1.0, positive=True)
-    reconnect_max = r.number("reconnect_max_s", 60.0, positive=True)
-    if reconnect_max < reconnect_min:
-        raise r.error("reconnect_max_s", "must be ≥ reconnect_min_s")
-    return MqttConfig(
-        host=parts.hostname,
-        port=port,
-        tls=tls,
-        client_id=client_id,
-        qos=qos,
-        protocol=r.choice("protocol", ("5", "3.1.1"), "5"),
-        keepalive_s=r.integer("keepalive_s", 30, lo=5, hi=65535),
-        username=r.text("username", parts.username),
-        password=_secret(r, "password", "password_env", required=False),
-        ca_file=r.text("ca_file", None),
-        ack_timeout_s=r.number("ack_timeout_s", 30.0, positive=True),
-        session_expiry_s=r.integer("session_expiry_s", 7 * 24 * 3600, lo=0, hi=0xFFFFFFFF),
-        reconnect_min_s=reconnect_min,
-        reconnect_max_s=reconnect_max,
+        raise _fail("do not put a password in the URL; use password_env")
+    return url
+
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_TopicLevel = Annotated[
+    str, _rule(_ID_RE.match, "use letters, digits, '_', '.', '-' (it is an MQTT topic level), got {v!r}")
+]
+_EnvName = Annotated[str | None, AfterValidator(_env_is_set)]
+
+
+class _Table(BaseModel):
+    """A TOML table: native TOML types only (no coercion), unknown keys refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Gateway(_Table):
+    id: _TopicLevel
+    park_code: Annotated[str, _rule(_ID_RE.match, "use letters, digits, '_', '.', '-', got {v!r}")]
+    timezone: Annotated[str, _rule(_is_zone, "unknown IANA time zone {v!r} (e.g. 'Asia/Shanghai')")] = (
+        "Asia/Shanghai"
+    )
+    poll_interval_s: Positive = 60.0
+    queue_path: str | None = None
+    heartbeat_interval_s: Positive = 30.0
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = 500
+
+
+class _Mqtt(_Table):
+    url: Annotated[str, AfterValidator(_mqtt_url)]
+    client_id: Annotated[str | None, _rule(lambda v: 1 <= len(v) <= 128, "must be 1–128 characters")] = None
+    qos: Annotated[
+        int,
+        _rule(
+            lambda v: v in (1, 2), "must be 1 (at least once, the contract) or 2; QoS 0 could lose readings"
+        ),
+    ] = 1
+    protocol: Literal["5", "3.1.1"] = "5"
+    keepalive_s: Annotated[int, Field(ge=5, le=65535)] = 30
+    username: str | None = None
+    password_env: _EnvName = None
+    password: Annotated[str | None, _one_secret("password_env", required=False)] = None
+    ca_file: str | None = None
+    ack_timeout_s: Positive = 30.0
+    session_expiry_s: Annotated[int, Field(ge=0, le=0xFFFFFFFF)] = 7 * 24 * 3600
+    reconnect_min_s: Positive = 1.0
+    reconnect_max_s: Annotated[Positive, _not_below("reconnect_min_s")] = 60.0
+
+
+class _Http(_Table):
+    base_url: Annotated[
+        str,
+        AfterValidator(lambda v: v.rstrip("/")),
+        _rule(
+            lambda v: urlsplit(v).scheme in ("https", "http") and urlsplit(v).hostname,
+            "must be an https:// URL, got {v!r}",
+        ),
+    ]
+    api_key_env: _EnvName = None
+    api_key: Annotated[str | None, _one_secret("api_key_env", required=True)] = Field(
+        default=None, validate_default=True
+    )
+    timeout_s: Positive = 10.0
+    verify_tls: bool = True
+    ca_file: str | None = None
+
+
+class _Forward(_Table):
+    transport: Literal["mqtt", "http"]
+    mqtt: _Mqtt | None = Field(default=None, validate_default=True)
+    http: _Http | None = Field(default=None, validate_default=True)
+
+    @field_validator("mqtt", "http")
+    @classmethod
+    def _table_of_transport(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.data.get("transport") == info.field_name:
+            raise _fail(f"transport is {info.field_name!r} but there is no [forward.{info.field_name}] table")
+        return value
+
+
+class _Retry(_Table):
+    initial_s: Positive = 1.0
+    max_s: Annotated[Positive, _not_below("initial_s")] = 300.0
+    multiplier: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 2.0
+    jitter: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+
+
+class _Point(_Table):
+    meter: Annotated[str, _rule(_METER_CODE_RE.match, "must be 1–128 characters without spaces, got {v!r}")]
+    multiplier: Annotated[float, Field(allow_inf_nan=False), _rule(lambda v: v != 0, "must not be 0")] = 1.0
+    unit: str | None = None
+
+
+_TCP, _SERIAL = ("modbus_tcp", "dlt645_tcp"), ("modbus_rtu", "dlt645_serial")
+_DLT645 = ("dlt645_tcp", "dlt645_serial")
+_SERIAL_ONLY = "is a serial setting; protocol {p!r} is TCP"
+#: Keys that apply to some protocols only: key → (those protocols, reason elsewhere, required there).
+_PROTOCOL_KEYS: Final[dict[str, tuple[tuple[str, ...], str, bool]]] = {
+    "host": (_TCP, "is a TCP setting; protocol {p!r} is serial (use serial_port)", True),
+    "port": (_TCP, "is a TCP setting; protocol {p!r} is serial (use serial_port)", False),
+    "serial_port": (_SERIAL, _SERIAL_ONLY, True),
+    **dict.fromkeys(("baudrate", "bytesize", "parity", "stopbits"), (_SERIAL, _SERIAL_ONLY, False)),
+    "unit_id": (("modbus_tcp", "modbus_rtu"), "is a Modbus setting; DL/T 645 meters use address", False),
+    "address": (_DLT645, "is a DL/T 645 setting; Modbus devices use unit_id", True),
+}
+
+
+class _Device(_Table):
+    name: Annotated[str, _rule(_ID_RE.match, "use letters, digits, '_', '.', '-' (max 64), got {v!r}")]
+    protocol: Protocol
+    profile: str
+    points: dict[str, _Point]
+    host: str | None = Field(default=None, validate_default=True)
+    port: Annotated[int, Field(ge=1, le=65535)] | None = Field(default=None, validate_default=True)
+    serial_port: str | None = Field(default=None, validate_default=True)
+    baudrate: Annotated[int, Field(ge=300, le=921600)] | None = None
+    bytesize: Annotated[int, Field(ge=5, le=8)] | None = None
+    parity: Literal["N", "E", "O"] | None = None
+    stopbits: Annotated[int, Field(ge=1, le=2)] | None = None
+    unit_id: Annotated[int, Field(ge=0, le=247)] | None = None
+    address: str | None = Field(default=None, validate_default=True)
+    timeout_s: Positive = 3.0
+    ct_ratio: Positive = 1.0
+    pt_ratio: Positive = 1.0
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        if not value:
+            raise _fail("map at least one profile point to a meter code")
+        out: dict[str, Any] = {}
+        for name, spec in value.items():
+            if not isinstance(spec, str | Mapping):
+                raise refuse(
+                    "config",
+                    "must be a meter code string or a table {meter = ..., multiplier = ...}",
+                    at=str(name),
+                )
+            out[name] = {"meter": spec} if isinstance(spec, str) else spec
+        return out
+
+    @field_validator(
+        "host", "port", "serial_port", "baudrate", "bytesize", "parity", "stopbits", "unit_id", "address"
+    )
+    @classmethod
+    def _applies_to_protocol(cls, value: Any, info: ValidationInfo) -> Any:
+        protocol = info.data.get("protocol")
+        if protocol is None:  # invalid protocol: reported there
+            return value
+        key = str(info.field_name)
+        protocols, elsewhere, required = _PROTOCOL_KEYS[key]
+        if protocol not in protocols:
+            if value is not None:
+                raise _fail(elsewhere.format(p=protocol))
+            return value
+        if value is None and (required or (key == "port" and protocol == "dlt645_tcp")):
+            raise _fail(
+                "is required for dlt645_tcp (the serial-server / converter port)"
+                if key == "port"
+                else "is required"
+            )
+        if key == "address" and not re.fullmatch(r"[0-9]{12}", value):
+            raise _fail(
+                "must be the meter's 12-digit communication address "
+                f"(通信地址, as on the nameplate), e.g. '000000000001'; got {value!r}"
+            )
+        return value
+
+
+class _Document(_Table):
+    gateway: _Gateway
+    forward: _Forward
+    retry: _Retry = _Retry()
+    devices: Annotated[list[_Device], _rule(len, "add at least one [[devices]] table")] = Field(
+        default=[], validate_default=True
     )
 
 
-def _parse_http(r: _Reader) -> HttpConfig:
-    r.only("base_url", "api_key", "api_key_env", "timeout_s", "verify_tls", "ca_file")
-    base_url = r.text("base_url").rstrip("/")
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise r.error("base_url", f"must be an https:// URL, got {base_url!r}")
-    api_key = _secret(r, "api_key", "api_key_env", required=True)
-    return HttpConfig(
-        base_url=base_url,
-        api_key=api_key or "",
-        timeout_s=r.number("timeout_s", 10.0, positive=True),
-        verify_tls=r.flag("verify_tls", True),
-        ca_file=r.text("ca_file", None),
-    )
+_TOML_EXPECTED: Final = {**EXPECTED, "dict_type": "a table", "model_type": "a table"}
 
 
-def _parse_forward(r: _Reader, gateway_id: str) -> ForwardConfig:
-    r.only("transport", "mqtt", "http")
-    transport = r.choice("transport", ("mqtt", "http"))
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys of the table at ``loc`` (for an unknown-key error)."""
+    model: Any = _Document
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field_info = model.model_fields.get(part)
+        if field_info is None:
+            break
+        ann = field_info.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        tables = [c for c in candidates if isinstance(c, type) and issubclass(c, _Table)]
+        if not tables:
+            return []
+        model = tables[0]
+    return list(model.model_fields)
+
+
+def _config_error(exc: ValidationError, source: str | None) -> ConfigError:
+    """The first problem of a validation error, naming its key."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    reason, _code = translate(err, expected=_TOML_EXPECTED, got=", got ")
+    if err["type"] == "extra_forbidden":
+        reason = f"unknown key; allowed here: {', '.join(_allowed_keys(loc[:-1]))}"
+    at = (err.get("ctx") or {}).get("at")
+    key = field_path(loc) + (f".{at}" if at else "")
+    return ConfigError(key or "<file>", reason, source=source)
+
+
+# ---------------------------------------------------------------------------- resolution
+
+
+def _secret(inline: str | None, env_name: str | None) -> str | None:
+    return os.environ.get(env_name) if env_name is not None else inline
+
+
+def _forward(f: _Forward, gateway_id: str) -> ForwardConfig:
     mqtt = http = None
-    if r.has("mqtt"):
-        mqtt = _parse_mqtt(_Reader(r.table_("mqtt"), r.key("mqtt"), r.source), gateway_id)
-    if r.has("http"):
-        http = _parse_http(_Reader(r.table_("http"), r.key("http"), r.source))
-    if transport == "mqtt" and mqtt is None:
-        raise r.error("mqtt", "transport is 'mqtt' but there is no [forward.mqtt] table")
-    if transport == "http" and http is None:
-        raise r.error("http", "transport is 'http' but there is no [forward.http] table")
-    return ForwardConfig(transport=transport, mqtt=mqtt, http=http)
-
-
-def _parse_retry(r: _Reader) -> RetryConfig:
-    r.only("initial_s", "max_s", "multiplier", "jitter")
-    initial = r.number("initial_s", 1.0, positive=True)
-    cap = r.number("max_s", 300.0, positive=True)
-    if cap < initial:
-        raise r.error("max_s", "must be ≥ initial_s")
-    return RetryConfig(
-        initial_s=initial,
-        max_s=cap,
-        multiplier=r.number("multiplier", 2.0, lo=1.0),
-        jitter=r.number("jitter", 0.5, lo=0.0, hi=1.0),
-    )
+    if f.mqtt is not None:
+        m, parts = f.mqtt, urlsplit(f.mqtt.url)
+        tls = parts.scheme in ("mqtts", "ssl")
+        mqtt = MqttConfig(
+            **m.model_dump(exclude={"url", "password_env"})
+            | {
+                "host": str(parts.hostname),
+                "port": parts.port or (8883 if tls else 1883),
+                "tls": tls,
+                "client_id": m.client_id or f"parkcarbon-{gateway_id}",
+                "username": m.username if m.username is not None else parts.username,
+                "password": _secret(m.password, m.password_env),
+            }
+        )
+    if f.http is not None:
+        api_key = _secret(f.http.api_key, f.http.api_key_env) or ""
+        http = HttpConfig(**f.http.model_dump(exclude={"api_key_env"}) | {"api_key": api_key})
+    return ForwardConfig(transport=f.transport, mqtt=mqtt, http=http)
 
 
 def _ratio_multiplier(ratio: str, ct: float, pt: float) -> float:
     return {"none": 1.0, "ct": ct, "pt": pt, "ct*pt": ct * pt}[ratio]
 
 
-def _parse_points(r: _Reader, profile: Profile, ct: float, pt: float) -> tuple[PointMapping, ...]:
-    if not r.table:
-        raise ConfigError(r.where, "map at least one profile point to a meter code", source=r.source)
+def _points(d: _Device, profile: Profile, where: str, source: str | None) -> tuple[PointMapping, ...]:
     mappings: list[PointMapping] = []
-    for pname, spec in r.table.items():
-        key = r.key(pname)
+    for pname, spec in d.points.items():
+        key = f"{where}.points.{pname}"
         point = profile.points.get(pname)
         if point is None:
             raise ConfigError(
                 key,
                 f"profile {profile.name!r} has no point {pname!r}; its points: {', '.join(profile.points)}",
-                source=r.source,
+                source=source,
             )
-        if isinstance(spec, str):
-            spec = {"meter": spec}
-        if not isinstance(spec, dict):
-            raise ConfigError(
-                key, "must be a meter code string or a table {meter = ..., multiplier = ...}", source=r.source
-            )
-        pr = _Reader(spec, key, r.source)
-        pr.only("meter", "multiplier", "unit")
-        meter = pr.text("meter")
-        if not _METER_CODE_RE.match(meter):
-            raise pr.error("meter", f"must be 1–128 characters without spaces, got {meter!r}")
-        own = pr.number("multiplier", 1.0)
-        if own == 0:
-            raise pr.error("multiplier", "must not be 0")
-        report_unit = pr.text("unit", point.report_unit)
+        report_unit = spec.unit or point.report_unit
         try:
             factor = conversion_factor(point.unit, report_unit)
         except UnitError as exc:
-            raise pr.error("unit", str(exc)) from None
+            raise ConfigError(f"{key}.unit", str(exc), source=source) from None
         mappings.append(
             PointMapping(
                 point=point,
-                meter_code=meter,
-                multiplier=_ratio_multiplier(point.ratio, ct, pt) * own,
+                meter_code=spec.meter,
+                multiplier=_ratio_multiplier(point.ratio, d.ct_ratio, d.pt_ratio) * spec.multiplier,
                 report_unit=report_unit,
                 unit_factor=factor,
             )
@@ -427,89 +531,75 @@ def _parse_points(r: _Reader, profile: Profile, ct: float, pt: float) -> tuple[P
     return tuple(mappings)
 
 
-def _parse_device(r: _Reader, base_dir: Path | None) -> DeviceConfig:
-    r.only(
-        "name",
-        "protocol",
-        "profile",
-        "points",
-        "host",
-        "port",
-        "serial_port",
-        "baudrate",
-        "bytesize",
-        "parity",
-        "stopbits",
-        "unit_id",
-        "address",
-        "timeout_s",
-        "ct_ratio",
-        "pt_ratio",
-    )
-    name = r.text("name")
-    if not _ID_RE.match(name):
-        raise r.error("name", f"use letters, digits, '_', '.', '-' (max 64), got {name!r}")
-    protocol = r.choice("protocol", PROTOCOLS)
+def _device(d: _Device, where: str, base_dir: Path | None, source: str | None) -> DeviceConfig:
     try:
-        profile = load_profile(r.text("profile"), base_dir=base_dir)
+        profile = load_profile(d.profile, base_dir=base_dir)
     except ProfileError as exc:
-        where = r.key("profile") if exc.key == "profile" else f"{r.key('profile')} → {exc.key}"
-        raise ConfigError(where, exc.reason, source=r.source) from None
-    if profile.protocol != _PROFILE_PROTOCOL[protocol]:
-        raise r.error(
-            "profile",
+        key = f"{where}.profile" if exc.key == "profile" else f"{where}.profile → {exc.key}"
+        raise ConfigError(key, exc.reason, source=source) from None
+    needed = _PROFILE_PROTOCOL[d.protocol]
+    if profile.protocol != needed:
+        raise ConfigError(
+            f"{where}.profile",
             f"profile {profile.name!r} is a {profile.protocol} profile; "
-            f"protocol {protocol!r} needs a {_PROFILE_PROTOCOL[protocol]} profile",
+            f"protocol {d.protocol!r} needs a {needed} profile",
+            source=source,
         )
-    ct = r.number("ct_ratio", 1.0, positive=True)
-    pt = r.number("pt_ratio", 1.0, positive=True)
-    host = port = serial_port = None
-    if protocol.endswith("_tcp"):
-        host = r.text("host")
-        port = r.integer("port", 502 if protocol == "modbus_tcp" else None, lo=1, hi=65535)
-        if port is None:
-            raise r.error("port", "is required for dlt645_tcp (the serial-server / converter port)")
-        for k in ("serial_port", "baudrate", "bytesize", "parity", "stopbits"):
-            if r.has(k):
-                raise r.error(k, f"is a serial setting; protocol {protocol!r} is TCP")
-    else:
-        serial_port = r.text("serial_port")
-        for k in ("host", "port"):
-            if r.has(k):
-                raise r.error(k, f"is a TCP setting; protocol {protocol!r} is serial (use serial_port)")
-    is_dlt = protocol.startswith("dlt645")
-    address = None
-    if is_dlt:
-        address = r.text("address")
-        if not re.fullmatch(r"[0-9]{12}", address):
-            raise r.error(
-                "address",
-                "must be the meter's 12-digit communication address "
-                f"(通信地址, as on the nameplate), e.g. '000000000001'; got {address!r}",
+    is_dlt = d.protocol.startswith("dlt645")
+    # DL/T 645-2007 §4.1: 2400 bit/s default, 8 data bits, even parity, 1 stop bit
+    defaults = {
+        "port": 502 if d.protocol == "modbus_tcp" else None,
+        "baudrate": 2400 if is_dlt else 9600,
+        "bytesize": 8,
+        "parity": "E" if is_dlt else "N",
+        "stopbits": 1,
+        "unit_id": 1,
+    }
+    given = d.model_dump(exclude={"profile", "points"})
+    given |= {k: v for k, v in defaults.items() if given[k] is None}
+    return DeviceConfig(**given, profile=profile, points=_points(d, profile, where, source))
+
+
+def _check_links(devices: list[DeviceConfig], source: str | None) -> None:
+    """Across devices: unique names and meter codes; one protocol and one line setting per link."""
+    names: dict[str, int] = {}
+    meters: dict[str, str] = {}
+    buses: dict[str, DeviceConfig] = {}
+    for i, dev in enumerate(devices):
+        where = f"devices[{i}]"
+        if dev.name in names:
+            raise ConfigError(
+                f"{where}.name",
+                f"duplicate device name {dev.name!r} (also devices[{names[dev.name]}])",
+                source=source,
             )
-        if r.has("unit_id"):
-            raise r.error("unit_id", "is a Modbus setting; DL/T 645 meters use address")
-    elif r.has("address"):
-        raise r.error("address", "is a DL/T 645 setting; Modbus devices use unit_id")
-    return DeviceConfig(
-        name=name,
-        protocol=protocol,
-        profile=profile,
-        points=_parse_points(_Reader(r.table_("points"), r.key("points"), r.source), profile, ct, pt),
-        host=host,
-        port=port,
-        serial_port=serial_port,
-        # DL/T 645-2007 §4.1: 2400 bit/s default, 8 data bits, even parity, 1 stop bit
-        baudrate=r.integer("baudrate", 2400 if is_dlt else 9600, lo=300, hi=921600),
-        bytesize=r.integer("bytesize", 8, lo=5, hi=8),
-        parity=r.choice("parity", ("N", "E", "O"), "E" if is_dlt else "N"),
-        stopbits=r.integer("stopbits", 1, lo=1, hi=2),
-        unit_id=r.integer("unit_id", 1, lo=0, hi=247),
-        address=address,
-        timeout_s=r.number("timeout_s", 3.0, positive=True),
-        ct_ratio=ct,
-        pt_ratio=pt,
-    )
+        names[dev.name] = i
+        for m in dev.points:
+            owner = meters.get(m.meter_code)
+            if owner is not None:
+                raise ConfigError(
+                    f"{where}.points.{m.point.name}.meter",
+                    f"meter code {m.meter_code!r} is already used by {owner}; each platform meter takes "
+                    "readings from exactly one point",
+                    source=source,
+                )
+            meters[m.meter_code] = f"{dev.name}.{m.point.name}"
+        other = buses.get(dev.bus)
+        if other is not None and dev.serial_port is not None:
+            for s in ("protocol", "baudrate", "bytesize", "parity", "stopbits"):
+                if getattr(other, s) != getattr(dev, s):
+                    raise ConfigError(
+                        f"{where}.{s}",
+                        f"differs from device {other.name!r} on the same serial port {dev.serial_port!r}",
+                        source=source,
+                    )
+        if other is not None and other.protocol != dev.protocol:
+            raise ConfigError(
+                f"{where}.protocol",
+                f"device {other.name!r} uses the same link with protocol {other.protocol!r}",
+                source=source,
+            )
+        buses.setdefault(dev.bus, dev)
 
 
 def parse_config(
@@ -531,89 +621,26 @@ def parse_config(
     ConfigError
         Naming the offending key and the reason.
     """
-    root = _Reader(data, "", source)
-    root.only("gateway", "forward", "retry", "devices")
-    g = _Reader(root.table_("gateway"), "gateway", source)
-    g.only(
-        "id", "park_code", "timezone", "poll_interval_s", "queue_path", "heartbeat_interval_s", "batch_size"
-    )
-    gateway_id = g.text("id")
-    if not _ID_RE.match(gateway_id):
-        raise g.error(
-            "id", f"use letters, digits, '_', '.', '-' (it is an MQTT topic level), got {gateway_id!r}"
-        )
-    park_code = g.text("park_code")
-    if not _ID_RE.match(park_code):
-        raise g.error("park_code", f"use letters, digits, '_', '.', '-', got {park_code!r}")
-    tz_name = g.text("timezone", "Asia/Shanghai")
     try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise g.error("timezone", f"unknown IANA time zone {tz_name!r} (e.g. 'Asia/Shanghai')") from None
-    queue_raw = g.text("queue_path", f"var/{gateway_id}-queue.sqlite3")
-    queue_path = Path(queue_raw)
+        doc = _Document.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _config_error(exc, source) from None
+    g = doc.gateway
+    queue_path = Path(g.queue_path or f"var/{g.id}-queue.sqlite3")
     if not queue_path.is_absolute() and base_dir is not None:
         queue_path = base_dir / queue_path
-    forward = _parse_forward(_Reader(root.table_("forward"), "forward", source), gateway_id)
-    retry = _parse_retry(_Reader(root.table_("retry", {}), "retry", source))
-
-    raw_devices = root.table.get("devices")
-    if not isinstance(raw_devices, list) or not raw_devices:
-        raise ConfigError("devices", "add at least one [[devices]] table", source=source)
-    devices: list[DeviceConfig] = []
-    names: dict[str, int] = {}
-    meters: dict[str, str] = {}
-    buses: dict[str, DeviceConfig] = {}
-    for i, raw in enumerate(raw_devices):
-        where = f"devices[{i}]"
-        if not isinstance(raw, dict):
-            raise ConfigError(where, "must be a table", source=source)
-        dev = _parse_device(_Reader(raw, where, source), base_dir)
-        if dev.name in names:
-            raise ConfigError(
-                f"{where}.name",
-                f"duplicate device name {dev.name!r} (also devices[{names[dev.name]}])",
-                source=source,
-            )
-        names[dev.name] = i
-        for m in dev.points:
-            owner = meters.get(m.meter_code)
-            if owner is not None:
-                raise ConfigError(
-                    f"{where}.points.{m.point.name}.meter",
-                    f"meter code {m.meter_code!r} is already used by {owner}; each platform meter takes "
-                    "readings from exactly one point",
-                    source=source,
-                )
-            meters[m.meter_code] = f"{dev.name}.{m.point.name}"
-        other = buses.get(dev.bus)
-        if other is not None and dev.serial_port is not None:
-            settings = ("protocol", "baudrate", "bytesize", "parity", "stopbits")
-            for s in settings:
-                if getattr(other, s) != getattr(dev, s):
-                    raise ConfigError(
-                        f"{where}.{s}",
-                        f"differs from device {other.name!r} on the same serial port {dev.serial_port!r}",
-                        source=source,
-                    )
-        if other is not None and other.protocol != dev.protocol:
-            raise ConfigError(
-                f"{where}.protocol",
-                f"device {other.name!r} uses the same link with protocol {other.protocol!r}",
-                source=source,
-            )
-        buses.setdefault(dev.bus, dev)
-        devices.append(dev)
+    devices = [_device(d, f"devices[{i}]", base_dir, source) for i, d in enumerate(doc.devices)]
+    _check_links(devices, source)
     return GatewayConfig(
-        gateway_id=gateway_id,
-        park_code=park_code,
-        timezone=tz,
-        poll_interval_s=g.number("poll_interval_s", 60.0, positive=True),
+        gateway_id=g.id,
+        park_code=g.park_code,
+        timezone=ZoneInfo(g.timezone),
+        poll_interval_s=g.poll_interval_s,
         queue_path=queue_path,
-        heartbeat_interval_s=g.number("heartbeat_interval_s", 30.0, positive=True),
-        batch_size=g.integer("batch_size", 500, lo=1, hi=100_000),
-        forward=forward,
-        retry=retry,
+        heartbeat_interval_s=g.heartbeat_interval_s,
+        batch_size=g.batch_size,
+        forward=_forward(doc.forward, g.id),
+        retry=RetryConfig(**doc.retry.model_dump()),
         devices=tuple(devices),
         source=source,
     )

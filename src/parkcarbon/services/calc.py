@@ -10,9 +10,13 @@ from parkcarbon.services.errors import InvalidInput
 
 
 def calculate(payload: Any) -> dict[str, Any]:
-    """Answer a calculation request; invalid input raises InvalidInput naming each activity and field."""
+    """Answer a calculation request; invalid input raises InvalidInput naming each activity, field and
+    code (parkcarbon.core.errors.CALC_ERROR_CODES)."""
     if not isinstance(payload, Mapping):
-        raise InvalidInput.field("request", "must be a JSON object with 'activities'")
+        reason = "must be a JSON object with 'activities'"
+        raise InvalidInput(
+            f"request: {reason}", errors=[{"field": "request", "reason": reason, "code": "input.request"}]
+        )
     try:
         return core.calculate(payload)
     except core.CalcInputError as exc:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from parkcarbon.core.errors import AccountingError
+from parkcarbon.core.errors import ActivityValueError
 from parkcarbon.core.factors.library import library
 from parkcarbon.core.lineage import FactorUse, Lineage
 from parkcarbon.core.options import AccountingOptions
@@ -33,12 +33,15 @@ from parkcarbon.core.options import AccountingOptions
 __all__ = [
     "ATMOSPHERIC_PRESSURE_MPA",
     "FEEDWATER_ENTHALPY_KJ_PER_KG",
+    "HOT_WATER_REFERENCE_C",
     "WATER_SPECIFIC_HEAT_KJ_PER_KG_K",
     "SteamStateError",
     "heat_emission_factor",
     "hot_water_heat_gj",
     "interpolate",
     "saturated_steam_enthalpy_kj_per_kg",
+    "saturation_temperature_c",
+    "saturation_tolerance_c",
     "steam_heat_gj",
     "superheated_steam_enthalpy_kj_per_kg",
 ]
@@ -55,8 +58,24 @@ ATMOSPHERIC_PRESSURE_MPA = 0.101325
 _STEAM_CLAUSE = "GB/T 32151.x purchased-heat clause: AD = M × (h − 83.74) × 10⁻³; enthalpy IAPWS-IF97 table"
 
 
-class SteamStateError(AccountingError, ValueError):
-    """Steam state outside the packaged tables or inconsistent (e.g. 'superheated' below saturation)."""
+class SteamStateError(ActivityValueError):
+    """Steam state outside the packaged tables or inconsistent (e.g. 'superheated' below saturation).
+
+    ``field`` names the activity field to correct (``pressure_mpa`` unless said otherwise).
+    """
+
+    def __init__(self, message: str, *, field: str = "pressure_mpa", code: str = "steam.state") -> None:
+        super().__init__(message, field=field, code=code)
+
+
+def saturation_tolerance_c(saturation_temperature_c: float) -> float:
+    """Accepted difference [°C] between a measured temperature and the saturation temperature.
+
+    The tolerance of an IEC 60751 class B platinum resistance thermometer, ±(0.30 + 0.005·|t|) °C
+    (IEC 60751:2008 Table 1, kept in the 2022 edition; ±1.2 °C at 180 °C): a saturated-steam reading
+    within it is consistent.  An assumption of this engine, not a clause of the accounting standards.
+    """
+    return 0.30 + 0.005 * abs(saturation_temperature_c)
 
 
 def interpolate(x: float, xs: Sequence[float], ys: Sequence[float]) -> float:
@@ -153,14 +172,16 @@ def superheated_steam_enthalpy_kj_per_kg(pressure_mpa: float, temperature_c: flo
     dt = temperature_c - tsat
     if dt < 0:
         raise SteamStateError(
-            f"{temperature_c:g} °C is below the saturation temperature {tsat:.1f} °C at {pressure_mpa:g} MPa: not superheated"  # noqa: E501
+            f"{temperature_c:g} °C is below the saturation temperature {tsat:.1f} °C at {pressure_mpa:g} MPa: not superheated",  # noqa: E501
+            field="temperature_c",
         )
     try:
         h0 = interpolate(dt, d0, h0s)
         h1 = interpolate(dt, d1, h1s)
     except SteamStateError:
         raise SteamStateError(
-            f"superheated steam {pressure_mpa:g} MPa / {temperature_c:g} °C outside the table (≤ 600 °C)"
+            f"superheated steam {pressure_mpa:g} MPa / {temperature_c:g} °C outside the table (≤ 600 °C)",
+            field="temperature_c",
         ) from None
     return h0 + (h1 - h0) * w
 
@@ -195,26 +216,60 @@ def steam_heat_gj(
     Raises
     ------
     SteamStateError
-        Missing or inconsistent state parameters.
+        Missing or inconsistent state parameters: no pressure (nor enthalpy); ``"saturated"`` with a
+        temperature outside :func:`saturation_tolerance_c` of the saturation temperature (superheated
+        or condensed steam); an enthalpy not above the 83.74 kJ/kg of the feedwater; a state outside
+        the tables.
     """
+    if state not in ("saturated", "superheated"):
+        raise SteamStateError(f"state must be 'saturated' or 'superheated', got {state!r}", field="state")
+    if pressure_kind not in ("absolute", "gauge"):
+        raise SteamStateError(
+            f"pressure_kind must be 'absolute' or 'gauge'; got {pressure_kind!r}", field="pressure_kind"
+        )
+    p_abs = None
+    if pressure_mpa is not None:
+        p_abs = pressure_mpa + (ATMOSPHERIC_PRESSURE_MPA if pressure_kind == "gauge" else 0.0)
+        if state == "saturated" and temperature_c is not None:
+            tsat = saturation_temperature_c(p_abs)
+            if abs(temperature_c - tsat) > saturation_tolerance_c(tsat):
+                what = "superheated" if temperature_c > tsat else "below saturation (condensate)"
+                raise SteamStateError(
+                    f"saturated steam at {p_abs:g} MPa(a) is at {tsat:.1f} °C; "
+                    f"temperature_c {temperature_c:g} °C is {what}: give state 'superheated' for "
+                    "superheated steam, or leave temperature_c out (check pressure_kind if the pressure "
+                    "is a gauge reading)",
+                    field="temperature_c",
+                    code="steam.saturated_with_temperature",
+                )
     if enthalpy_kj_per_kg is not None:
         h = enthalpy_kj_per_kg
+        if not h > FEEDWATER_ENTHALPY_KJ_PER_KG:
+            raise SteamStateError(
+                f"enthalpy_kj_per_kg {h:g} kJ/kg is not above the {FEEDWATER_ENTHALPY_KJ_PER_KG} kJ/kg "
+                "of the 20 °C feedwater: such steam carries no heat",
+                field="enthalpy_kj_per_kg",
+                code="steam.enthalpy_below_feedwater",
+            )
         use = FactorUse("input:enthalpy", h, "kJ/kg", "measured steam enthalpy", "measured")
         src = "measured"
     else:
-        if pressure_mpa is None:
-            raise SteamStateError("steam needs pressure_mpa (or enthalpy_kj_per_kg)")
-        p_abs = pressure_mpa + (ATMOSPHERIC_PRESSURE_MPA if pressure_kind == "gauge" else 0.0)
+        if p_abs is None:
+            raise SteamStateError(
+                "steam by mass needs pressure_mpa (absolute unless pressure_kind='gauge') "
+                "or enthalpy_kj_per_kg",
+                code="input.required",
+            )
         if state == "saturated":
             h = saturated_steam_enthalpy_kj_per_kg(p_abs)
             src = f"saturated vapour at {p_abs:g} MPa(a)"
-        elif state == "superheated":
+        else:
             if temperature_c is None:
-                raise SteamStateError("superheated steam needs temperature_c")
+                raise SteamStateError(
+                    "superheated steam needs temperature_c", field="temperature_c", code="input.required"
+                )
             h = superheated_steam_enthalpy_kj_per_kg(p_abs, temperature_c)
             src = f"superheated steam at {p_abs:g} MPa(a), {temperature_c:g} °C"
-        else:
-            raise SteamStateError(f"state must be 'saturated' or 'superheated', got {state!r}")
         use = FactorUse(
             "table:iapws-if97.steam",
             round(h, 3),
@@ -236,7 +291,21 @@ def hot_water_heat_gj(mass_t: float, *, temperature_c: float) -> tuple[float, Li
         Hot-water mass [t].
     temperature_c : float
         Hot-water temperature [°C].
+
+    Raises
+    ------
+    ActivityValueError
+        ``temperature_c`` below the 20 °C reference (code ``hot_water.below_reference``): such water
+        carries no heat on this basis; a negative heat is never returned.
     """
+    if not temperature_c >= HOT_WATER_REFERENCE_C:
+        raise ActivityValueError(
+            f"hot water at {temperature_c:g} °C is below the {HOT_WATER_REFERENCE_C:g} °C reference "
+            "temperature of the heat formula (AD = M × (T − 20) × 4.1868 × 10⁻³): give the supply "
+            "temperature, or the heat in GJ",
+            field="temperature_c",
+            code="hot_water.below_reference",
+        )
     gj = mass_t * (temperature_c - HOT_WATER_REFERENCE_C) * WATER_SPECIFIC_HEAT_KJ_PER_KG_K * 1e-3
     formula = f"AD = M × (T − 20) × 4.1868 × 10⁻³ = {mass_t:g} t × ({temperature_c:g} − 20) °C × 4.1868 × 10⁻³ = {gj:.6g} GJ"  # noqa: E501
     return gj, Lineage((), formula, "GB/T 32151.x purchased-heat clause (hot water)")

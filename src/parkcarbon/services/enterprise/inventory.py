@@ -156,8 +156,10 @@ def _calculate(s: Session, inv: Inventory) -> None:
         line.tco2e = r.get("tco2e")
     inv.answer = answer
     inv.errors = []
-    inv.total_tco2e = float(answer["totals"]["tco2e"])
-    inv.total_tce = float(answer["totals"]["tce"])
+    # A total is None when a line's figure has no default factor (the line's result says why).
+    totals = answer["totals"]
+    inv.total_tco2e = None if totals["tco2e"] is None else float(totals["tco2e"])
+    inv.total_tce = None if totals["tce"] is None else float(totals["tce"])
     inv.factor_library_version = answer.get("factor_library_version")
 
 
@@ -207,6 +209,15 @@ def _warnings(inv: Inventory, lines: list[InventoryLine]) -> list[dict[str, Any]
     for line in lines:
         for w in (line.result or {}).get("warnings", []):
             out.append({"activity_id": line.activity_id, "source": line.source_name, **w})
+        for m in (line.result or {}).get("missing", []):  # tce or tCO2e without a default factor
+            out.append(
+                {
+                    "activity_id": line.activity_id,
+                    "source": line.source_name,
+                    "code": m["code"],
+                    "message": f"{m['figure']} not computed: {m['reason']}",
+                }
+            )
         q = line.quality or {}
         if q.get("no_data") and line.override_reason is None:
             out.append(

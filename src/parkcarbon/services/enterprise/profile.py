@@ -371,9 +371,13 @@ def _validate_source(values: dict[str, Any], year: int = 2023) -> dict[str, Any]
         core.calculate({"year": year, "activities": [activity], "standard": "GB/T 32150-2015"})
     except core.CalcInputError as exc:
         errors = [
-            {"field": _source_field(str(e.get("field", ""))), "reason": str(e.get("reason", ""))}
+            {
+                "field": _source_field(str(e.get("field", ""))),
+                "reason": str(e.get("reason", "")),
+                "code": e.get("code"),
+            }
             for e in exc.errors
-            if "factor" not in str(e.get("reason", "")).lower()  # a missing factor depends on the method
+            if not str(e.get("code", "")).startswith("factor.")  # a missing factor depends on the method
         ]
         if errors:
             raise InvalidInput(

@@ -178,6 +178,8 @@ def _activity_coefficient(
             if rec.use:
                 act["use"] = rec.use
             res = calculate({"year": year, "region": region, **profile, "activities": [act]})["results"][0]
+            if res["missing"]:  # one of tce / tCO2e has no default factor: reported like an error
+                raise ValueError("; ".join(m["reason"] for m in res["missing"]))
             tce_u, co2_u = float(res["tce"]), float(res["tco2e"])
             lineage = {
                 "formula": res.get("formula"),
