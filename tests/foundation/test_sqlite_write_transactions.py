@@ -5,7 +5,6 @@ failed that way: "database is locked" at once, SQLITE_BUSY_SNAPSHOT, no wait).""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 from sqlalchemy import text
@@ -28,8 +27,9 @@ def test_read_then_write_survives_a_concurrent_writer(tmp_path: Path) -> None:
         assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 0  # read first …
         thread = threading.Thread(target=other_writer)
         thread.start()
-        time.sleep(0.3)  # … the other writer tries meanwhile (with a deferred BEGIN it commits here)
-        assert not other_done.is_set()  # it waits for this unit of work
+        # … the other writer tries meanwhile (with a deferred BEGIN it would commit here):
+        # it waits for this unit of work
+        assert not other_done.wait(0.3)
         s.execute(text("INSERT INTO t VALUES ('first')"))  # … then write
     thread.join(30)
     assert other_done.is_set()

@@ -96,22 +96,25 @@ class Worker:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
         self.connected = threading.Event()
+        self.disconnected = threading.Event()
 
     def start(self, timeout_s: float = 30) -> None:
         self.connected.clear()
+        self.disconnected.clear()
         out = self.log.open("ab")
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=subprocess.PIPE)
         threading.Thread(target=self._watch, args=(self.proc, out), daemon=True).start()
         if not self.connected.wait(timeout_s):
-            raise RuntimeError(f"the worker did not connect; see {self.log}")
-        time.sleep(0.5)  # let the SUBACK arrive
+            raise RuntimeError(f"the worker did not connect and subscribe; see {self.log}")
 
     def _watch(self, proc: subprocess.Popen[bytes], out: object) -> None:
         assert proc.stderr is not None
         for line in proc.stderr:
             out.write(line)  # type: ignore[attr-defined]
-            if b"MQTT connected" in line:
+            if b"MQTT subscribed" in line:  # the SUBACK arrived: messages from now on reach the worker
                 self.connected.set()
+            elif b"MQTT disconnected" in line:
+                self.disconnected.set()
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -228,9 +231,11 @@ def run(
                 worker.start()
                 events.append(f"worker restarted before message {k}")
             if k == int(n_msgs * 0.6):
+                worker.disconnected.clear()
                 broker.stop()
                 events.append(f"broker stopped before message {k}")
-                time.sleep(1.0)
+                if not worker.disconnected.wait(30):  # the outage lasts until the worker has noticed it
+                    raise RuntimeError(f"the worker did not notice the broker outage; see {worker.log}")
                 broker.start()
                 events.append("broker restarted")
             rows = []
@@ -249,7 +254,8 @@ def run(
             if stored >= published:
                 break
             time.sleep(0.5)
-        time.sleep(1.0)  # anything beyond the published count would show now
+        # once the worker has exited nothing more can arrive: anything beyond the published count shows now
+        worker.stop()
         stored = count_readings(db_url)
         return Result(published=published, stored=stored, seconds=time.monotonic() - start, events=events)
     finally:

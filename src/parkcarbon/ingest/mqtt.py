@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -133,6 +134,7 @@ class MqttWorker:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # ----------------------------------------------------------------------------------- paho
 
@@ -159,6 +161,15 @@ class MqttWorker:
             self.config.client_id,
             getattr(flags, "session_present", None),
         )
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: object, mid: int, reason_codes: list[Any], props: object
+    ) -> None:
+        refused = [str(rc) for rc in reason_codes if getattr(rc, "is_failure", False)]
+        if refused:
+            log.warning("MQTT broker refused a subscription: %s", ", ".join(refused))
+        else:
+            log.info("MQTT subscribed (%d topic filters granted)", len(reason_codes))
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: object, flags: object, rc: object, props: object
