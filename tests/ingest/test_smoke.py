@@ -31,7 +31,6 @@ def test_register_batch_roundtrip(client: TestClient, world: World, make_meter: 
         headers=bearer(world.token("a", "enterprise_admin")),
     )
     assert r3.status_code == 200, r3.text
-    print(r3.json())
     total = sum(p["consumption"] for p in r3.json()["data"])
     assert total == 8 * 2.5
     r4 = client.get(
@@ -45,4 +44,9 @@ def test_register_batch_roundtrip(client: TestClient, world: World, make_meter: 
         headers=bearer(world.token("a", "park_admin")),
     )
     assert r4.status_code == 200, r4.text
-    print(r4.json())
+    # one enterprise, one carrier, one local day: the 8 intervals of 2.5 kWh, and their coal equivalent at
+    # GB/T 2589-2020 Table A.2's 0.1229 kgce/kWh (equivalent value): 20 kWh × 0.1229 / 1000 = 0.002458 tce
+    (cell,) = r4.json()["data"]
+    assert (cell["enterprise_id"], cell["carrier"], cell["unit"]) == (m.enterprise_id, "electricity", "kWh")
+    assert cell["quantity"] == 20.0
+    assert cell["tce"] == 0.002458
