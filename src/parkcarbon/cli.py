@@ -134,7 +134,7 @@ def user_create(
                     organisation_id=organisation,
                     role=role,
                 ),
-            )  # type: ignore[arg-type]
+            )
     except ValidationError as exc:
         err.print(f"[red]invalid input:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -170,7 +170,7 @@ def render_xlsx(sheets: Sequence[Sheet]) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name[:31])
         ws.append(sheet.header)

@@ -192,7 +192,7 @@ class Sdm630Simulator:
             server = ModbusTcpServer(self._device(), address=(self.host, self._requested_port))
         await server.serve_forever(background=True)
         if self.serial_port is None:
-            self.port = server.transport.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
+            self.port = server.transport.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self._ready.set()
         log.info("SDM630 simulator serving on %s", self.endpoint)
         try:

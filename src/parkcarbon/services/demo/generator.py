@@ -404,7 +404,7 @@ def build_demo_park(
                 multiplier=m.multiplier,
                 rated_capacity_per_hour=m.rated_capacity_per_hour,
                 register_max=m.register_max,
-            )  # type: ignore[arg-type]
+            )
             park.meter_ids[m.code] = meter_service.create_meter(db, SYSTEM, body).id
             done += 1
             if done % 25 == 0:

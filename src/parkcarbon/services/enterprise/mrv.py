@@ -109,7 +109,7 @@ def _today(park: Park | None, today: date | None) -> date:
 def _names(s: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(s.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())  # type: ignore[arg-type]
+    return dict(s.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None = None) -> CasePublic:
@@ -139,7 +139,7 @@ def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None
         verified_tco2e=case.verified_tco2e,
         report_due=case.report_due,
         verification_due=case.verification_due,
-        overdue=stage[0] if overdue and stage else None,  # type: ignore[arg-type]
+        overdue=stage[0] if overdue and stage else None,
         days_overdue=(today - stage[1]).days if overdue and stage else None,
         submitted_at=case.submitted_at,
         verified_at=case.verified_at,

@@ -356,7 +356,7 @@ class InventoryCreate(RequestModel):
     method: Method | None = Field(
         default=None, description="default: the GB/T 32150 edition in force on 31 December of the year"
     )
-    sector_guideline: SectorGuideline | None = Field(  # type: ignore[valid-type]
+    sector_guideline: SectorGuideline | None = Field(
         default=None, description="sector part whose default fuel parameters apply"
     )
     options: dict[str, Any] | None = Field(

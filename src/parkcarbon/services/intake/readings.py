@@ -456,7 +456,7 @@ def readings_template(db: Database, p: Principal, park_id: int) -> ReadingsBatch
             gateway="gw-01",
             batch_id=f"example-{int(now.timestamp())}",
             readings=[
-                ReadingIn(meter_code=m.code, ts=now.isoformat(), value=0.0, unit=m.unit, kind=m.kind)  # type: ignore[arg-type]
+                ReadingIn(meter_code=m.code, ts=now.isoformat(), value=0.0, unit=m.unit, kind=m.kind)
                 for m in meters
             ],
         )

@@ -92,7 +92,7 @@ def settings_of(s: Session, park: Park) -> SupervisionSettings:
 def _settings_public(row: SupervisionSettings, park: Park) -> SettingsPublic:
     return SettingsPublic(
         park_id=row.park_id,
-        intensity_basis=row.intensity_basis,  # type: ignore[arg-type]
+        intensity_basis=row.intensity_basis,
         key_unit_tce=row.key_unit_tce,
         ets_tco2e=row.ets_tco2e,
         orange_ratio=row.orange_ratio,
