@@ -64,3 +64,31 @@ def test_datetimes_round_trip_as_utc(db: Database, world: World) -> None:
         assert meter is not None
         assert meter.created_at.tzinfo is not None
         assert meter.created_at.utcoffset() == UTC.utcoffset(datetime.now(UTC))
+
+
+def test_hour_vector_codec_layout_and_round_trip() -> None:
+    """The ``meter_hours.hours`` layout: 4 × 25 little-endian float64, vector-major, one blob a meter-day."""
+    import struct
+
+    import numpy as np
+
+    from parkcarbon.store.models.readings import (
+        HOUR_READINGS,
+        HOUR_SLOTS,
+        HOUR_VECTORS,
+        decode_hours,
+        decode_hours_many,
+        encode_hours_many,
+    )
+
+    assert (HOUR_VECTORS[HOUR_READINGS], HOUR_SLOTS) == ("readings", 25)
+    # a blob written by hand: readings of slot 3 = 4.0, consumption of slot 0 = 2.5
+    values = [0.0] * (4 * 25)
+    values[0] = 2.5
+    values[HOUR_READINGS * 25 + 3] = 4.0
+    blob = struct.pack("<100d", *values)
+    m = decode_hours(blob)
+    assert (m[0, 0], m[HOUR_READINGS, 3], m.sum()) == (2.5, 4.0, 6.5)
+    many = np.stack([m, m * 2])
+    assert encode_hours_many(many) == [blob, struct.pack("<100d", *(2 * v for v in values))]
+    assert np.array_equal(decode_hours_many(encode_hours_many(many)), many)

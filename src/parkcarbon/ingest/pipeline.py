@@ -37,7 +37,12 @@ from parkcarbon.ingest.series import MeterParams, interval_deltas, typical_inter
 from parkcarbon.ingest.validate import ValidRows
 from parkcarbon.store import timeseries as ts_store
 from parkcarbon.store.models import IngestBatch, ReadingRevision
-from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
+from parkcarbon.store.models.readings import (
+    HOUR_SLOTS,
+    HOUR_VECTORS,
+    decode_hours_many,
+    encode_hours_many,
+)
 
 __all__ = [
     "GRAIN_DAY",
@@ -530,12 +535,9 @@ def _apply_rollups(conn: Connection, changes: RollupChanges) -> None:
         totals[at] += np.asarray([r[2:9] for r in stored], dtype=np.float64)
         with_hours = [k for k, r in enumerate(stored) if r[9] is not None]
         if with_hours:
-            blob = b"".join([stored[k][9] for k in with_hours])
-            vectors[at[with_hours]] += np.frombuffer(blob, dtype="<f8").reshape(-1, *vectors.shape[1:])
+            vectors[at[with_hours]] += decode_hours_many(stored[k][9] for k in with_hours)
     counts = np.rint(totals[:, 3:6]).astype(np.int64)
-    size = len(HOUR_VECTORS) * HOUR_SLOTS * 8
-    packed = vectors.astype("<f8").tobytes()
-    blobs = [packed[i : i + size] for i in range(0, len(packed), size)]
+    blobs = encode_hours_many(vectors)
     ts_store.upsert_days(
         conn,
         list(

@@ -44,7 +44,11 @@ from parkcarbon.services.principal import ENTERPRISE_ROLES, PARK_SUPERVISION, Pr
 from parkcarbon.store import timeseries as ts_store
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import GrantScope, Meter, MeterDay, MeterHours, MeterRollup, Park
-from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
+from parkcarbon.store.models.readings import (
+    HOUR_SLOTS,
+    decode_hours,
+    decode_hours_many,
+)
 
 __all__ = ["ConsumptionResult", "ConsumptionRow", "consumption", "meter_consumption"]
 
@@ -275,9 +279,7 @@ def _hour_rows(
         (groups.setdefault(tuple(r[2:]), len(groups)) for r in rows), dtype=np.int64, count=len(rows)
     )
     days = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    vec = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8").reshape(
-        len(rows), len(HOUR_VECTORS), HOUR_SLOTS
-    )
+    vec = decode_hours_many(r[1] for r in rows)
     buckets = days[:, None] + 3600 * np.arange(HOUR_SLOTS)[None, :]
     inside = (buckets >= a) & (buckets < b) & (vec[:, 2, :] != 0)
     r_idx, k_idx = np.nonzero(inside)
@@ -461,7 +463,7 @@ def meter_consumption(
                 .order_by(MeterHours.day)
             ).all()
             for day, hours in days:
-                vec = np.frombuffer(hours, dtype="<f8").reshape(len(HOUR_VECTORS), HOUR_SLOTS)
+                vec = decode_hours(hours)
                 for k in range(HOUR_SLOTS):
                     bucket = day + 3600 * k
                     if a <= bucket < b and vec[2, k] != 0:

@@ -45,7 +45,10 @@ from parkcarbon.services.principal import PARK_STAFF, Principal
 from parkcarbon.services.schemas import RequestModel, Timestamp
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import GatewayStatus, IngestBatch, Meter, MeterHours, MeterStatus, Reading
-from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
+from parkcarbon.store.models.readings import (
+    HOUR_SLOTS,
+    decode_hours,
+)
 
 __all__ = [
     "Gap",
@@ -156,7 +159,7 @@ def quality_report(
     counts: dict[int, tuple[int, int, float, float]] = {}
     slots = np.arange(HOUR_SLOTS) * 3600
     for mid, day, hours in day_rows:
-        vec = np.frombuffer(hours, dtype="<f8").reshape(len(HOUR_VECTORS), HOUR_SLOTS)
+        vec = decode_hours(hours)
         inside = ((day + slots) >= a) & ((day + slots) < b)
         c, e, n, f = (float(vec[i][inside].sum()) for i in range(4))
         old = counts.get(mid, (0, 0, 0.0, 0.0))

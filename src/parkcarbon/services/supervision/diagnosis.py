@@ -43,7 +43,10 @@ from parkcarbon.services.supervision.benchmarking import _visible
 from parkcarbon.services.supervision.targets import settings_of
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import Meter, MeterHours, Organisation, OrgKind
-from parkcarbon.store.models.readings import HOUR_SLOTS, HOUR_VECTORS
+from parkcarbon.store.models.readings import (
+    HOUR_SLOTS,
+    decode_hours,
+)
 
 __all__ = ["diagnosis"]
 
@@ -151,7 +154,7 @@ def diagnosis(
     n = (b - a) // 3600
     series: dict[int, np.ndarray] = {m.id: np.full(n, np.nan) for m in meters}
     for mid, day, blob in rows:
-        vec = np.frombuffer(blob, dtype="<f8").reshape(len(HOUR_VECTORS), HOUR_SLOTS)
+        vec = decode_hours(blob)
         ts = day + 3600 * np.arange(HOUR_SLOTS)
         ok = (ts >= a) & (ts < b) & (vec[2] != 0)
         idx = (ts[ok] - a) // 3600

@@ -14,9 +14,12 @@ midnight of the park's timezone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import (
     BigInteger,
     Float,
@@ -136,8 +139,28 @@ class MeterHours(Base):
 
 #: Rows of the ``meter_hours.hours`` matrix.
 HOUR_VECTORS = ("consumption", "estimated", "readings", "flagged")
+#: Row indices of :data:`HOUR_VECTORS`, by name.
+HOUR_CONSUMPTION, HOUR_ESTIMATED, HOUR_READINGS, HOUR_FLAGGED = range(len(HOUR_VECTORS))
 #: Hour slots per day row.
 HOUR_SLOTS = 25
+_HOURS_DTYPE = "<f8"
+_HOURS_BYTES = len(HOUR_VECTORS) * HOUR_SLOTS * 8
+
+
+def decode_hours(blob: bytes) -> npt.NDArray[np.float64]:
+    """One ``meter_hours.hours`` blob as its ``(len(HOUR_VECTORS), HOUR_SLOTS)`` matrix (read-only view)."""
+    return np.frombuffer(blob, dtype=_HOURS_DTYPE).reshape(len(HOUR_VECTORS), HOUR_SLOTS)
+
+
+def decode_hours_many(blobs: Iterable[bytes]) -> npt.NDArray[np.float64]:
+    """Many blobs as one ``(n, len(HOUR_VECTORS), HOUR_SLOTS)`` array (one copy, then a view)."""
+    return np.frombuffer(b"".join(blobs), dtype=_HOURS_DTYPE).reshape(-1, len(HOUR_VECTORS), HOUR_SLOTS)
+
+
+def encode_hours_many(vectors: npt.NDArray[np.float64]) -> list[bytes]:
+    """The inverse of :func:`decode_hours_many`: one blob per ``(len(HOUR_VECTORS), HOUR_SLOTS)`` matrix."""
+    packed = np.ascontiguousarray(vectors, dtype=_HOURS_DTYPE).tobytes()
+    return [packed[i : i + _HOURS_BYTES] for i in range(0, len(packed), _HOURS_BYTES)]
 
 
 class MeterStatus(Base):
