@@ -32,6 +32,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, insert, update
 
 from parkcarbon.ingest import flags as qf
+from parkcarbon.ingest.keys import MONTH_BITS, meter_ts_key, pack_key, unpack_key
 from parkcarbon.ingest.model import KIND_CODES, IngestReport, MeterInfo
 from parkcarbon.ingest.series import MeterParams, interval_deltas, typical_intervals, typical_rates
 from parkcarbon.ingest.validate import ValidRows
@@ -200,7 +201,7 @@ def _write(
         s_delta = np.asarray([np.nan if r[3] is None else r[3] for r in stored], dtype=np.float64)
         s_flags = np.asarray([r[4] for r in stored], dtype=np.int64)
         # a key may come back twice (window and neighbour queries); keep one
-        key_s = s_mid * (1 << 34) + s_ts
+        key_s = meter_ts_key(s_mid, s_ts)
         _, first = np.unique(key_s, return_index=True)
         s_mid, s_ts, s_flags = s_mid[first], s_ts[first], s_flags[first]
         s_val, s_delta = s_val[first], s_delta[first]
@@ -209,8 +210,8 @@ def _write(
         s_val = s_delta = np.zeros(0, dtype=np.float64)
     n_st = s_mid.shape[0]
 
-    key_new = valid.meter_id * (1 << 34) + valid.ts
-    key_st = s_mid * (1 << 34) + s_ts
+    key_new = meter_ts_key(valid.meter_id, valid.ts)
+    key_st = meter_ts_key(s_mid, s_ts)
     # position of each new row's key among stored keys (sorted unique)
     match = np.zeros(n_new, dtype=bool)
     st_pos = np.zeros(n_new, dtype=np.int64)
@@ -475,15 +476,15 @@ def _rollup_changes(meters: list[MeterInfo], slot: I64, hour: I64, diff: F64) ->
     parks = np.asarray([m.park_id for m in meters], dtype=np.int64)
 
     # ---- months: additive upsert --------------------------------------------------------------
-    order, starts, uniq, _ = _groups(slot * (1 << 40) + month)
+    order, starts, uniq, _ = _groups(pack_key(slot, month, MONTH_BITS))
     sums = np.add.reduceat(diff if order is None else diff[order], starts, axis=0)
     keep = np.any(sums != 0, axis=1)
     uniq, sums = uniq[keep], sums[keep]
-    u_slot = uniq >> 40
+    u_slot, u_month = unpack_key(uniq, MONTH_BITS)
     counts = np.rint(sums[:, 3:6]).astype(np.int64)
     months = list(
         zip(
-            ids[u_slot].tolist(), [GRAIN_MONTH] * uniq.size, (uniq & ((1 << 40) - 1)).tolist(),
+            ids[u_slot].tolist(), [GRAIN_MONTH] * uniq.size, u_month.tolist(),
             parks[u_slot].tolist(), sums[:, 0].tolist(), sums[:, 1].tolist(), sums[:, 2].tolist(),
             counts[:, 0].tolist(), counts[:, 1].tolist(), counts[:, 2].tolist(), sums[:, 6].tolist(),
             strict=True,

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.core import AccountingError, AccountingOptions, activity_coefficients
 from parkcarbon.core.units import conversion_factor
+from parkcarbon.ingest.keys import pack_key, unpack_key
 from parkcarbon.ingest.pipeline import GRAIN_DAY, GRAIN_HOUR, GRAIN_MONTH
 from parkcarbon.services import policy
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
@@ -45,6 +46,7 @@ from parkcarbon.store import timeseries as ts_store
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import GrantScope, Meter, MeterDay, MeterHours, MeterRollup, Park
 from parkcarbon.store.models.readings import (
+    HOUR_READINGS,
     HOUR_SLOTS,
     decode_hours,
     decode_hours_many,
@@ -261,6 +263,10 @@ def _day_rows(s: Session, dims: list[Any], filters: list[Any], a: int, b: int) -
     ]
 
 
+#: Hours since the window start, beside the group index, in a packed key (2^32 hours: any window).
+_HOUR_INDEX_BITS = 32
+
+
 def _hour_rows(
     s: Session, dims: list[Any], filters: list[Any], a: int, b: int, by_meter: bool
 ) -> list[tuple[Any, ...]]:
@@ -281,15 +287,15 @@ def _hour_rows(
     days = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     vec = decode_hours_many(r[1] for r in rows)
     buckets = days[:, None] + 3600 * np.arange(HOUR_SLOTS)[None, :]
-    inside = (buckets >= a) & (buckets < b) & (vec[:, 2, :] != 0)
+    inside = (buckets >= a) & (buckets < b) & (vec[:, HOUR_READINGS, :] != 0)
     r_idx, k_idx = np.nonzero(inside)
-    key = gid[r_idx] * (1 << 32) + (buckets[r_idx, k_idx] - a) // 3600
+    key = pack_key(gid[r_idx], (buckets[r_idx, k_idx] - a) // 3600, _HOUR_INDEX_BITS)
     uniq, inv = np.unique(key, return_inverse=True)
     sums = [np.bincount(inv, weights=vec[r_idx, q, k_idx], minlength=uniq.size) for q in range(4)]
     keys = list(groups)
     out: list[tuple[Any, ...]] = []
-    for i, k in enumerate(uniq.tolist()):
-        g, h = divmod(k, 1 << 32)
+    u_group, u_hour = unpack_key(uniq, _HOUR_INDEX_BITS)
+    for i, (g, h) in enumerate(zip(u_group.tolist(), u_hour.tolist(), strict=True)):
         out.append((a + 3600 * h, *keys[g], sums[0][i], sums[1][i], round(sums[2][i]), round(sums[3][i])))
     return out
 
