@@ -13,6 +13,9 @@ Conventions
   (非生产时段): local hours ``[night_start, night_end)`` of every day, and every hour of non-working days.
 * A *continuous* operation (三班连续生产): night and non-working-day loads both at least
   ``continuous_ratio`` of the working-hours load. Base-load and idle-equipment rules do not apply to it.
+* Thresholds: the power-factor figures follow 水电财字〔1983〕215号; every other threshold is a configurable
+  engineering assumption (a rule parameter, reported with each finding). docs/benchmarking-diagnosis.md
+  tables where each comes from.
 * Savings are annualised: the saving over the observed hours × 8760 / observed hours.
   tce = kWh × the electricity coefficient (GB/T 2589-2020 equivalent value, from the factor library);
   tCO2e = kWh × the provincial grid factor; CNY from the time-of-use reference prices
