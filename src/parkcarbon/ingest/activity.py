@@ -18,13 +18,12 @@ purchased/exported) · ``ncv`` + ``ncv_unit`` (measured net calorific value, e.g
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from parkcarbon import sheets
 from parkcarbon.core import CARRIERS
 from parkcarbon.core.coefficients import USES
 from parkcarbon.core.errors import UnitError
@@ -162,32 +161,16 @@ def read_sheet(data: bytes, *, filename: str | None, content_type: str | None) -
 
 def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")  # spreadsheets saved as CSV on Chinese Windows
-        except UnicodeDecodeError as exc:
-            raise MalformedBody(f"the CSV file is neither UTF-8 nor GB18030: {exc}", field="file") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        raise MalformedBody(f"malformed CSV at line {reader.line_num}: {exc}", field="file") from exc
+        return list(sheets.csv_rows(sheets.decode_text(data)))
+    except sheets.SheetError as exc:
+        raise MalformedBody(exc.reason, field=exc.field) from exc
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (zipfile, KeyError, InvalidFileException)
-        raise MalformedBody(
-            f"the XLSX file cannot be read: {type(exc).__name__}: {exc}", field="file"
-        ) from exc
-    ws = wb.worksheets[0]
-    out = [(i, list(row)) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
-    wb.close()
-    return out
+        return sheets.read_xlsx(data)
+    except sheets.SheetError as exc:
+        raise MalformedBody(exc.reason, field=exc.field) from exc
 
 
 def _number(text: str) -> float | None:
@@ -319,36 +302,29 @@ _EXAMPLES = [
 
 def template_csv() -> bytes:
     """The CSV template: header (column ids) and three example rows (UTF-8 with BOM for Excel)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(list(ACTIVITY_COLUMNS))
-    for ex in _EXAMPLES:
-        w.writerow([ex.get(k, "") for k in ACTIVITY_COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return sheets.write_csv(
+        [list(ACTIVITY_COLUMNS), *([ex.get(k, "") for k in ACTIVITY_COLUMNS] for ex in _EXAMPLES)]
+    )
 
 
 def template_xlsx() -> bytes:
     """The XLSX template: a data sheet with the header and examples, and a sheet explaining columns."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "activity_data"
-    ws.append(list(ACTIVITY_COLUMNS))
+    wb = sheets.new_workbook()
+    ws = wb.create_sheet("activity_data")
+    sheets.append_row(ws, list(ACTIVITY_COLUMNS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for ex in _EXAMPLES:
-        ws.append([_cell(ex.get(k)) for k in ACTIVITY_COLUMNS])
+        sheets.append_row(ws, [_cell(ex.get(k)) for k in ACTIVITY_COLUMNS])
     info = wb.create_sheet("说明 instructions")
-    info.append(["column", "中文", "required", "description"])
+    sheets.append_row(info, ["column", "中文", "required", "description"])
     for key, (zh, req, desc) in ACTIVITY_COLUMNS.items():
-        info.append([key, zh, "yes" if req else "", desc])
-    info.append([])
-    info.append(["carriers", ", ".join(sorted(CARRIERS))])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        sheets.append_row(info, [key, zh, "yes" if req else "", desc])
+    sheets.append_row(info, [])
+    sheets.append_row(info, ["carriers", ", ".join(sorted(CARRIERS))])
+    return sheets.workbook_bytes(wb)
 
 
 def _cell(value: str | None) -> Any:

@@ -10,9 +10,7 @@ that every row gets its own reason and every good row is kept.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 import math
 import zlib
@@ -27,6 +25,7 @@ try:  # the fast path; without msgspec every body takes the generic (slower) pat
 except ImportError:  # pragma: no cover - msgspec is a declared dependency
     msgspec = None  # type: ignore[assignment]
 
+from parkcarbon import sheets
 from parkcarbon.ingest.errors import BatchTooLarge, MalformedBody, UnsupportedMediaType
 from parkcarbon.ingest.model import Kind
 
@@ -288,16 +287,16 @@ def parse_csv(body: bytes, *, max_rows: int) -> RawBatch:
         More than ``max_rows`` data rows.
     """
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise MalformedBody(f"the CSV body is not UTF-8: {exc}") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+        text = sheets.decode_text(body)
+    except sheets.SheetError as exc:
+        raise MalformedBody(f"the CSV body is not text: {exc.reason}") from exc
+    reader = sheets.csv_rows(text)
     try:
-        header = next(reader)
+        _line, header = next(reader)
     except StopIteration:
         raise MalformedBody("the CSV body is empty; the first line must be the header") from None
-    except csv.Error as exc:
-        raise MalformedBody(f"malformed CSV header: {exc}") from exc
+    except sheets.SheetError as exc:
+        raise MalformedBody(f"malformed CSV header: {exc.reason}") from exc
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n not in CSV_COLUMNS]
     if unknown:
@@ -314,13 +313,13 @@ def parse_csv(body: bytes, *, max_rows: int) -> RawBatch:
     out = RawBatch()
     cols = {n: getattr(out, n) for n in CSV_COLUMNS}
     try:
-        for row in reader:
+        for line, row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             i = len(out.ts)
             if i >= max_rows:
                 raise BatchTooLarge(f"more than {max_rows} CSV rows; split the file", limit=max_rows)
-            out.lines.append(reader.line_num)
+            out.lines.append(line)
             if len(row) != width:
                 out.errors[i] = ("row", f"has {len(row)} fields, the header has {width}")
                 row = (row + [""] * width)[:width]
@@ -328,8 +327,8 @@ def parse_csv(body: bytes, *, max_rows: int) -> RawBatch:
                 j = pos.get(name)
                 cell = row[j].strip() if j is not None else ""
                 cols[name].append(cell if cell != "" else None)
-    except csv.Error as exc:
-        raise MalformedBody(f"malformed CSV at line {reader.line_num}: {exc}") from exc
+    except sheets.SheetError as exc:
+        raise MalformedBody(exc.reason) from exc
     out.value = [_csv_number(v) for v in out.value]
     out.meter_id = [_csv_int(v) for v in out.meter_id]
     out.flags = [None if f is None else [x.strip() for x in f.replace("|", ";").split(";") if x.strip()]

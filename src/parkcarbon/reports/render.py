@@ -166,26 +166,24 @@ def render_pdf(
 
 def render_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """A workbook with one worksheet per :class:`Sheet`; header rows bold and frozen."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    from parkcarbon import sheets as xl
+
+    wb = xl.new_workbook()
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name[:31])
-        ws.append(sheet.header)
+        xl.append_row(ws, sheet.header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="E3EFE8")
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in sheet.rows:
-            ws.append([_cell(v) for v in row])
+            xl.append_row(ws, [_cell(v) for v in row])
         ws.freeze_panes = "A2"
         for i, width in enumerate(sheet.widths or [18] * len(sheet.header), start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xl.workbook_bytes(wb)
 
 
 def _cell(value: Any) -> Any:

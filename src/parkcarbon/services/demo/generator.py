@@ -49,8 +49,6 @@ Planted anomalies (the :class:`DemoPark` manifest names them)
 from __future__ import annotations
 
 import calendar as _cal
-import csv
-import io
 import threading
 import time
 from collections import defaultdict
@@ -63,7 +61,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from parkcarbon import core
+from parkcarbon import core, sheets
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.ingest.model import MeterInfo
 from parkcarbon.services.demo.catalogue import AREAS, EnterpriseSpec, MeterSpec, build_catalogue
@@ -680,25 +678,20 @@ def _activity_csv(
         month = last + timedelta(days=1)
     if not rows:
         return None
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(
-        [
-            "carrier",
-            "quantity",
-            "unit",
-            "period_start",
-            "period_end",
-            "use",
-            "ncv",
-            "ncv_unit",
-            "cost_cny",
-            "supplier",
-            "document_ref",
-        ]
-    )
-    writer.writerows(rows)
-    return buf.getvalue().encode()
+    header = [
+        "carrier",
+        "quantity",
+        "unit",
+        "period_start",
+        "period_end",
+        "use",
+        "ncv",
+        "ncv_unit",
+        "cost_cny",
+        "supplier",
+        "document_ref",
+    ]
+    return sheets.write_csv([header, *rows], bom=False)
 
 
 def _create_products(

@@ -28,6 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from parkcarbon import sheets
 from parkcarbon.ingest import flags as qf
 from parkcarbon.ingest.errors import BatchTooLarge, IntakeError, UnsupportedMediaType
 from parkcarbon.ingest.gcpause import gc_paused
@@ -463,7 +464,7 @@ def readings_template(db: Database, p: Principal, park_id: int) -> ReadingsBatch
 
 
 def template_csv(batch: ReadingsBatch) -> str:
-    """The CSV form of a batch: ``meter_code,ts,value,unit,kind``."""
-    lines = ["meter_code,ts,value,unit,kind"]
-    lines += [f"{r.meter_code},{r.ts},{r.value},{r.unit or ''},{r.kind or ''}" for r in batch.readings]
-    return "\n".join(lines) + "\n"
+    """The CSV form of a batch: ``meter_code,ts,value,unit,kind`` (formula-like cells neutralised)."""
+    rows: list[list[Any]] = [["meter_code", "ts", "value", "unit", "kind"]]
+    rows += [[r.meter_code, r.ts, r.value, r.unit, r.kind] for r in batch.readings]
+    return sheets.write_csv(rows, bom=False).decode("utf-8")

@@ -3,14 +3,14 @@ industries and warnings — the same figures the cockpit shows, with the notes o
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
 
+from parkcarbon import sheets
 from parkcarbon.services.supervision.monitoring_schemas import ParkMonitoring, WarningPublic
 
 __all__ = ["cockpit_workbook"]
@@ -21,12 +21,12 @@ _HEAD_FONT = Font(bold=True, color="FFFFFF")
 
 def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     ws = wb.create_sheet(title)
-    ws.append(list(header))
+    sheets.append_row(ws, list(header))
     for cell in ws[1]:
         cell.fill, cell.font = _HEAD_FILL, _HEAD_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        sheets.append_row(ws, [_cell(v) for v in row])
     for i, name in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(12, min(48, len(str(name)) + 4))
     ws.freeze_panes = "A2"
@@ -44,8 +44,7 @@ def _cell(v: Any) -> Any:
 
 def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, park_name: str) -> bytes:
     """The workbook of monitoring figures ``m`` and ``warnings`` (bytes of an .xlsx file)."""
-    wb = Workbook()
-    wb.remove(wb.worksheets[0])
+    wb = sheets.new_workbook()
     ws = wb.create_sheet("总览 Overview")
     p = m.park
     basis = "单位产值 output value" if m.intensity_basis == "output_value" else "单位增加值 value added"
@@ -68,17 +67,18 @@ def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, pa
         ("环比 MoM [%]", p.mom_tce_pct),
         ("数据完整率 Completeness [%]", p.completeness_pct),
     ]
-    ws.append(["指标 Figure", "数值 Value"])
+    sheets.append_row(ws, ["指标 Figure", "数值 Value"])
     for cell in ws[1]:
         cell.fill, cell.font = _HEAD_FILL, _HEAD_FONT
     for k, v in overview:
-        ws.append([k, _cell(v)])
-    ws.append([])
+        sheets.append_row(ws, [k, _cell(v)])
+    sheets.append_row(ws, [])
     for note in m.notes:
-        ws.append(["说明 Note", note])
+        sheets.append_row(ws, ["说明 Note", note])
     for t in m.thresholds:
-        ws.append(
-            ["阈值 Threshold", f"{t.key}: {t.value:,.0f} {t.unit} — {t.document} {t.clause} ({t.edition})"]
+        sheets.append_row(
+            ws,
+            ["阈值 Threshold", f"{t.key}: {t.value:,.0f} {t.unit} — {t.document} {t.clause} ({t.edition})"],
         )
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 90
@@ -130,6 +130,4 @@ def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, pa
         [[w.level, w.status, w.rule, w.enterprise_id, w.reason_zh, w.reason_en, w.value,
           w.first_raised_at.isoformat(), w.last_raised_at.isoformat(), w.ack_note] for w in warnings],
     )  # fmt: skip
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sheets.workbook_bytes(wb)

@@ -14,14 +14,13 @@ Columns (``*`` required; Chinese headers accepted)
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from parkcarbon import sheets
 from parkcarbon.services.errors import InvalidInput, PayloadTooLarge
 from parkcarbon.services.intake.readings import MediaTypeNotSupported
 from parkcarbon.services.principal import Principal
@@ -62,34 +61,12 @@ _EXAMPLES = [
 
 
 def _rows(data: bytes, filename: str | None, content_type: str | None) -> list[tuple[int, list[Any]]]:
-    media = (content_type or "").split(";")[0].strip().lower()
-    name = (filename or "").lower()
-    if name.endswith(".xlsx") or data[:2] == b"PK" or "spreadsheetml" in media:
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds (zipfile, KeyError, InvalidFileException)
-            raise InvalidInput.field("file", f"the XLSX file cannot be read: {type(exc).__name__}") from exc
-        ws = wb.worksheets[0]
-        out = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
-        wb.close()
-        return out
-    if media and media not in {"text/csv", "application/csv", "text/plain", "application/octet-stream"}:
-        reason = f"{media!r} is neither CSV nor XLSX"
-        raise MediaTypeNotSupported(reason, errors=[{"field": "file", "reason": reason}])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput.field("file", "the CSV file is neither UTF-8 nor GB18030") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return [(reader.line_num, r) for r in reader]
-    except csv.Error as exc:
-        raise InvalidInput.field("file", f"malformed CSV at line {reader.line_num}: {exc}") from exc
+        return sheets.read_table(data, filename=filename, content_type=content_type)
+    except sheets.NotASpreadsheet as exc:
+        raise MediaTypeNotSupported(exc.reason, errors=[{"field": exc.field, "reason": exc.reason}]) from exc
+    except sheets.SheetError as exc:
+        raise InvalidInput.field(exc.field, exc.reason) from exc
 
 
 def _text(value: Any) -> str:
@@ -256,29 +233,20 @@ def template(db: Database, p: Principal, park_id: int, fmt: str) -> tuple[bytes,
     with db.read() as s:
         access.require_park(s, p, park_id)
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(list(COLUMNS))
-        for ex in _EXAMPLES:
-            w.writerow([ex.get(k, "") for k in COLUMNS])
-        return ("\ufeff" + buf.getvalue()).encode(), "text/csv; charset=utf-8", "economics-template.csv"
-    from openpyxl import Workbook
+        rows = [list(COLUMNS), *([ex.get(k, "") for k in COLUMNS] for ex in _EXAMPLES)]
+        return sheets.write_csv(rows), sheets.CSV_MEDIA, "economics-template.csv"
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.worksheets[0]
-    ws.title = "economics"
-    ws.append(list(COLUMNS))
+    wb = sheets.new_workbook()
+    ws = wb.create_sheet("economics")
+    sheets.append_row(ws, list(COLUMNS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for ex in _EXAMPLES:
-        ws.append([(_number(v) if _number(v) is not None and k != "enterprise" else v) for k, v in
-                   ((k, ex.get(k, "")) for k in COLUMNS)])  # fmt: skip
+        sheets.append_row(ws, [(_number(v) if _number(v) is not None and k != "enterprise" else v) for k, v in
+                               ((k, ex.get(k, "")) for k in COLUMNS)])  # fmt: skip
     info = wb.create_sheet("说明 instructions")
-    info.append(["column", "中文", "required", "description"])
+    sheets.append_row(info, ["column", "中文", "required", "description"])
     for key, (zh, req, desc) in COLUMNS.items():
-        info.append([key, zh, "yes" if req else "", desc])
-    out = io.BytesIO()
-    wb.save(out)
-    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return out.getvalue(), media, "economics-template.xlsx"
+        sheets.append_row(info, [key, zh, "yes" if req else "", desc])
+    return sheets.workbook_bytes(wb), sheets.XLSX_MEDIA, "economics-template.xlsx"
