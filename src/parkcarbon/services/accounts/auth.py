@@ -7,7 +7,9 @@ ingest API keys ``pck_``.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -31,17 +33,25 @@ API_KEY_PREFIX = "pck_"
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "unknown email" close to "wrong password".
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+#: At most this many argon2 computations run at once in a process (each takes a core for tens of ms and
+#: 64 MiB): a login flood queues here, off the event loop and outside every transaction, and leaves the
+#: other cores to intake.
+ARGON2_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+_slots = threading.BoundedSemaphore(ARGON2_SLOTS)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    """Whether ``password`` matches (argon2); call it outside any transaction (it is slow on purpose)."""
+    with _slots:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def digest(secret: str) -> str:
@@ -75,21 +85,35 @@ def login(
     kind: Literal["api", "console"] = "api",
     now: datetime | None = None,
 ) -> LoginResult:
-    """Check the password and issue a token; repeated failures lock the account for a while."""
+    """Check the password and issue a token; repeated failures lock the account for a while.
+
+    The argon2 check runs between two short units of work, never inside a write transaction: a read
+    fetches the account's hash and lock state, the check runs (bounded by :data:`ARGON2_SLOTS`), and a
+    write transaction records the outcome — provided the hash did not change in between.
+    """
     now = now or datetime.now(UTC)
     email = request.email.strip().lower()
     password = request.password.get_secret_value()
     failure: ServiceError = Unauthorized("wrong e-mail or password")
+    with db.read() as s:
+        found = s.scalar(select(User).where(User.email == email))
+        seen_hash = found.password_hash if found is not None else None
+        locked = found is not None and found.locked_until is not None and found.locked_until > now
+        active = found is not None and found.is_active
+    if seen_hash is None:
+        verify_password(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = not locked and active and verify_password(seen_hash, password)
     with db.transaction() as s:
-        user = s.scalar(select(User).where(User.email == email))
+        user = s.scalar(select(User).where(User.email == email)) if seen_hash is not None else None
         if user is None:
-            verify_password(_DUMMY_HASH, password)
             audit.record(
                 s, Principal(label=email), "auth.login_failed", entity="user", after={"email": email}
             )
         elif user.locked_until is not None and user.locked_until > now:
             failure = _locked(user.locked_until, now)
-        elif not user.is_active or not verify_password(user.password_hash, password):
+        elif not ok or not user.is_active or user.password_hash != seen_hash:
             user.failed_logins += 1
             actor = Principal(label=user.email, user_id=user.id)
             if user.failed_logins >= settings.login_max_failures:
@@ -190,17 +214,26 @@ def change_password(
     if actor.user_id is None:
         raise Unauthorized("only users have passwords")
     now = datetime.now(UTC)
+    with db.read() as s:
+        found = s.get(User, actor.user_id)
+        if found is None:
+            raise Unauthorized("the account no longer exists")
+        seen_hash, email = found.password_hash, found.email
+    # the argon2 work (two checks and the new hash) runs outside any transaction
+    if not verify_password(seen_hash, change.current_password.get_secret_value()):
+        raise InvalidInput.field("current_password", "is not the current password")
+    new = change.new_password.get_secret_value()
+    check_password_policy(new, email, "new_password")
+    if verify_password(seen_hash, new):
+        raise InvalidInput.field("new_password", "must differ from the current password")
+    new_hash = hash_password(new)
     with db.transaction() as s:
         user = s.get(User, actor.user_id)
         if user is None:
             raise Unauthorized("the account no longer exists")
-        if not verify_password(user.password_hash, change.current_password.get_secret_value()):
-            raise InvalidInput.field("current_password", "is not the current password")
-        new = change.new_password.get_secret_value()
-        check_password_policy(new, user.email, "new_password")
-        if verify_password(user.password_hash, new):
-            raise InvalidInput.field("new_password", "must differ from the current password")
-        user.password_hash = hash_password(new)
+        if user.password_hash != seen_hash:
+            raise InvalidInput.field("current_password", "the password was changed meanwhile; try again")
+        user.password_hash = new_hash
         user.password_changed_at = now
         keep = digest(keep_token) if keep_token else None
         s.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from nicegui import app, run, ui
 from pydantic import SecretStr
 
 from parkcarbon.services.accounts import auth
@@ -19,20 +19,19 @@ def login_page() -> None:
     ui.colors(primary="#13795b")
     ui.page_title(f"{t('login.title')} · {t('app.short')}")
 
-    def submit() -> None:
+    async def submit() -> None:
         rt = web_session.runtime()
         try:
-            result = auth.login(
-                rt.db,
-                rt.settings,
-                LoginRequest(email=email.value or "", password=SecretStr(password.value or "")),
-                kind="console",
-            )
+            request = LoginRequest(email=email.value or "", password=SecretStr(password.value or ""))
+            # argon2 is slow on purpose: off the event loop, so one login does not stall every page
+            result = await run.io_bound(auth.login, rt.db, rt.settings, request, kind="console")
         except ServiceError as exc:
             error.text = f"{t('login.failed')}: {exc.detail}"
             return
         except ValueError:
             error.text = f"{t('login.failed')}: {t('login.email')} / {t('login.password')}"
+            return
+        if result is None:  # the server is shutting down
             return
         app.storage.user["token"] = result.token.access_token
         if result.principal.language and "language" not in app.storage.user:
