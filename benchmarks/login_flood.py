@@ -1,0 +1,121 @@
+"""Intake latency while the login route is flooded (issue 12 §6).
+
+``python benchmarks/login_flood.py [--backend sqlite|postgres] [--clients 12] [--posts 200]``
+
+One uvicorn process serves the API on a fresh database (one park, 8 meters). A single intake client
+posts small batches (8 readings) one after another and records each request's latency: first idle,
+then while ``--clients`` threads hammer ``POST /api/v1/auth/token`` (unknown e-mails and a real
+account's right password, alternately, so every request costs one argon2 check). It prints both p95
+latencies and their ratio; the target is ≤ 2×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+
+from ingest import PASSWORD, T0, _free_port, fresh_target, warm_up
+
+
+def _intake(
+    client: httpx.Client, headers: dict[str, str], codes: list[str], start: int, n: int
+) -> list[float]:
+    out = []
+    for k in range(start, start + n):
+        ts = (T0 + timedelta(minutes=15 * k)).isoformat()
+        rows = [
+            {"meter_code": c, "ts": ts, "value": 10.0 * k, "unit": "kWh", "kind": "register"} for c in codes
+        ]
+        body = orjson.dumps({"readings": rows})
+        t = time.perf_counter()
+        r = client.post("/api/v1/readings", content=body, headers=headers)
+        out.append(time.perf_counter() - t)
+        if r.status_code != 200 or r.json()["rejected"]:
+            raise SystemExit(f"intake failed: {r.status_code} {r.text[:300]}")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--clients", type=int, default=12)
+    ap.add_argument("--posts", type=int, default=200)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        target = fresh_target(args.backend, 8, Path(tmp), "flood")
+        from parkcarbon.store.models import Meter, User
+
+        with target.db.read() as s:
+            codes = [m.code for m in s.query(Meter).filter(Meter.id.in_(target.meter_ids))]
+            email = s.query(User.email).filter(User.email.like("%admin%")).first()[0]  # type: ignore[index]
+        port = _free_port()
+        env = {"PARKCARBON_DATABASE_URL": target.url, "PARKCARBON_ENV": "development"}
+        import os
+
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent), "_server:app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+            env={**os.environ, **env},
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/json"}
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the uvicorn server did not start")
+                time.sleep(0.2)
+            with httpx.Client(base_url=base, timeout=120) as client:
+                warm_up(client, headers)
+                _intake(client, headers, codes, 0, 10)  # warm the intake path
+                idle = _intake(client, headers, codes, 10, args.posts)
+                stop = threading.Event()
+                logins = [0]
+
+                def hammer(i: int) -> None:
+                    with httpx.Client(base_url=base, timeout=120) as c:
+                        j = 0
+                        while not stop.is_set():
+                            who = email if j % 2 else f"nobody-{i}-{j}@example.invalid"
+                            pw = PASSWORD if j % 2 else "wrong-password-1"
+                            c.post("/api/v1/auth/token", json={"email": who, "password": pw})
+                            logins[0] += 1
+                            j += 1
+
+                threads = [threading.Thread(target=hammer, args=(i,)) for i in range(args.clients)]
+                for t in threads:
+                    t.start()
+                while logins[0] < args.clients:
+                    time.sleep(0.05)
+                t0, n0 = time.perf_counter(), logins[0]
+                flood = _intake(client, headers, codes, 10 + args.posts, args.posts)
+                rate = (logins[0] - n0) / (time.perf_counter() - t0)
+                stop.set()
+                for t in threads:
+                    t.join()
+        finally:
+            server.terminate()
+            server.wait(30)
+        p_idle = float(np.percentile(idle, 95)) * 1000
+        p_flood = float(np.percentile(flood, 95)) * 1000
+        print(f"backend {args.backend}: intake p95 idle {p_idle:.1f} ms, under {args.clients} login clients "
+              f"{p_flood:.1f} ms ({rate:.0f} logins/s); ratio {p_flood / p_idle:.2f}× (target ≤ 2×)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
