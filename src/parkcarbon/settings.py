@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, description="failed logins before lockout")
     login_lockout_minutes: int = Field(default=15, ge=1, description="lockout duration")
     ingest_max_batch: int = Field(default=200_000, ge=1, description="largest readings batch accepted")
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="largest request body on any route [bytes]; larger ones get 413 before being read",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
 

@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from parkcarbon import __version__
 from parkcarbon.api import problems
+from parkcarbon.api.bodylimits import DeclaredLengthLimit
 from parkcarbon.api.deps import RuntimeDep
 from parkcarbon.api.problems import reject_unknown_query
 from parkcarbon.api.routers import (
@@ -72,6 +74,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
     )
+    # the streamed bytes (inner), then the declared Content-Length (outer, before anything runs)
+    max_body = (settings or Settings.model_construct()).max_body_bytes
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=max_body)
+    app.add_middleware(DeclaredLengthLimit, max_bytes=max_body)
     app.state.runtime = runtime
     problems.install(app)
 

@@ -10,7 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
+from parkcarbon.api.bodylimits import too_large_reason
+from parkcarbon.ingest.parse import NESTED_TOO_DEEPLY
 from parkcarbon.services.errors import PROBLEM_BASE, InvalidInput, ServiceError
 
 PROBLEM_JSON = "application/problem+json"
@@ -100,12 +103,29 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated", 403: "Forbidden"}
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            401: "Not authenticated",
+            403: "Forbidden",
+            413: "Payload too large",
+        }
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(app, request.url.path))}
+        detail, errors = str(exc.detail), None
+        if exc.status_code == 413:  # the streamed body passed the limit (bodylimits)
+            reason = too_large_reason(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY) or 0)
+            detail, errors = f"body: {reason}", [{"field": "body", "reason": reason}]
+        elif exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            detail, errors = f"body: {NESTED_TOO_DEEPLY}", [{"field": "body", "reason": NESTED_TOO_DEEPLY}]
         return problem_response(
-            request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=headers
+            request,
+            exc.status_code,
+            titles.get(exc.status_code, "Bad request" if exc.status_code == 400 else "Error"),
+            detail,
+            errors,
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -31,6 +31,8 @@ from parkcarbon.ingest.model import Kind
 
 __all__ = ["RawBatch", "decode_body", "parse_csv", "parse_json"]
 
+#: The reason given for a JSON body whose arrays/objects nest deeper than the decoders allow.
+NESTED_TOO_DEEPLY = "the JSON body is nested too deeply (more than a few hundred levels of [ or {)"
 #: Largest decompressed body accepted, per row of the batch limit [bytes].
 BYTES_PER_ROW_LIMIT = 1024
 
@@ -235,6 +237,8 @@ def _parse_json_slow(body: bytes, *, max_rows: int) -> RawBatch:
         raise MalformedBody(f"the body is not UTF-8: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise MalformedBody(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise MalformedBody(NESTED_TOO_DEEPLY) from exc
     if not isinstance(doc, dict):
         raise MalformedBody('the body must be a JSON object {"readings": [...]}')
     readings = doc.get("readings")
