@@ -1,4 +1,9 @@
-"""The console session: a console token kept in NiceGUI's signed user storage, resolved per page."""
+"""The console session, resolved per page.
+
+NiceGUI's user storage (a file per browser on the server's disk, found through a signed cookie) holds
+only the SHA-256 digest of the console token under ``session`` — the same digest the database keeps —
+never the bearer token itself, so a copy of the storage files cannot be replayed against the API.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +36,33 @@ class Session:
     park_id: int | None
 
 
+SESSION_KEY = "session"
+
+
+def start(token: str) -> None:
+    """Remember the signed-in console token of this browser (only its digest is stored)."""
+    app.storage.user.pop("token", None)
+    app.storage.user[SESSION_KEY] = auth.digest(token)
+
+
+def token_hash() -> str | None:
+    """The digest of this browser's console token, or None."""
+    legacy = app.storage.user.pop("token", None)  # a plaintext token stored by an older version
+    if legacy:
+        app.storage.user[SESSION_KEY] = auth.digest(legacy)
+    value = app.storage.user.get(SESSION_KEY)
+    return value if isinstance(value, str) and value else None
+
+
 def current() -> Session | None:
     """The signed-in user of this browser, or None (a stored token that is no longer valid is dropped)."""
-    token = app.storage.user.get("token")
-    if not token:
+    hashed = token_hash()
+    if not hashed:
         return None
     try:
-        principal = auth.authenticate(runtime().db, token)
+        principal = auth.authenticate(runtime().db, hashed, hashed=True)
     except ServiceError:
-        app.storage.user.pop("token", None)
+        app.storage.user.pop(SESSION_KEY, None)
         return None
     park_id = app.storage.user.get("park_id")
     if park_id is not None and not principal.is_platform_admin and park_id not in principal.park_ids:
@@ -59,7 +82,8 @@ def require() -> Session | None:
 
 
 def sign_out() -> None:
-    token = app.storage.user.pop("token", None)
-    if token:
-        auth.logout(runtime().db, token)
+    hashed = token_hash()
+    app.storage.user.pop(SESSION_KEY, None)
+    if hashed:
+        auth.logout(runtime().db, hashed, hashed=True)
     ui.navigate.to("/login")

@@ -167,10 +167,18 @@ def load_principal(s: Session, user: User) -> Principal:
     )
 
 
-def authenticate(db: Database, secret: str, *, now: datetime | None = None) -> Principal:
-    """The principal behind a bearer token or API key; raises Unauthorized otherwise."""
+def authenticate(
+    db: Database, secret: str, *, now: datetime | None = None, hashed: bool = False
+) -> Principal:
+    """The principal behind a bearer token or API key; raises Unauthorized otherwise.
+
+    ``hashed``: ``secret`` is already the token's :func:`digest` (the console keeps only that in its
+    on-disk session storage, never the token itself); API keys are not accepted that way.
+    """
     now = now or datetime.now(UTC)
     with db.read() as s:
+        if hashed:
+            return _token_principal(s, secret, now)
         if secret.startswith(API_KEY_PREFIX):
             key = s.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
             if key is None or key.revoked_at is not None or (key.expires_at and key.expires_at <= now):
@@ -179,13 +187,17 @@ def authenticate(db: Database, secret: str, *, now: datetime | None = None) -> P
                 label=f"api-key:{key.prefix}",
                 api_key=ApiKeyScope(api_key_id=key.id, park_id=key.park_id, enterprise_id=key.enterprise_id),
             )
-        token = s.scalar(select(AuthToken).where(AuthToken.token_hash == digest(secret)))
-        if token is None or token.revoked_at is not None or token.expires_at <= now:
-            raise Unauthorized("the token is unknown, revoked or expired; log in again")
-        user = s.get(User, token.user_id)
-        if user is None or not user.is_active:
-            raise Unauthorized("the account is disabled")
-        return load_principal(s, user)
+        return _token_principal(s, digest(secret), now)
+
+
+def _token_principal(s: Session, token_hash: str, now: datetime) -> Principal:
+    token = s.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        raise Unauthorized("the token is unknown, revoked or expired; log in again")
+    user = s.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("the account is disabled")
+    return load_principal(s, user)
 
 
 def touch_api_key(db: Database, api_key_id: int, *, now: datetime | None = None) -> None:
@@ -193,9 +205,12 @@ def touch_api_key(db: Database, api_key_id: int, *, now: datetime | None = None)
         s.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now or datetime.now(UTC)))
 
 
-def logout(db: Database, secret: str) -> None:
+def logout(db: Database, secret: str, *, hashed: bool = False) -> None:
+    """Revoke the token ``secret`` (its :func:`digest` if ``hashed``)."""
     with db.transaction() as s:
-        token = s.scalar(select(AuthToken).where(AuthToken.token_hash == digest(secret)))
+        token = s.scalar(
+            select(AuthToken).where(AuthToken.token_hash == (secret if hashed else digest(secret)))
+        )
         if token is not None and token.revoked_at is None:
             token.revoked_at = datetime.now(UTC)
             audit.record(
@@ -208,9 +223,15 @@ def logout(db: Database, secret: str) -> None:
 
 
 def change_password(
-    db: Database, actor: Principal, change: PasswordChange, *, keep_token: str | None = None
+    db: Database,
+    actor: Principal,
+    change: PasswordChange,
+    *,
+    keep_token: str | None = None,
+    keep_token_hash: str | None = None,
 ) -> None:
-    """Change one's own password; every other session and token of the user is revoked."""
+    """Change one's own password; every other session and token of the user is revoked (all but
+    ``keep_token``, or the token whose digest is ``keep_token_hash``)."""
     if actor.user_id is None:
         raise Unauthorized("only users have passwords")
     now = datetime.now(UTC)
@@ -235,7 +256,7 @@ def change_password(
             raise InvalidInput.field("current_password", "the password was changed meanwhile; try again")
         user.password_hash = new_hash
         user.password_changed_at = now
-        keep = digest(keep_token) if keep_token else None
+        keep = digest(keep_token) if keep_token else keep_token_hash
         s.execute(
             update(AuthToken)
             .where(

@@ -189,8 +189,6 @@ def account_page() -> None:
             error = ui.label().classes("text-negative")
 
             def change() -> None:
-                from nicegui import app
-
                 try:
                     body = PasswordChange(
                         current_password=SecretStr(old.value or "x"), new_password=SecretStr(new.value or "")
@@ -198,9 +196,9 @@ def account_page() -> None:
                 except ValidationError as exc:
                     error.text = "; ".join(e["msg"] for e in exc.errors())
                     return
-                token = app.storage.user.get("token")
+                keep = web_session.token_hash()
                 if guarded(
-                    lambda: auth.change_password(rt.db, p, body, keep_token=token),
+                    lambda: auth.change_password(rt.db, p, body, keep_token_hash=keep),
                     success="account.password_changed",
                 ):
                     old.value = new.value = ""

@@ -33,7 +33,7 @@ def login_page() -> None:
             return
         if result is None:  # the server is shutting down
             return
-        app.storage.user["token"] = result.token.access_token
+        web_session.start(result.token.access_token)
         if result.principal.language and "language" not in app.storage.user:
             app.storage.user["language"] = result.principal.language
         ui.navigate.to("/")
