@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, description="failed logins before lockout")
     login_lockout_minutes: int = Field(default=15, ge=1, description="lockout duration")
     ingest_max_batch: int = Field(default=200_000, ge=1, description="largest readings batch accepted")
+    ingest_max_decompressed_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="largest decompressed (gzip) readings body of one request [bytes]",
+    )
+    ingest_decompressed_total_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="decompressed bytes all requests of a process may hold at once [bytes]; beyond, 503",
+    )
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024,
         ge=1024,

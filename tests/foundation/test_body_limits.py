@@ -1,9 +1,11 @@
 """Request body limits (issue 12 §6): a declared or streamed body above ``max_body_bytes`` is a 413
-problem+json on every route, before authentication and before the body is buffered; deeply nested
-JSON is a 400 naming the reason, not a 500."""
+problem+json on every route, before authentication and before the body is buffered; a gzip body is
+capped when decompressed, per request and over all requests of the process; deeply nested JSON is a
+400 naming the reason, not a 500."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from parkcarbon.api.app import create_app
+from parkcarbon.ingest.errors import BatchTooLarge, DecompressionBusy
+from parkcarbon.ingest.parse import DecompressionBudget, decode_body
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import Settings
 from tests.conftest import World, bearer
@@ -87,3 +91,52 @@ def test_deep_json_on_a_model_route_is_400_with_reason(client: TestClient, world
     assert r.status_code == 400, r.text
     assert r.json()["errors"] == [{"field": "body", "reason": r.json()["errors"][0]["reason"]}]
     assert "nested too deeply" in r.json()["errors"][0]["reason"]
+
+
+# --------------------------------------------------------------------------- decompressed (gzip) limits
+
+
+def _gzip_zeros(n: int) -> bytes:
+    return gzip.compress(b"0" * n)
+
+
+def test_decompressed_size_is_capped_per_request() -> None:
+    with pytest.raises(BatchTooLarge):
+        decode_body(_gzip_zeros(300_000), content_encoding="gzip", max_rows=10**6, max_bytes=200_000)
+    assert len(decode_body(_gzip_zeros(150_000), content_encoding="gzip", max_rows=10**6,
+                           max_bytes=200_000)) == 150_000  # fmt: skip
+
+
+def test_decompressed_bytes_are_capped_in_total() -> None:
+    budget = DecompressionBudget(400_000)
+    with budget.claim() as first:
+        out = decode_body(_gzip_zeros(300_000), content_encoding="gzip", max_rows=10**6, claim=first)
+        assert len(out) == 300_000 and budget.in_use == 300_000  # held while the request works on it
+        with budget.claim() as second, pytest.raises(DecompressionBusy):
+            decode_body(_gzip_zeros(300_000), content_encoding="gzip", max_rows=10**6, claim=second)
+    assert budget.in_use == 0  # both claims gave everything back
+    with budget.claim() as third:
+        assert len(decode_body(_gzip_zeros(300_000), content_encoding="gzip", max_rows=10**6,
+                               claim=third)) == 300_000  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gzip_app(settings: Settings) -> FastAPI:
+    limited = settings.model_copy(
+        update={"ingest_max_decompressed_bytes": 64 * 1024, "ingest_decompressed_total_bytes": 1024 * 1024}
+    )
+    return create_app(runtime=Runtime(settings=limited, db=None))  # type: ignore[arg-type]
+
+
+def test_gzip_bomb_is_413_on_the_api(gzip_app: FastAPI, runtime: Runtime, world: World) -> None:
+    gzip_app.state.runtime = Runtime(settings=gzip_app.state.runtime.settings, db=runtime.db)
+    client = TestClient(gzip_app, raise_server_exceptions=False)
+    bomb = _gzip_zeros(10 * 1024 * 1024)  # 10 MiB of zeros is about 10 KiB of gzip
+    assert len(bomb) < 64 * 1024
+    r = client.post(
+        "/api/v1/readings",
+        content=bomb,
+        headers={**bearer(world.a.api_key), "Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert r.status_code == 413, r.text
+    assert str(64 * 1024) in r.json()["detail"]

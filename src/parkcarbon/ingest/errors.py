@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "BatchTooLarge",
+    "DecompressionBusy",
     "IntakeError",
     "MalformedBody",
     "UnsupportedMediaType",
@@ -41,3 +42,7 @@ class BatchTooLarge(IntakeError):
 
 class UnsupportedMediaType(IntakeError):
     """A content type or encoding the intake does not read."""
+
+
+class DecompressionBusy(IntakeError):
+    """The process-wide budget of decompressed bytes is used up by other requests; retry shortly."""

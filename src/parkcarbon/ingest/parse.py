@@ -13,7 +13,10 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -26,10 +29,10 @@ except ImportError:  # pragma: no cover - msgspec is a declared dependency
     msgspec = None  # type: ignore[assignment]
 
 from parkcarbon import sheets
-from parkcarbon.ingest.errors import BatchTooLarge, MalformedBody, UnsupportedMediaType
+from parkcarbon.ingest.errors import BatchTooLarge, DecompressionBusy, MalformedBody, UnsupportedMediaType
 from parkcarbon.ingest.model import Kind
 
-__all__ = ["RawBatch", "decode_body", "parse_csv", "parse_json"]
+__all__ = ["Claim", "DecompressionBudget", "RawBatch", "decode_body", "parse_csv", "parse_json"]
 
 #: The reason given for a JSON body whose arrays/objects nest deeper than the decoders allow.
 NESTED_TOO_DEEPLY = "the JSON body is nested too deeply (more than a few hundred levels of [ or {)"
@@ -91,8 +94,86 @@ class RawBatch:
 # ---------------------------------------------------------------------------------------------- bodies
 
 
-def decode_body(body: bytes, *, content_encoding: str | None, max_rows: int) -> bytes:
-    """Undo ``Content-Encoding: gzip`` (or a gzip body sent without the header), with a size cap.
+class DecompressionBudget:
+    """The decompressed bytes all requests of a process may hold at once [bytes] (thread-safe).
+
+    A gzip body is small on the wire and large in memory; the per-request cap alone lets a few dozen
+    concurrent uploads of "zip bombs" fill the memory. Each request takes its bytes through a
+    :meth:`claim`, which gives them back when the request is done.
+    """
+
+    def __init__(self, total_bytes: int) -> None:
+        self.total_bytes = total_bytes
+        self.in_use = 0
+        self._lock = threading.Lock()
+
+    def _take(self, n: int) -> bool:
+        with self._lock:
+            if self.in_use + n > self.total_bytes:
+                return False
+            self.in_use += n
+            return True
+
+    def _give_back(self, n: int) -> None:
+        with self._lock:
+            self.in_use -= n
+
+    @contextmanager
+    def claim(self) -> Iterator[Claim]:
+        """A claim on the budget for one request; everything taken is given back on exit."""
+        c = Claim(self)
+        try:
+            yield c
+        finally:
+            self._give_back(c.held)
+
+
+class Claim:
+    """The bytes one request holds of a :class:`DecompressionBudget`."""
+
+    def __init__(self, budget: DecompressionBudget) -> None:
+        self.budget = budget
+        self.held = 0
+
+    def take(self, n: int) -> None:
+        """Hold ``n`` more bytes.
+
+        Raises
+        ------
+        DecompressionBusy
+            The process-wide budget is used up by other requests; retry shortly.
+        """
+        if not self.budget._take(n):
+            raise DecompressionBusy(
+                f"the server is decompressing {self.budget.total_bytes} bytes for other requests "
+                "(PARKCARBON_INGEST_DECOMPRESSED_TOTAL_BYTES); retry shortly",
+                field="Content-Encoding",
+            )
+        self.held += n
+
+    def give_back(self, n: int) -> None:
+        """Release ``n`` of the bytes held (a step that produced less than it took)."""
+        n = min(n, self.held)
+        self.budget._give_back(n)
+        self.held -= n
+
+
+#: Bytes decompressed per step, taken from the claim before the step runs (the unused rest is given back).
+_GZIP_STEP = 64 * 1024
+
+
+def decode_body(
+    body: bytes,
+    *,
+    content_encoding: str | None,
+    max_rows: int,
+    max_bytes: int | None = None,
+    claim: Claim | None = None,
+) -> bytes:
+    """Undo ``Content-Encoding: gzip`` (or a gzip body sent without the header), with size caps.
+
+    The decompressed body may hold at most ``max_rows × 1 KiB`` and at most ``max_bytes``; with a
+    ``claim`` its bytes are also taken, step by step, from the process-wide budget.
 
     Raises
     ------
@@ -101,9 +182,13 @@ def decode_body(body: bytes, *, content_encoding: str | None, max_rows: int) -> 
     UnsupportedMediaType
         An encoding other than gzip / identity.
     BatchTooLarge
-        The decompressed body exceeds ``max_rows × 1 KiB``.
+        The decompressed body exceeds the caps.
+    DecompressionBusy
+        The claim's budget is used up by other requests.
     """
     limit = max(max_rows, 1) * BYTES_PER_ROW_LIMIT
+    if max_bytes is not None:
+        limit = min(limit, max_bytes)
     encoding = (content_encoding or "identity").strip().lower()
     if encoding not in {"gzip", "x-gzip", "identity", ""}:
         raise UnsupportedMediaType(
@@ -113,16 +198,30 @@ def decode_body(body: bytes, *, content_encoding: str | None, max_rows: int) -> 
     if encoding in {"gzip", "x-gzip"} or body[:2] == b"\x1f\x8b":
         try:
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out = d.decompress(body, limit + 1)
-            if len(out) > limit or d.unconsumed_tail:
-                raise BatchTooLarge(
-                    f"the decompressed body exceeds {limit} bytes; split the batch", limit=max_rows
-                )
+            parts: list[bytes] = []
+            size = 0
+            pending = body
+            while True:
+                step = min(_GZIP_STEP, limit + 1 - size)
+                if claim is not None:
+                    claim.take(step)
+                part = d.decompress(pending, step)
+                if claim is not None:
+                    claim.give_back(step - len(part))
+                pending = d.unconsumed_tail
+                parts.append(part)
+                size += len(part)
+                if size > limit:
+                    raise BatchTooLarge(
+                        f"the decompressed body exceeds {limit} bytes; split the batch", limit=max_rows
+                    )
+                if d.eof or (not pending and len(part) < step):
+                    break  # the end of the stream, or of the input with nothing left to flush
             if not d.eof:
                 raise MalformedBody("the gzip stream is truncated")
         except zlib.error as exc:
             raise MalformedBody(f"the body is not valid gzip: {exc}") from exc
-        return out
+        return b"".join(parts)
     if len(body) > limit:
         raise BatchTooLarge(f"the body exceeds {limit} bytes; split the batch", limit=max_rows)
     return body

@@ -18,6 +18,7 @@ grant (:func:`policy.can_read_enterprise_data`); park-owned meters are visible t
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,10 +31,17 @@ from sqlalchemy.orm import Session
 
 from parkcarbon import sheets
 from parkcarbon.ingest import flags as qf
-from parkcarbon.ingest.errors import BatchTooLarge, IntakeError, UnsupportedMediaType
+from parkcarbon.ingest.errors import BatchTooLarge, DecompressionBusy, IntakeError, UnsupportedMediaType
 from parkcarbon.ingest.gcpause import gc_paused
 from parkcarbon.ingest.model import IngestReport, MeterInfo
-from parkcarbon.ingest.parse import RawBatch, decode_body, parse_csv, parse_json
+from parkcarbon.ingest.parse import (
+    Claim,
+    DecompressionBudget,
+    RawBatch,
+    decode_body,
+    parse_csv,
+    parse_json,
+)
 from parkcarbon.ingest.pipeline import Actor, store_rows
 from parkcarbon.ingest.validate import validate
 from parkcarbon.services import audit, policy
@@ -163,16 +171,39 @@ def load_meters(
 
 
 def parse_body(
-    body: bytes, *, content_type: str | None, content_encoding: str | None, max_rows: int
+    body: bytes,
+    *,
+    content_type: str | None,
+    content_encoding: str | None,
+    max_rows: int,
+    max_bytes: int | None = None,
+    claim: Claim | None = None,
 ) -> RawBatch:
     """Decode and parse a body by its media type (JSON by default)."""
     media = (content_type or "application/json").split(";")[0].strip().lower()
-    data = decode_body(body, content_encoding=content_encoding, max_rows=max_rows)
+    data = decode_body(
+        body, content_encoding=content_encoding, max_rows=max_rows, max_bytes=max_bytes, claim=claim
+    )
     if media in JSON_TYPES or media.endswith("+json"):
         return parse_json(data, max_rows=max_rows)
     if media in CSV_TYPES:
         return parse_csv(data, max_rows=max_rows)
     raise UnsupportedMediaType(f"Content-Type {media!r} is not supported; send application/json or text/csv")
+
+
+_BUDGETS: dict[int, DecompressionBudget] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def _decompression_budget(total_bytes: int) -> DecompressionBudget:
+    """The process-wide budget of decompressed bytes (one per configured total)."""
+    with _BUDGETS_LOCK:
+        return _BUDGETS.setdefault(total_bytes, DecompressionBudget(total_bytes))
+
+
+class ServiceBusy(ServiceError):
+    status = 503
+    title = "Service busy"
 
 
 def _to_service_error(exc: IntakeError) -> ServiceError:
@@ -182,6 +213,10 @@ def _to_service_error(exc: IntakeError) -> ServiceError:
         )
     if isinstance(exc, UnsupportedMediaType):
         return MediaTypeNotSupported(exc.detail, errors=[{"field": exc.field, "reason": exc.detail}])
+    if isinstance(exc, DecompressionBusy):
+        return ServiceBusy(
+            exc.detail, errors=[{"field": exc.field, "reason": exc.detail}], retry_after_seconds=1
+        )
     return ServiceError(exc.detail, errors=[{"field": exc.field, "reason": exc.detail}])
 
 
@@ -285,13 +320,16 @@ def submit_readings(
     """``POST /readings``: parse, authorise per row, store; the per-row report."""
     if p.api_key is None and not p.memberships and not p.is_platform_admin:
         raise Forbidden("writing readings needs an API key, or a user who manages meters")
-    with gc_paused(len(body) > BULK_BODY_BYTES):
+    budget = _decompression_budget(settings.ingest_decompressed_total_bytes)
+    with gc_paused(len(body) > BULK_BODY_BYTES), budget.claim() as claim:
         try:
             raw = parse_body(
                 body,
                 content_type=content_type,
                 content_encoding=content_encoding,
                 max_rows=settings.ingest_max_batch,
+                max_bytes=settings.ingest_max_decompressed_bytes,
+                claim=claim,
             )
         except IntakeError as exc:
             raise _to_service_error(exc) from exc
