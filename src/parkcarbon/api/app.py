@@ -14,6 +14,7 @@ from parkcarbon import __version__
 from parkcarbon.api import problems
 from parkcarbon.api.bodylimits import DeclaredLengthLimit
 from parkcarbon.api.deps import RuntimeDep
+from parkcarbon.api.headers import SecurityHeaders
 from parkcarbon.api.problems import reject_unknown_query
 from parkcarbon.api.routers import (
     api_keys,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     max_body = (settings or Settings.model_construct()).max_body_bytes
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=max_body)
     app.add_middleware(DeclaredLengthLimit, max_bytes=max_body)
+    app.add_middleware(SecurityHeaders, hsts=settings is not None and settings.env == "production")
     app.state.runtime = runtime
     problems.install(app)
 
