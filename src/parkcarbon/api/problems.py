@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from parkcarbon.services.errors import PROBLEM_BASE, InvalidInput, ServiceError
+from parkcarbon.services.errors import PROBLEM_BASE, InvalidInput, ServiceError, validation_code
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -22,6 +22,7 @@ class FieldError(BaseModel):
     model_config = ConfigDict(extra="allow")
     field: str
     reason: str
+    code: str = "input.invalid"
     location: str | None = None
 
 
@@ -33,6 +34,7 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+    code: str = "bad_request"
     errors: list[FieldError] = []
 
 
@@ -43,8 +45,11 @@ def problem_response(
     detail: str | None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    code: str,
 ) -> JSONResponse:
-    return problem_json(request, ServiceError(detail or title, errors=errors), status, title, headers)
+    error = ServiceError(detail or title, errors=errors, code=code)
+    return problem_json(request, error, status, title, headers)
 
 
 def problem_json(
@@ -76,7 +81,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         reason = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
         if err.get("type") == "missing":
             reason = "is required"
-        out.append({"field": field, "reason": reason, "location": where})
+        code = validation_code(str(err.get("type", "")), reason)
+        out.append({"field": field, "reason": reason, "code": code, "location": where})
     return out
 
 
@@ -96,22 +102,32 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-        return problem_response(request, 422, "Invalid input", detail, errors)
+        return problem_response(request, 422, "Invalid input", detail, errors, code="invalid_input")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated", 403: "Forbidden"}
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(app, request.url.path))}
         return problem_response(
-            request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=headers
+            request,
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            str(exc.detail),
+            headers=headers,
+            code=codes.get(exc.status_code, "bad_request"),
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
-            request, 500, "Internal error", "an unexpected error occurred; it has been logged"
+            request,
+            500,
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            code="internal_error",
         )
 
 

@@ -13,6 +13,7 @@ from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import parks
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import error_text
 from parkcarbon.web.i18n import LANGUAGES, t, te
 
 PARK_STAFF = {Role.PARK_ADMIN, Role.PARK_ANALYST, Role.REGULATOR}
@@ -157,5 +158,5 @@ def _park_selector(current: web_session.Session) -> None:
 
 
 def notify_error(exc: ServiceError) -> None:
-    reasons = "; ".join(f"{e.get('field')}: {e.get('reason')}" for e in exc.errors) or exc.detail
-    ui.notify(f"{exc.title}: {reasons}", type="negative", multi_line=True)
+    """A toast with the error's code translated (parkcarbon.web.errors)."""
+    ui.notify(error_text(exc), type="negative", multi_line=True)

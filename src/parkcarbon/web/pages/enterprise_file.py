@@ -24,6 +24,7 @@ from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import meters
 from parkcarbon.vocab import OrgKind
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import validation_text
 from parkcarbon.web.i18n import register_texts, t, te
 from parkcarbon.web.layout import frame, notify_error
 from parkcarbon.web.widgets import Column, FormField, data_table, fmt_time, form_dialog
@@ -252,7 +253,7 @@ def _documents_tab(f: EnterpriseFile, p: Principal) -> None:
             notify_error(exc)
             return
         except ValidationError as exc:
-            ui.notify(str(exc), type="negative")
+            ui.notify(validation_text(exc.errors()), type="negative")
             return
         ui.notify(t("ent.uploaded"), type="positive")
         ui.navigate.reload()
