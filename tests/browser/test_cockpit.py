@@ -50,6 +50,11 @@ def test_cockpit_for_the_park_admin(page: Page, cockpit_server: str, artifacts_d
     expect(red).to_be_visible()
     expect(page.get_by_text("红色", exact=False).first).to_be_visible()
     expect(page.get_by_text("重点用能单位").first).to_be_visible()
+    # warnings grouped by level and kind, counted by the grouped query; the KPI is the open count
+    expect(page.locator(".q-chip", has_text="红色 · 能耗总量 · 待处理").first).to_be_visible()
+    chips = page.locator(".q-chip", has_text="待处理").all_inner_texts()
+    open_total = sum(int(c.rsplit(":", 1)[1]) for c in chips)
+    assert page.locator(".pc-kpi-value").filter(has_text=str(open_total)).count() >= 1
     page.wait_for_timeout(1500)  # let the charts' entry animation finish before the screenshot
     page.screenshot(path=str(artifacts_dir / "cockpit-park-admin.png"), full_page=True)
     # acknowledge the first open warning with a note
