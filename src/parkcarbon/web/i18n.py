@@ -107,6 +107,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Password changed; other sessions were signed out",
     ),
     "no_park": ("您尚未加入任何园区", "You are not a member of any park yet"),
+    "page.forbidden": ("您的角色无权访问此页面", "Your role may not open this page"),
+    "page.forbidden.hint": (
+        "请从左侧导航进入您可以使用的功能。",
+        "Use the navigation on the left for what your role can do.",
+    ),
+    "page.not_found": ("页面不存在", "Page not found"),
+    "page.not_found.hint": ("链接可能已失效或输入有误。", "The link may be outdated or mistyped."),
+    "page.back": ("返回上一页", "Back"),
+    "page.home": ("返回首页", "Home"),
 }
 
 ENUM_TEXTS: dict[str, tuple[str, str]] = {
