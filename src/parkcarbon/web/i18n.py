@@ -136,6 +136,10 @@ ENUM_TEXTS: dict[str, tuple[str, str]] = {
     "electricity": ("电力", "Electricity"), "natural_gas": ("天然气", "Natural gas"), "steam": ("蒸汽", "Steam"),
     "diesel": ("柴油", "Diesel"), "water": ("水", "Water"), "heat": ("热力", "Heat"),
     "hot_water": ("热水", "Hot water"), "compressed_air": ("压缩空气", "Compressed air"),
+    "national_ets": ("全国碳市场", "National ETS"), "provincial_ets": ("地方碳市场", "Provincial ETS"),
+    "voluntary": ("自愿减排", "Voluntary"),
+    "continuous": ("连续监测", "Continuous"), "daily": ("每日", "Daily"), "monthly": ("每月", "Monthly"),
+    "per_delivery": ("每批次", "Per delivery"), "annual": ("每年", "Annual"),
 }  # fmt: skip
 
 
