@@ -50,6 +50,11 @@ def test_cockpit_for_the_park_admin(page: Page, cockpit_server: str, artifacts_d
     expect(red).to_be_visible()
     expect(page.get_by_text("红色", exact=False).first).to_be_visible()
     expect(page.get_by_text("重点用能单位").first).to_be_visible()
+    # warnings grouped by level and kind, counted by the grouped query; the KPI is the open count
+    expect(page.locator(".q-chip", has_text="红色 · 能耗总量 · 待处理").first).to_be_visible()
+    chips = page.locator(".q-chip", has_text="待处理").all_inner_texts()
+    open_total = sum(int(c.rsplit(":", 1)[1]) for c in chips)
+    assert page.locator(".pc-kpi-value").filter(has_text=str(open_total)).count() >= 1
     page.wait_for_timeout(1500)  # let the charts' entry animation finish before the screenshot
     page.screenshot(path=str(artifacts_dir / "cockpit-park-admin.png"), full_page=True)
     # acknowledge the first open warning with a note
@@ -118,5 +123,18 @@ def test_roles_and_english(page: Page, cockpit_server: str, artifacts_dir: Path)
 
 def test_enterprise_users_have_no_cockpit(page: Page, cockpit_server: str) -> None:
     login(page, cockpit_server, "enterprise.member@demo.parkcarbon.cn")
+    # a page outside the role's navigation answers 403 with the ways back, not a page with buttons
     page.goto(f"{cockpit_server}/cockpit")
-    expect(page.get_by_text("驾驶舱面向园区管理者与主管部门")).to_be_visible()
+    expect(page.get_by_text("您的角色无权访问此页面")).to_be_visible()
+    expect(page.get_by_role("button", name="立即评估预警")).to_have_count(0)
+    page.get_by_role("button", name="返回首页").click()
+    page.wait_for_url(f"{cockpit_server}/")
+
+
+def test_unknown_page_is_a_404_with_a_way_back(page: Page, cockpit_server: str) -> None:
+    response = page.goto(f"{cockpit_server}/no-such-page")
+    assert response is not None and response.status == 404
+    expect(page.get_by_text("页面不存在")).to_be_visible()
+    expect(page.get_by_role("button", name="返回首页")).to_be_visible()
+    api = page.request.get(f"{cockpit_server}/api/v1/no-such-route")
+    assert api.status == 404 and api.json()["code"] == "not_found"

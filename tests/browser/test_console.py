@@ -54,7 +54,9 @@ def test_invalid_meter_shows_reason_and_keeps_dialog(page: Page, demo_server: st
     dialog.get_by_label("编码").fill("E01-EL-MAIN")  # already used in this park
     dialog.get_by_label("名称").fill("重复编码")
     dialog.get_by_role("button", name="保存").click()
-    expect(dialog.get_by_text("already used in this park")).to_be_visible()
+    # the error's code is translated (value.duplicate), not the service's English message
+    expect(dialog.get_by_text("编码: 该值已存在")).to_be_visible()
+    expect(dialog.get_by_text("already used in this park")).to_have_count(0)
 
 
 def test_enterprise_user_sees_enterprise_end_and_english(

@@ -38,8 +38,9 @@ def test_meter_crud_as_park_admin(client: TestClient, world: World) -> None:
     )
     assert patched.status_code == 200 and patched.json()["multiplier"] == 2
     dup = client.post(f"{API}/meters", headers=h, json=body)
-    assert dup.status_code == 409 and dup.json()["errors"] == [
-        {"field": "code", "reason": "already used in this park"}
+    assert dup.status_code == 409 and dup.json()["code"] == "conflict"
+    assert dup.json()["errors"] == [
+        {"field": "code", "reason": "already used in this park", "code": "value.duplicate"}
     ]
     assert client.delete(f"{API}/meters/{meter['id']}", headers=h).status_code == 204
     assert client.get(f"{API}/meters/{meter['id']}", headers=h).status_code == 404

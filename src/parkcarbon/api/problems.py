@@ -14,7 +14,7 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from parkcarbon.api.bodylimits import too_large_reason
 from parkcarbon.ingest.parse import NESTED_TOO_DEEPLY
-from parkcarbon.services.errors import PROBLEM_BASE, InvalidInput, ServiceError
+from parkcarbon.services.errors import PROBLEM_BASE, InvalidInput, ServiceError, validation_code
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -25,6 +25,7 @@ class FieldError(BaseModel):
     model_config = ConfigDict(extra="allow")
     field: str
     reason: str
+    code: str = "input.invalid"
     location: str | None = None
 
 
@@ -36,6 +37,7 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+    code: str = "bad_request"
     errors: list[FieldError] = []
 
 
@@ -46,8 +48,11 @@ def problem_response(
     detail: str | None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    code: str,
 ) -> JSONResponse:
-    return problem_json(request, ServiceError(detail or title, errors=errors), status, title, headers)
+    error = ServiceError(detail or title, errors=errors, code=code)
+    return problem_json(request, error, status, title, headers)
 
 
 def problem_json(
@@ -79,7 +84,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         reason = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
         if err.get("type") == "missing":
             reason = "is required"
-        out.append({"field": field, "reason": reason, "location": where})
+        code = validation_code(str(err.get("type", "")), reason)
+        out.append({"field": field, "reason": reason, "code": code, "location": where})
     return out
 
 
@@ -99,7 +105,7 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-        return problem_response(request, 422, "Invalid input", detail, errors)
+        return problem_response(request, 422, "Invalid input", detail, errors, code="invalid_input")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -109,6 +115,13 @@ def install(app: FastAPI) -> None:
             401: "Not authenticated",
             403: "Forbidden",
             413: "Payload too large",
+        }
+        codes = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "unauthenticated",
+            403: "forbidden",
+            413: "payload_too_large",
         }
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
@@ -126,12 +139,17 @@ def install(app: FastAPI) -> None:
             detail,
             errors,
             headers=headers,
+            code=codes.get(exc.status_code, "bad_request"),
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
-            request, 500, "Internal error", "an unexpected error occurred; it has been logged"
+            request,
+            500,
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            code="internal_error",
         )
 
 

@@ -107,6 +107,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Password changed; other sessions were signed out",
     ),
     "no_park": ("您尚未加入任何园区", "You are not a member of any park yet"),
+    "page.forbidden": ("您的角色无权访问此页面", "Your role may not open this page"),
+    "page.forbidden.hint": (
+        "请从左侧导航进入您可以使用的功能。",
+        "Use the navigation on the left for what your role can do.",
+    ),
+    "page.not_found": ("页面不存在", "Page not found"),
+    "page.not_found.hint": ("链接可能已失效或输入有误。", "The link may be outdated or mistyped."),
+    "page.back": ("返回上一页", "Back"),
+    "page.home": ("返回首页", "Home"),
 }
 
 ENUM_TEXTS: dict[str, tuple[str, str]] = {
@@ -127,6 +136,10 @@ ENUM_TEXTS: dict[str, tuple[str, str]] = {
     "electricity": ("电力", "Electricity"), "natural_gas": ("天然气", "Natural gas"), "steam": ("蒸汽", "Steam"),
     "diesel": ("柴油", "Diesel"), "water": ("水", "Water"), "heat": ("热力", "Heat"),
     "hot_water": ("热水", "Hot water"), "compressed_air": ("压缩空气", "Compressed air"),
+    "national_ets": ("全国碳市场", "National ETS"), "provincial_ets": ("地方碳市场", "Provincial ETS"),
+    "voluntary": ("自愿减排", "Voluntary"),
+    "continuous": ("连续监测", "Continuous"), "daily": ("每日", "Daily"), "monthly": ("每月", "Monthly"),
+    "per_delivery": ("每批次", "Per delivery"), "annual": ("每年", "Annual"),
 }  # fmt: skip
 
 

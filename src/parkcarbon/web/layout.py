@@ -13,6 +13,7 @@ from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import parks
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import error_text
 from parkcarbon.web.i18n import LANGUAGES, t, te
 
 PARK_STAFF = {Role.PARK_ADMIN, Role.PARK_ANALYST, Role.REGULATOR}
@@ -54,6 +55,39 @@ def register_nav(item: NavItem) -> None:
 
 def visible_nav(roles: frozenset[Role], is_platform_admin: bool) -> list[NavItem]:
     return [item for item in NAV if is_platform_admin or item.roles & roles]
+
+
+def outside_nav(path: str, roles: frozenset[Role], is_platform_admin: bool) -> bool:
+    """True when ``path`` is a page of the navigation that none of the user's items lead to: the page
+    answers 403 instead of rendering buttons the services would refuse (detail pages not in the
+    navigation are checked by their services)."""
+    listed = {item.path for item in NAV}
+    if path not in listed:
+        return False
+    return path not in {item.path for item in visible_nav(roles, is_platform_admin)}
+
+
+def _request_path() -> str:
+    try:
+        return str(ui.context.client.request.url.path)
+    except (RuntimeError, AttributeError):  # outside a page request
+        return ""
+
+
+def status_page(status: int) -> None:
+    """The body of a 403 or 404 page: what happened and the ways back (previous page, overview)."""
+    key = "page.forbidden" if status == 403 else "page.not_found"
+    with ui.column().classes("w-full items-center q-pa-xl q-gutter-md").mark(f"page-{status}"):
+        ui.label(str(status)).classes("text-h2 text-grey-6")
+        ui.label(t(key)).classes("text-h6")
+        ui.label(t(key + ".hint")).classes("text-grey-7")
+        with ui.row().classes("q-gutter-sm"):
+            ui.button(t("page.back"), icon="arrow_back", on_click=lambda: ui.navigate.back()).props(
+                "outline"
+            ).mark("page-back")
+            ui.button(t("page.home"), icon="home", on_click=lambda: ui.navigate.to("/")).props(
+                "color=primary"
+            ).mark("page-home")
 
 
 THEME_CSS = """
@@ -127,6 +161,11 @@ def frame(title_key: str) -> Iterator[web_session.Session | None]:
                             ui.item_label(t(item.label))
 
     with ui.column().classes("w-full q-pa-md q-gutter-md"):
+        if outside_nav(_request_path(), principal.roles, principal.is_platform_admin):
+            ui.page_title(f"403 · {t('app.short')}")
+            status_page(403)
+            yield None
+            return
         ui.label(t(title_key)).classes("text-h5 text-weight-medium")
         yield current
 
@@ -157,5 +196,5 @@ def _park_selector(current: web_session.Session) -> None:
 
 
 def notify_error(exc: ServiceError) -> None:
-    reasons = "; ".join(f"{e.get('field')}: {e.get('reason')}" for e in exc.errors) or exc.detail
-    ui.notify(f"{exc.title}: {reasons}", type="negative", multi_line=True)
+    """A toast with the error's code translated (parkcarbon.web.errors)."""
+    ui.notify(error_text(exc), type="negative", multi_line=True)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import code_text, error_text, validation_text
 from parkcarbon.web.i18n import t
 from parkcarbon.web.layout import notify_error
 
@@ -112,16 +113,14 @@ def form_dialog(
                 value = inputs[f.name].value
                 if value in ("", None):
                     if f.required:
-                        error.text = f"{t(f.label_key)}: {'必填' if t('save') == '保存' else 'required'}"
+                        error.text = f"{t(f.label_key)}: {code_text('input.required')}"
                         return
                     value = None
                 values[f.name] = value
             try:
                 result = submit(values)
             except ServiceError as exc:
-                error.text = (
-                    "; ".join(f"{e.get('field')}: {e.get('reason')}" for e in exc.errors) or exc.detail
-                )
+                error.text = error_text(exc)
                 return
             except ValueError as exc:  # pydantic validation of the form values
                 error.text = _validation_text(exc)
@@ -140,7 +139,7 @@ def form_dialog(
 def _validation_text(exc: ValueError) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
-        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors())
+        return validation_text(errors())
     return str(exc)
 
 

@@ -24,6 +24,7 @@ from parkcarbon.services.supervision.monitoring_schemas import (
     WarningAck,
     WarningEventPublic,
     WarningPublic,
+    WarningSummary,
     WebhookDeliveryPublic,
 )
 
@@ -117,6 +118,14 @@ def list_supervision_warnings(
         enterprise_id=enterprise_id,
         year=year,
     )
+
+
+@router.get("/parks/{park_id}/warning-summary", response_model=WarningSummary)
+def supervision_warning_summary(
+    runtime: RuntimeDep, principal: PrincipalDep, park_id: IdPath, year: YearQuery = None
+) -> WarningSummary:
+    """Warnings counted by status, level and kind (rule): the open count and the groups of the listing."""
+    return warnings.warning_summary(runtime.db, principal, park_id, year=year)
 
 
 @router.post("/parks/{park_id}/warning-evaluations", response_model=EvaluationResult)

@@ -395,7 +395,11 @@ def _check_verifier(s: Session, park_id: int, org_id: int | None) -> None:
         return
     org = s.get(Organisation, org_id)
     if org is None or org.park_id != park_id or org.kind != OrgKind.VERIFIER:
-        raise InvalidInput.field("verifier_organisation_id", "is not a verification body of this park")
+        raise InvalidInput.field(
+            "verifier_organisation_id",
+            "is not a verification body of this park",
+            code="mrv.not_verifier_body",
+        )
 
 
 def create_case(db: Database, p: Principal, data: CaseCreate, *, today: date | None = None) -> CaseDetail:
@@ -417,7 +421,13 @@ def create_case(db: Database, p: Principal, data: CaseCreate, *, today: date | N
         if exists is not None:
             raise Conflict(
                 f"case {exists} exists for {data.year} in {data.market}",
-                errors=[{"field": "year", "reason": "a case for this year and market exists"}],
+                errors=[
+                    {
+                        "field": "year",
+                        "reason": "a case for this year and market exists",
+                        "code": "value.duplicate",
+                    }
+                ],
             )
         park = s.get(Park, org.park_id)
         prof = s.get(EnterpriseProfile, org.id)
@@ -459,7 +469,13 @@ def update_case(
             if case.status not in {"planning", "monitoring", "reporting"}:
                 raise Conflict(
                     "the verifier cannot change once the report is submitted",
-                    errors=[{"field": "verifier_organisation_id", "reason": f"case is {case.status}"}],
+                    errors=[
+                        {
+                            "field": "verifier_organisation_id",
+                            "reason": f"case is {case.status}",
+                            "code": "state.not_allowed",
+                        }
+                    ],
                 )
             _check_verifier(s, case.park_id, changes["verifier_organisation_id"])
             case.verifier_organisation_id = changes["verifier_organisation_id"]
@@ -512,7 +528,7 @@ def review_months(
         if case.status not in REVIEWABLE:
             raise Conflict(
                 f"months cannot be reviewed once the case is {case.status}",
-                errors=[{"field": "months", "reason": f"case is {case.status}"}],
+                errors=[{"field": "months", "reason": f"case is {case.status}", "code": "state.not_allowed"}],
             )
         park = s.get(Park, case.park_id)
         now = _today(park, today)
@@ -521,9 +537,13 @@ def review_months(
             months = [m for m in months if _month_ended(case.year, m, now)]
         pending = [m for m in months if not _month_ended(case.year, m, now)]
         if pending:
-            raise InvalidInput.field("months", f"month(s) {pending} of {case.year} have not ended yet")
+            raise InvalidInput.field(
+                "months", f"month(s) {pending} of {case.year} have not ended yet", code="mrv.months_not_ended"
+            )
         if not months:
-            raise InvalidInput.field("months", f"no month of {case.year} has ended yet")
+            raise InvalidInput.field(
+                "months", f"no month of {case.year} has ended yet", code="mrv.months_not_ended"
+            )
         done = set(s.scalars(select(MrvMonthReview.month).where(MrvMonthReview.case_id == case.id)))
         timezone = park.timezone if park else "Asia/Shanghai"
         for month in months:
@@ -556,12 +576,22 @@ def review_months(
 
 def _submitted_inventory(s: Session, case: MrvCase, inventory_id: int | None) -> Inventory:
     if inventory_id is None:
-        raise InvalidInput.field("inventory_id", "is required: the submitted inventory of the year")
+        raise InvalidInput.field(
+            "inventory_id", "is required: the submitted inventory of the year", code="mrv.inventory_required"
+        )
     inv = s.get(Inventory, inventory_id)
     if inv is None or inv.enterprise_id != case.enterprise_id or inv.year != case.year:
-        raise InvalidInput.field("inventory_id", f"is not an inventory of this enterprise for {case.year}")
+        raise InvalidInput.field(
+            "inventory_id",
+            f"is not an inventory of this enterprise for {case.year}",
+            code="mrv.inventory_mismatch",
+        )
     if inv.status != "submitted":
-        raise InvalidInput.field("inventory_id", "the inventory must be submitted (frozen) first")
+        raise InvalidInput.field(
+            "inventory_id",
+            "the inventory must be submitted (frozen) first",
+            code="mrv.inventory_not_submitted",
+        )
     return inv
 
 
@@ -583,7 +613,9 @@ def act(db: Database, p: Principal, case_id: int, data: CaseAct, *, today: date 
             if case.status not in sources:
                 raise Conflict(
                     f"{data.action} is not possible while the case is {case.status}",
-                    errors=[{"field": "action", "reason": f"case is {case.status}"}],
+                    errors=[
+                        {"field": "action", "reason": f"case is {case.status}", "code": "state.not_allowed"}
+                    ],
                 )
             raise Forbidden(
                 "only the assigned verifier can do this"
@@ -596,28 +628,42 @@ def act(db: Database, p: Principal, case_id: int, data: CaseAct, *, today: date 
             plan = _plan(s, case.enterprise_id)
             if not plan["sources"]:
                 raise InvalidInput.field(
-                    "action", "the monitoring plan has no emission source; add sources first"
+                    "action",
+                    "the monitoring plan has no emission source; add sources first",
+                    code="mrv.no_sources",
                 )
             case.plan = {**plan, "approved_at": now.isoformat(), "approved_by": p.label}
         elif data.action == "start_report":
             reviewed = set(s.scalars(select(MrvMonthReview.month).where(MrvMonthReview.case_id == case.id)))
             missing = [m for m in range(1, 13) if m not in reviewed]
             if missing:
-                raise InvalidInput.field("action", f"months {missing} have not been reviewed")
+                raise InvalidInput.field(
+                    "action", f"months {missing} have not been reviewed", code="mrv.months_not_reviewed"
+                )
         elif data.action in {"submit", "resubmit"}:
             if case.verifier_organisation_id is None:
-                raise InvalidInput.field("verifier_organisation_id", "assign a verifier before submitting")
+                raise InvalidInput.field(
+                    "verifier_organisation_id", "assign a verifier before submitting", code="mrv.no_verifier"
+                )
             if data.action == "resubmit" and _open_corrections(s, case):
-                raise InvalidInput.field("action", "answer every requested correction before resubmitting")
+                raise InvalidInput.field(
+                    "action",
+                    "answer every requested correction before resubmitting",
+                    code="mrv.open_corrections",
+                )
             inv = _submitted_inventory(s, case, data.inventory_id)
             case.inventory_id = inv.id
             case.submitted_at = now
         elif data.action == "request_corrections":
             if not _open_corrections(s, case):
-                raise InvalidInput.field("action", "add at least one correction request on a line first")
+                raise InvalidInput.field(
+                    "action", "add at least one correction request on a line first", code="mrv.no_corrections"
+                )
         elif data.action == "verify":
             if _open_corrections(s, case):
-                raise InvalidInput.field("action", "open correction requests remain")
+                raise InvalidInput.field(
+                    "action", "open correction requests remain", code="mrv.open_corrections"
+                )
             current = s.get(Inventory, case.inventory_id) if case.inventory_id else None
             if current is None:
                 raise InvalidInput.field("inventory_id", "the case has no submitted inventory")
@@ -639,7 +685,10 @@ def add_comment(db: Database, p: Principal, case_id: int, data: CommentCreate) -
         if side not in {"enterprise", "verifier"}:
             raise Forbidden("only the enterprise and its assigned verifier comment on a case")
         if case.status == "archived":
-            raise Conflict("the case is archived", errors=[{"field": "case_id", "reason": "archived"}])
+            raise Conflict(
+                "the case is archived",
+                errors=[{"field": "case_id", "reason": "archived", "code": "state.not_allowed"}],
+            )
         line: InventoryLine | None = None
         if data.line_id is not None:
             line = s.get(InventoryLine, data.line_id)
@@ -651,17 +700,23 @@ def add_comment(db: Database, p: Principal, case_id: int, data: CommentCreate) -
                 or inv.year != case.year
                 or (case.inventory_id is not None and inv.id != case.inventory_id)
             ):
-                raise InvalidInput.field("line_id", "is not a line of this case's inventory")
+                raise InvalidInput.field(
+                    "line_id", "is not a line of this case's inventory", code="mrv.line_unknown"
+                )
         if data.kind == "correction":
             if side != "verifier":
                 raise Forbidden("only the assigned verifier requests corrections")
             if case.status != "under_review":
                 raise Conflict(
                     "corrections are requested during the review",
-                    errors=[{"field": "kind", "reason": f"case is {case.status}"}],
+                    errors=[
+                        {"field": "kind", "reason": f"case is {case.status}", "code": "state.not_allowed"}
+                    ],
                 )
             if line is None:
-                raise InvalidInput.field("line_id", "a correction request names the line to correct")
+                raise InvalidInput.field(
+                    "line_id", "a correction request names the line to correct", code="mrv.line_required"
+                )
         comment = MrvComment(
             case_id=case.id,
             park_id=case.park_id,
@@ -702,7 +757,8 @@ def resolve_comment(db: Database, p: Principal, comment_id: int, data: CommentRe
             raise Forbidden("only the enterprise and its assigned verifier resolve remarks")
         if comment.status != "open":
             raise Conflict(
-                "the remark is resolved already", errors=[{"field": "comment_id", "reason": "resolved"}]
+                "the remark is resolved already",
+                errors=[{"field": "comment_id", "reason": "resolved", "code": "state.not_allowed"}],
             )
         comment.status = "resolved"
         comment.response = data.response

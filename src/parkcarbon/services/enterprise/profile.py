@@ -187,7 +187,10 @@ def _unique_name(
     if exclude is not None:
         query = query.where(model.id != exclude)
     if s.scalar(query.limit(1)) is not None:
-        raise Conflict(f"{what} {name!r} exists", errors=[{"field": "name", "reason": "already used"}])
+        raise Conflict(
+            f"{what} {name!r} exists",
+            errors=[{"field": "name", "reason": "already used", "code": "value.duplicate"}],
+        )
 
 
 _ENTITY = {

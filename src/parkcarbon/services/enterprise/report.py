@@ -68,6 +68,7 @@ class ReportUnavailable(ServiceError):
 
     status = 503
     title = "Report unavailable"
+    code = "report_unavailable"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 class MediaTypeNotSupported(ServiceError):
     status = 415
     title = "Unsupported media type"
+    code = "unsupported_media_type"
 
 
 class BatchRejected(InvalidInput):

@@ -50,7 +50,8 @@ def create_park(db: Database, p: Principal, data: ParkCreate) -> ParkPublic:
     with db.transaction() as s:
         if s.scalar(select(Park.id).where(Park.code == data.code)) is not None:
             raise Conflict(
-                "a park with this code exists", errors=[{"field": "code", "reason": "already used"}]
+                "a park with this code exists",
+                errors=[{"field": "code", "reason": "already used", "code": "value.duplicate"}],
             )
         park = Park(**data.model_dump())
         s.add(park)

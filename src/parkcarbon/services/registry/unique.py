@@ -27,5 +27,5 @@ def ensure_unique_in_park(
     if s.scalar(query.limit(1)) is not None:
         raise Conflict(
             f"{what} {value!r} exists in this park",
-            errors=[{"field": field, "reason": "already used in this park"}],
+            errors=[{"field": field, "reason": "already used in this park", "code": "value.duplicate"}],
         )

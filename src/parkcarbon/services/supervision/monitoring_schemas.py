@@ -284,3 +284,22 @@ class WebhookDeliveryPublic(BaseModel):
     last_error: str | None
     delivered_at: datetime | None
     created_at: datetime
+
+
+class WarningGroup(BaseModel):
+    """Count of the warnings of one status, level and kind (rule)."""
+
+    status: str
+    level: str
+    rule: str
+    count: int
+
+
+class WarningSummary(BaseModel):
+    """Warnings of a park counted by a grouped query (not from a page of the listing)."""
+
+    park_id: int
+    year: int | None
+    open_count: int = Field(description="warnings with status 'open'")
+    total: int
+    groups: list[WarningGroup] = Field(description="most severe level first, then status, then rule")

@@ -54,7 +54,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from parkcarbon.services import audit, policy
@@ -69,7 +69,9 @@ from parkcarbon.services.supervision.monitoring_schemas import (
     ParkMonitoring,
     WarningAck,
     WarningEventPublic,
+    WarningGroup,
     WarningPublic,
+    WarningSummary,
     WebhookDeliveryPublic,
 )
 from parkcarbon.services.supervision.targets import settings_of
@@ -554,6 +556,32 @@ def list_warnings(
     order = {"open": 0, "acknowledged": 1, "resolved": 2}
     items.sort(key=lambda w: (order.get(w.status, 3), -LEVELS.get(w.level, 0), -w.last_raised_at.timestamp()))
     return Page(data=items[page.offset : page.offset + page.limit], count=len(items), **page.model_dump())
+
+
+def warning_summary(db: Database, p: Principal, park_id: int, *, year: int | None = None) -> WarningSummary:
+    """Warnings counted by status, level and kind (rule) with one grouped query, for the same readers as
+    :func:`list_warnings`; the cockpit's open-warnings figure is ``open_count``."""
+    with db.read() as s:
+        access.require_park(s, p, park_id)
+        own = _visible_filter(p, park_id)
+        q = select(
+            SupervisionWarning.status, SupervisionWarning.level, SupervisionWarning.rule, func.count()
+        ).where(SupervisionWarning.park_id == park_id)
+        if own is not None:
+            q = q.where(SupervisionWarning.enterprise_id.in_(own))
+        if year is not None:
+            q = q.where(SupervisionWarning.year == year)
+        q = q.group_by(SupervisionWarning.status, SupervisionWarning.level, SupervisionWarning.rule)
+        groups = [WarningGroup(status=st, level=lv, rule=rl, count=n) for st, lv, rl, n in s.execute(q)]
+    order = {"open": 0, "acknowledged": 1, "resolved": 2}
+    groups.sort(key=lambda g: (-LEVELS.get(g.level, 0), order.get(g.status, 3), g.rule))
+    return WarningSummary(
+        park_id=park_id,
+        year=year,
+        open_count=sum(g.count for g in groups if g.status == "open"),
+        total=sum(g.count for g in groups),
+        groups=groups,
+    )
 
 
 def _warning(s: Session, p: Principal, park_id: int, warning_id: int) -> SupervisionWarning:

@@ -14,6 +14,7 @@ from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import ROLES_BY_KIND, OrgKind, Role
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import validation_text
 from parkcarbon.web.i18n import t, te
 from parkcarbon.web.layout import frame, notify_error
 from parkcarbon.web.widgets import (
@@ -194,7 +195,7 @@ def account_page() -> None:
                         current_password=SecretStr(old.value or "x"), new_password=SecretStr(new.value or "")
                     )
                 except ValidationError as exc:
-                    error.text = "; ".join(e["msg"] for e in exc.errors())
+                    error.text = validation_text(list(exc.errors()))
                     return
                 keep = web_session.token_hash()
                 if guarded(

@@ -22,7 +22,12 @@ from parkcarbon.services.principal import PARK_STAFF, PARK_SUPERVISION, Principa
 from parkcarbon.services.registry import meters, parks
 from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.services.supervision.export import cockpit_workbook
-from parkcarbon.services.supervision.monitoring_schemas import Figures, WarningAck, WarningPublic
+from parkcarbon.services.supervision.monitoring_schemas import (
+    Figures,
+    WarningAck,
+    WarningPublic,
+    WarningSummary,
+)
 from parkcarbon.web import session as web_session
 from parkcarbon.web.i18n import language, register_texts, t, te
 from parkcarbon.web.layout import NavItem, frame, notify_error, register_nav
@@ -93,11 +98,15 @@ register_texts(
         "ck.evaluated": ("预警评估完成", "Warnings evaluated"),
         "ck.no_notifications": ("没有未读通知", "No unread notifications"),
         "ck.mark_read": ("全部标为已读", "Mark all read"),
+        "ck.warning_groups": ("按级别和类型", "By level and kind"),
     },
     enums={
         "red": ("红色", "Red"), "orange": ("橙色", "Orange"), "yellow": ("黄色", "Yellow"),
         "acknowledged": ("已确认", "Acknowledged"), "resolved": ("已解除", "Resolved"),
         "open": ("待处理", "Open"),
+        "energy_total": ("能耗总量", "Energy total"), "carbon_total": ("碳排放总量", "Carbon total"),
+        "intensity_rise": ("强度上升", "Intensity rise"), "data_gap": ("数据缺失", "Data gap"),
+        "offline_meter": ("计量离线", "Meter offline"),
     },
 )  # fmt: skip
 
@@ -340,6 +349,23 @@ def _power_chart(points: list[Any]) -> None:
     ).classes("w-full h-64").mark("chart-power")
 
 
+WARNINGS_PER_PAGE = 10
+
+
+def _warning_groups(summary: WarningSummary) -> None:
+    """Chips with the count of each (level, kind, status) group, from the grouped count query."""
+    if not summary.groups:
+        return
+    ui.label(t("ck.warning_groups")).classes("text-caption text-grey-7")
+    with ui.row().classes("q-gutter-xs").mark("warning-groups"):
+        for g in summary.groups:
+            ui.chip(f"{te(g.level)} · {te(g.rule)} · {te(g.status)}: {g.count}", color=None).props(
+                "dense outline"
+            ).style(f"color: {LEVEL_COLOR.get(g.level, '#888')}").mark(
+                f"warning-group-{g.level}-{g.rule}-{g.status}"
+            )
+
+
 def _warnings_list(
     items: list[WarningPublic], p: Principal, park_id: int, on_change: Callable[[], None]
 ) -> None:
@@ -347,8 +373,32 @@ def _warnings_list(
         ui.label(t("ck.no_warnings")).classes("text-grey-7").mark("warnings-empty")
         return
     can_ack = _can_ack(p, park_id)
+    pages = max(1, -(-len(items) // WARNINGS_PER_PAGE))
+    holder = ui.column().classes("w-full")
+
+    def show(page: int) -> None:
+        holder.clear()
+        with holder:
+            _warning_items(
+                items[(page - 1) * WARNINGS_PER_PAGE : page * WARNINGS_PER_PAGE],
+                p,
+                park_id,
+                can_ack,
+                on_change,
+            )
+
+    show(1)
+    if pages > 1:
+        ui.pagination(1, pages, direction_links=True, on_change=lambda e: show(int(e.value))).props(
+            "max-pages=7 boundary-numbers"
+        ).mark("warnings-pagination")
+
+
+def _warning_items(
+    items: list[WarningPublic], p: Principal, park_id: int, can_ack: bool, on_change: Callable[[], None]
+) -> None:
     with ui.list().props("separator").classes("w-full").mark("warnings-list"):
-        for w in items[:30]:
+        for w in items:
             with ui.item().classes("q-py-sm"):
                 with ui.item_section().props("avatar"):
                     ui.icon("warning", color=None).style(f"color: {LEVEL_COLOR.get(w.level, '#888')}")
@@ -518,6 +568,7 @@ def cockpit_page() -> None:
         def body() -> None:
             try:
                 m = monitoring.park_monitoring(db, p, park_id, year=state.get("year"))
+                summary = warnings.warning_summary(db, p, park_id)
                 w = warnings.list_warnings(db, p, park_id, PageParams(limit=200, offset=0)).data
                 curve = monitoring.power_curve(db, p, park_id)
             except ServiceError as exc:
@@ -528,8 +579,7 @@ def cockpit_page() -> None:
                 f"{t('ck.as_of')} {m.as_of.isoformat()} · {t('ck.updated')} "
                 f"{datetime.now(UTC).astimezone():%H:%M:%S} · {t('ck.auto')}"
             )
-            open_n = sum(1 for x in w if x.status == "open")
-            _kpis(m.park, m.intensity_basis, open_n)
+            _kpis(m.park, m.intensity_basis, summary.open_count)
             with ui.row().classes("w-full q-gutter-md no-wrap-md"):
                 with ui.card().classes("pc-card col-4"):
                     ui.label(t("ck.mix")).classes("text-subtitle1 text-weight-medium")
@@ -550,6 +600,7 @@ def cockpit_page() -> None:
                     _power_chart(curve.points)
                 with ui.card().classes("pc-card col"):
                     ui.label(t("ck.warnings")).classes("text-subtitle1 text-weight-medium")
+                    _warning_groups(summary)
                     _warnings_list(w, p, park_id, body.refresh)
             with ui.card().classes("pc-card w-full"):
                 ui.label(t("ck.ranking")).classes("text-subtitle1 text-weight-medium")

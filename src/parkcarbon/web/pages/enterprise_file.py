@@ -24,7 +24,8 @@ from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import meters
 from parkcarbon.vocab import OrgKind
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import register_texts, t, te
+from parkcarbon.web.errors import validation_text
+from parkcarbon.web.i18n import language, register_texts, t, te
 from parkcarbon.web.layout import frame, notify_error
 from parkcarbon.web.widgets import Column, FormField, data_table, fmt_time, form_dialog
 
@@ -164,7 +165,7 @@ def _profile_card(f: EnterpriseFile, p: Principal) -> None:
             for key, value in (
                 ("credit_code", f.credit_code),
                 ("industry", f"{f.industry_code or ''} {f.industry or ''}".strip()),
-                ("ent.province", f.province),
+                ("ent.province", _province(f.province)),
                 ("ent.address", f.address),
                 ("ent.legal_representative", f.legal_representative),
                 ("ent.contacts", "；".join(f"{c.name} {c.phone or ''}".strip() for c in f.contacts)),
@@ -252,7 +253,7 @@ def _documents_tab(f: EnterpriseFile, p: Principal) -> None:
             notify_error(exc)
             return
         except ValidationError as exc:
-            ui.notify(str(exc), type="negative")
+            ui.notify(validation_text(exc.errors()), type="negative")
             return
         ui.notify(t("ent.uploaded"), type="positive")
         ui.navigate.reload()
@@ -340,3 +341,13 @@ def _simple_tab(f: EnterpriseFile, p: Principal, what: str) -> None:
     )
     ui.button(t("create"), icon="add", on_click=dialog.open).props("color=primary").mark(f"{what}-create")
     data_table(columns, rows, mark=f"{what}-table")
+
+
+def _province(code: str | None) -> str | None:
+    """An ISO 3166-2:CN code (CN-JS) as the province's name in the user's language."""
+    from parkcarbon.services.registry.schemas import PROVINCES
+
+    if code is None or code not in PROVINCES:
+        return code
+    zh, en = PROVINCES[code]
+    return en if language() == "en" else zh

@@ -16,6 +16,7 @@ from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import error_text, validation_text
 from parkcarbon.web.i18n import register_texts, t
 from parkcarbon.web.layout import ENTERPRISE, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.pages.enterprise_file import own_enterprises
@@ -166,15 +167,11 @@ def _override_dialog(inv: InventoryDetail, p: Principal) -> tuple[ui.dialog, dic
                 )
                 inventory.override_line(db, p, inv.id, state["line"], body)
             except ServiceError as exc:
-                error.text = (
-                    "; ".join(f"{e.get('field')}: {e.get('reason')}" for e in exc.errors) or exc.detail
-                )
+                error.text = error_text(exc)
                 return
             except ValueError as exc:
                 errors: list[Any] = getattr(exc, "errors", list)()
-                error.text = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors) or str(
-                    exc
-                )
+                error.text = validation_text(errors) or str(exc)
                 return
             dialog.close()
             ui.navigate.reload()

@@ -19,7 +19,7 @@ from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.principal import Principal
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import register_texts, t
+from parkcarbon.web.i18n import register_texts, t, te
 from parkcarbon.web.layout import ENTERPRISE, PARK_STAFF, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import Column, data_table, fmt_time, guarded
 
@@ -105,7 +105,7 @@ def _case_columns() -> list[Column]:
     return [
         Column("enterprise_name", "enterprise"),
         Column("year", "mrv.year"),
-        Column("market", "mrv.market"),
+        Column("market", "mrv.market", te),
         Column("status", "status", lambda v: t(f"mrv.status.{v}")),
         Column("verifier_name", "mrv.verifier"),
         Column("report_due", "mrv.report_due", str),
@@ -161,7 +161,7 @@ def mrv_case_page(case_id: int) -> None:
             notify_error(exc)
             return
         side = _side(p, case)
-        ui.label(f"{case.enterprise_name} · {case.year} · {case.market}").classes("text-subtitle1")
+        ui.label(f"{case.enterprise_name} · {case.year} · {te(case.market)}").classes("text-subtitle1")
         ui.label(t(f"mrv.status.{case.status}")).classes("text-h6 text-primary").mark("case-status")
         ui.label(
             f"{t('mrv.report_due')} {case.report_due} · {t('mrv.verification_due')} {case.verification_due}"
@@ -173,7 +173,7 @@ def mrv_case_page(case_id: int) -> None:
             with ui.expansion(t("mrv.plan"), icon="assignment").classes("w-full").mark("case-plan"):
                 for item in case.plan.get("sources", []):
                     meters = ", ".join(m["code"] for m in item["meters"])
-                    ui.label(f"{item['source']} · {item['method']} · {item['frequency']} · {meters}")
+                    ui.label(f"{item['source']} · {item['method']} · {te(item['frequency'])} · {meters}")
         with (
             ui.expansion(t("mrv.reviews"), icon="calendar_month", value=case.status in {"monitoring"})
             .classes("w-full")

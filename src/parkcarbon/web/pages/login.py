@@ -9,6 +9,7 @@ from parkcarbon.services.accounts import auth
 from parkcarbon.services.accounts.schemas import LoginRequest
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import error_text
 from parkcarbon.web.i18n import LANGUAGES, t
 from parkcarbon.web.layout import THEME_CSS, set_language
 
@@ -26,7 +27,7 @@ def login_page() -> None:
             # argon2 is slow on purpose: off the event loop, so one login does not stall every page
             result = await run.io_bound(auth.login, rt.db, rt.settings, request, kind="console")
         except ServiceError as exc:
-            error.text = f"{t('login.failed')}: {exc.detail}"
+            error.text = f"{t('login.failed')}: {error_text(exc)}"
             return
         except ValueError:
             error.text = f"{t('login.failed')}: {t('login.email')} / {t('login.password')}"

@@ -1,0 +1,158 @@
+"""Console texts of the stable error codes (错误代码) and how an error is shown (toasts, form errors).
+
+Every code a service, the request validation or the accounting engine reports
+(:data:`parkcarbon.services.errors.ERROR_CODES`, :data:`parkcarbon.core.errors.CALC_ERROR_CODES`) has a
+zh-CN and an English text here; ``tests/foundation/test_error_codes.py`` fails on a missing one.  The
+console shows the text of the code, never the service's English message, except beside a generic code
+(``input.invalid`` …) where the message is the only specific reason there is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parkcarbon.services.errors import ServiceError, validation_code
+from parkcarbon.web.i18n import language
+
+#: code → (zh-CN, en)
+ERROR_TEXTS: dict[str, tuple[str, str]] = {
+    # problems
+    "bad_request": ("请求无法处理", "The request cannot be handled"),
+    "unauthenticated": ("请先登录", "Please sign in"),
+    "forbidden": ("您没有权限执行此操作", "You may not do this"),
+    "not_found": ("对象不存在或无权查看", "Not found or not visible to you"),
+    "conflict": ("与当前状态冲突", "Conflicts with the current state"),
+    "invalid_input": ("输入有误", "Invalid input"),
+    "too_many_attempts": ("失败次数过多，请稍后再试", "Too many failed attempts; try again later"),
+    "payload_too_large": ("文件过大", "The file is too large"),
+    "method_not_allowed": ("不支持此操作", "This operation is not supported"),
+    "unsupported_media_type": ("不支持的文件类型", "Unsupported file type"),
+    "report_unavailable": ("报告暂时无法生成", "The report cannot be produced now"),
+    "internal_error": ("系统内部错误，已记录", "Internal error; it has been logged"),
+    # service field errors
+    "state.not_allowed": ("当前状态下不能执行此操作", "Not possible in the current state"),
+    "value.duplicate": ("该值已存在", "This value exists already"),
+    "value.unknown_reference": ("引用的对象在本园区不存在", "The referenced object does not exist in this park"),
+    "mrv.no_sources": ("监测计划尚无排放源，请先添加排放源", "The monitoring plan has no emission source; add one first"),
+    "mrv.months_not_reviewed": ("仍有已结束的月份未复核", "Some ended months have not been reviewed"),
+    "mrv.months_not_ended": ("所选月份尚未结束", "The months have not ended yet"),
+    "mrv.no_verifier": ("请先指定核查机构", "Assign a verifier first"),
+    "mrv.open_corrections": ("仍有未答复的整改要求", "Correction requests remain open"),
+    "mrv.no_corrections": ("请先在明细行上提出整改要求", "Add a correction request on a line first"),
+    "mrv.inventory_not_submitted": ("盘查结果须先提交（冻结）", "The inventory must be submitted (frozen) first"),
+    "mrv.inventory_required": ("请选择本年度已提交的盘查结果", "Choose the submitted inventory of the year"),
+    "mrv.inventory_mismatch": ("该盘查结果不属于本企业本年度", "The inventory is not this enterprise's for the case year"),
+    "mrv.not_verifier_body": ("该机构不是本园区的核查机构", "Not a verification body of this park"),
+    "mrv.line_required": ("整改要求须指明明细行", "A correction request names the line to correct"),
+    "mrv.line_unknown": ("该明细行不属于本案的盘查结果", "Not a line of this case's inventory"),
+    # request validation and the accounting engine (parkcarbon.core.errors.CALC_ERROR_CODES)
+    "input.request": ("请求格式有误（须为 JSON 对象）", "The request is not a JSON object"),
+    "input.required": ("必填", "Required"),
+    "input.type": ("类型有误", "Wrong type"),
+    "input.range": ("超出允许范围", "Out of the allowed range"),
+    "input.choice": ("不是可选值之一", "Not one of the allowed values"),
+    "input.format": ("格式有误", "Wrong format"),
+    "input.activity_kind": (
+        "活动须且只能指定能源品种、工艺、气体或碳捕集之一",
+        "An activity needs exactly one of carrier, process, gas or capture",
+    ),
+    "input.duplicate_id": ("活动编号重复", "Two activities have the same id"),
+    "input.invalid": ("取值无效", "Invalid value"),
+    "quantity.negative": ("数量不能为负；上网电量请用“外送”用途填报", "Negative quantity; report exports with use “exported”"),
+    "hot_water.below_reference": ("热水温度低于 20 °C 基准温度，不含可计热量", "Hot water below the 20 °C reference carries no heat"),
+    "steam.saturated_with_temperature": (
+        "饱和蒸汽的温度与其饱和温度不符（过热或已冷凝）",
+        "Saturated steam with a temperature that is not its saturation temperature",
+    ),
+    "steam.enthalpy_below_feedwater": (
+        "蒸汽焓值不高于 20 °C 给水的 83.74 kJ/kg",
+        "Steam enthalpy not above the 83.74 kJ/kg of 20 °C feedwater",
+    ),
+    "steam.state": ("蒸汽状态超出物性表范围或不完整", "Steam state outside the tables or incomplete"),
+    "unit.unknown": ("未知计量单位", "Unknown unit"),
+    "unit.mismatch": ("计量单位的量纲与该活动不符", "A unit of the wrong dimension for this activity"),
+    "factor.missing": ("因子库中无此默认因子", "No default factor in the library"),
+    "factor.ambiguous": ("数据来源不一致，请指定选项", "The sources disagree; choose with an option"),
+    "process.invalid": ("工艺过程的输入无效", "The input of the process method is invalid"),
+}  # fmt: skip
+
+#: codes too generic to stand alone: the service's message is shown beside their text
+GENERIC_CODES = frozenset(
+    {"bad_request", "conflict", "invalid_input", "input.invalid", "forbidden", "process.invalid"}
+)
+
+#: field names of field errors → (zh-CN, en)
+FIELD_TEXTS: dict[str, tuple[str, str]] = {
+    "action": ("操作", "Action"),
+    "months": ("月份", "Months"),
+    "year": ("年度", "Year"),
+    "inventory_id": ("盘查结果", "Inventory"),
+    "verifier_organisation_id": ("核查机构", "Verifier"),
+    "line_id": ("明细行", "Line"),
+    "kind": ("类型", "Kind"),
+    "case_id": ("核查案件", "Case"),
+    "comment_id": ("意见", "Remark"),
+    "code": ("编码", "Code"),
+    "name": ("名称", "Name"),
+    "email": ("邮箱", "E-mail"),
+    "password": ("密码", "Password"),
+    "request": ("请求", "Request"),
+    "carrier": ("能源品种", "Energy carrier"),
+    "unit": ("计量单位", "Unit"),
+    "quantity": ("数量", "Quantity"),
+    "file": ("文件", "File"),
+}
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[1] if language() == "en" else pair[0]
+
+
+def code_text(code: str | None, fallback: str = "") -> str:
+    """The text of a stable error code in the user's language (``fallback`` for an unknown code)."""
+    pair = ERROR_TEXTS.get(code or "")
+    return _pick(pair) if pair else fallback
+
+
+def field_text(name: str | None) -> str:
+    if not name:
+        return ""
+    pair = FIELD_TEXTS.get(name) or FIELD_TEXTS.get(name.rsplit(".", 1)[-1])
+    return _pick(pair) if pair else name
+
+
+def field_error_text(error: dict[str, Any]) -> str:
+    """One field error as ``field: text of its code`` (the message added for a generic code)."""
+    code = error.get("code")
+    reason = str(error.get("reason") or "")
+    text = code_text(code, reason)
+    if code in GENERIC_CODES and reason and reason != text:
+        text = f"{text}（{reason}）" if language() != "en" else f"{text} ({reason})"
+    where = field_text(error.get("field"))
+    row = error.get("row")
+    prefix = f"#{row} " if row is not None else ""
+    return f"{prefix}{where}: {text}" if where else f"{prefix}{text}"
+
+
+def error_text(exc: ServiceError) -> str:
+    """A service error for a toast or a form: the problem's text, then each field error's."""
+    title = code_text(exc.code, exc.title)
+    if exc.errors:
+        return f"{title}: " + "; ".join(field_error_text(e) for e in exc.errors[:5])
+    if exc.code in GENERIC_CODES or exc.code not in ERROR_TEXTS:
+        return f"{title}: {exc.detail}" if exc.detail and exc.detail != title else title
+    return title
+
+
+def validation_text(errors: list[Any]) -> str:
+    """pydantic's errors of a console form, each as ``field: text of its code``."""
+    return "; ".join(
+        field_error_text(
+            {
+                "field": ".".join(str(x) for x in e.get("loc", ())),
+                "reason": str(e.get("msg", "")).removeprefix("Value error, "),
+                "code": validation_code(str(e.get("type", "")), str(e.get("msg", ""))),
+            }
+        )
+        for e in errors
+    )
