@@ -23,6 +23,7 @@ ERROR_CODES: dict[str, str] = {
     "conflict": "the request conflicts with the current state of the object",
     "invalid_input": "input that is well-formed but wrong (see errors[] for each field)",
     "too_many_attempts": "too many failed attempts; retry later",
+    "service_busy": "the server holds as much as it may at once; retry after Retry-After",
     "payload_too_large": "the upload is larger than allowed",
     "method_not_allowed": "the HTTP method is not allowed on this path",
     "unsupported_media_type": "the content type is not accepted here",

@@ -205,6 +205,7 @@ def _decompression_budget(total_bytes: int) -> DecompressionBudget:
 class ServiceBusy(ServiceError):
     status = 503
     title = "Service busy"
+    code = "service_busy"
 
 
 def _to_service_error(exc: IntakeError) -> ServiceError:
