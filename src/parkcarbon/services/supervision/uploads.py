@@ -22,10 +22,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from parkcarbon.services import access
 from parkcarbon.services.errors import InvalidInput, PayloadTooLarge
 from parkcarbon.services.intake.readings import MediaTypeNotSupported
 from parkcarbon.services.principal import Principal
-from parkcarbon.services.supervision import access
 from parkcarbon.services.supervision.schemas import (
     BulkReport,
     EconomicsRow,

@@ -1,0 +1,88 @@
+"""The one authorisation module (授权): every access decision of the platform is made here.
+
+Services call the ``require_*`` guards (they raise :class:`~parkcarbon.services.errors.NotFound` outside
+the principal's parks, so a foreign object's existence is not revealed, and
+:class:`~parkcarbon.services.errors.Forbidden` inside them); console pages call the ``can_*`` predicates
+to decide which buttons and counts to show. No other module writes a role check. The model (roles ×
+resource × field, grant scopes) is documented in ``docs/access.md``.
+"""
+
+from __future__ import annotations
+
+from parkcarbon.services.access.rules import (
+    COST_FIELDS,
+    administered_enterprises,
+    can_accept_for_enterprise,
+    can_ack_warnings,
+    can_admin_enterprise,
+    can_edit_registry,
+    can_manage_enterprise,
+    can_manage_members,
+    can_read_costs,
+    can_read_enterprise_data,
+    can_upload_park_data,
+    can_write_enterprise,
+    enterprise_of,
+    granted_scopes,
+    is_assigned_verifier,
+    is_enterprise_admin,
+    is_enterprise_member,
+    is_park_admin,
+    is_park_staff,
+    is_supervisor,
+    require_enterprise_admin,
+    require_enterprise_data,
+    require_enterprise_read,
+    require_enterprise_write,
+    require_park,
+    require_park_admin,
+    require_park_role,
+    require_park_visible,
+    require_platform_admin,
+    require_read_enterprise,
+    require_supervisor,
+    require_user,
+    require_write_enterprise,
+    side_of_case,
+    verifier_orgs,
+    visible_park_ids,
+)
+
+__all__ = [
+    "COST_FIELDS",
+    "administered_enterprises",
+    "can_accept_for_enterprise",
+    "can_ack_warnings",
+    "can_admin_enterprise",
+    "can_edit_registry",
+    "can_manage_enterprise",
+    "can_manage_members",
+    "can_read_costs",
+    "can_read_enterprise_data",
+    "can_upload_park_data",
+    "can_write_enterprise",
+    "enterprise_of",
+    "granted_scopes",
+    "is_assigned_verifier",
+    "is_enterprise_admin",
+    "is_enterprise_member",
+    "is_park_admin",
+    "is_park_staff",
+    "is_supervisor",
+    "require_enterprise_admin",
+    "require_enterprise_data",
+    "require_enterprise_read",
+    "require_enterprise_write",
+    "require_park",
+    "require_park_admin",
+    "require_park_role",
+    "require_park_visible",
+    "require_platform_admin",
+    "require_read_enterprise",
+    "require_supervisor",
+    "require_user",
+    "require_write_enterprise",
+    "side_of_case",
+    "verifier_orgs",
+    "visible_park_ids",
+]
