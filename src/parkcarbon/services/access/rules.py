@@ -17,8 +17,9 @@ staff see what supervision needs: the directory, meter metadata and aggregated t
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,8 @@ from parkcarbon.store.models import AccessGrant, GrantScope, MrvCase, Organisati
 
 #: Cost figures (费用): visible only to the enterprise itself and to holders of a ``costs`` grant.
 COST_FIELDS = frozenset({"cost_cny", "tariff_cny_per_unit", "price_cny", "supplier"})
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 # --- who the principal is ----------------------------------------------------------------------------
@@ -216,6 +219,14 @@ def can_read_costs(s: Session, p: Principal, park_id: int, enterprise_id: int) -
     if park_id not in p.park_ids:
         return False
     return GrantScope.COSTS in granted_scopes(s, p, enterprise_id)
+
+
+def redact_costs(item: _M, visible: bool) -> _M:
+    """``item`` with every :data:`COST_FIELDS` field blanked unless ``visible`` (:func:`can_read_costs`)."""
+    if visible:
+        return item
+    blank = {name: None for name in COST_FIELDS if name in type(item).model_fields}
+    return item.model_copy(update=blank) if blank else item
 
 
 def require_enterprise_data(

@@ -251,7 +251,9 @@ def create_record(
             s, p, "activity_data.create", entity="activity_record", entity_id=rec.id, park_id=org.park_id,
             enterprise_id=org.id, after=audit.snapshot(rec),
         )  # fmt: skip
-        return ActivityRecordPublic.model_validate(rec)
+        return access.redact_costs(
+            ActivityRecordPublic.model_validate(rec), access.can_read_costs(s, p, org.park_id, org.id)
+        )
 
 
 def list_records(
@@ -266,7 +268,8 @@ def list_records(
     """The enterprise's activity records, newest period first."""
     access.require_user(p)
     with db.read() as s:
-        _require_read(s, p, enterprise_id)
+        org = _require_read(s, p, enterprise_id)
+        costs = access.can_read_costs(s, p, org.park_id, org.id)
         query = select(ActivityRecord).where(ActivityRecord.enterprise_id == enterprise_id)
         if carrier is not None:
             query = query.where(ActivityRecord.carrier == carrier)
@@ -277,7 +280,9 @@ def list_records(
         query = query.order_by(ActivityRecord.period_start.desc(), ActivityRecord.id.desc())
         rows, total = paginate(s, query, page)
         return Page(
-            data=[ActivityRecordPublic.model_validate(r) for r in rows], count=total, **page.model_dump()
+            data=[access.redact_costs(ActivityRecordPublic.model_validate(r), costs) for r in rows],
+            count=total,
+            **page.model_dump(),
         )
 
 
