@@ -38,6 +38,11 @@ def administered_org_ids(s: Session, p: Principal) -> frozenset[int] | None:
     return frozenset(orgs)
 
 
+def _enterprise_id(org: Organisation | None) -> int | None:
+    """Audit events on an enterprise's memberships carry its id, so its own audit view shows them."""
+    return org.id if org is not None and org.kind == OrgKind.ENTERPRISE else None
+
+
 def _require_org_admin(s: Session, p: Principal, org: Organisation | None, org_id: int) -> Organisation:
     if org is None:
         raise NotFound("organisation not found")
@@ -135,6 +140,7 @@ def create_user(db: Database, p: Principal, data: UserCreate) -> UserPublic:
             entity="user",
             entity_id=user.id,
             park_id=org.park_id,
+            enterprise_id=_enterprise_id(org),
             after={**(audit.snapshot(user) or {}), "organisation_id": org.id, "role": data.role},
         )
         return UserPublic.model_validate(user)
@@ -259,6 +265,7 @@ def create_membership(db: Database, p: Principal, data: MembershipCreate) -> Mem
             entity="membership",
             entity_id=m.id,
             park_id=org.park_id,
+            enterprise_id=_enterprise_id(org),
             after=audit.snapshot(m),
         )
         return MembershipPublic.model_validate(m)
@@ -280,6 +287,7 @@ def delete_membership(db: Database, p: Principal, membership_id: int) -> None:
             entity="membership",
             entity_id=m.id,
             park_id=m.park_id,
+            enterprise_id=_enterprise_id(s.get(Organisation, m.organisation_id)),
             before=audit.snapshot(m),
         )
         s.delete(m)
