@@ -309,3 +309,24 @@ def test_park_accounting_profile(client: TestClient, world: World) -> None:
         url, headers=bearer(world.token("a", "park_analyst")), json={"accounting_options": {}}
     )
     assert analyst.status_code == 403
+
+
+def test_the_enterprise_sees_acts_on_its_members_in_its_audit_view(client: TestClient, world: World) -> None:
+    """Issue 12 §2: audit events about an enterprise carry its enterprise_id, whoever acted."""
+    enterprise = world.a.enterprise_ids[0]
+    created = client.post(
+        f"{API}/users",
+        headers=bearer(world.token("a", "park_admin")),
+        json={
+            "email": "planted.by.park@example.cn", "display_name": "planted", "password": "Planted-Passw0rd",
+            "organisation_id": enterprise, "role": "enterprise_member",
+        },
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    seen = client.get(
+        f"{API}/audit-events",
+        params={"entity": "user", "entity_id": str(created.json()["id"])},
+        headers=bearer(world.token("a", "enterprise_admin")),
+    )
+    assert seen.status_code == 200, seen.text
+    assert [e["action"] for e in seen.json()["data"]] == ["user.create"]

@@ -137,3 +137,25 @@ def test_who_may_record(client: TestClient, world: World) -> None:
     )
     assert one.status_code == 201, one.text
     assert one.json()["created_by"].startswith("park.admin@")
+
+
+def test_costs_are_for_the_enterprise_and_costs_grantees_only(client: TestClient, world: World) -> None:
+    """Issue 12 §4: cost_cny and supplier are the enterprise's commercial data; park staff see quantities."""
+    canary = 987654.32
+    created = client.post(
+        url(world),
+        json={
+            "carrier": "lpg", "quantity": 3.0, "unit": "t", "period_start": "2026-05-01",
+            "period_end": "2026-05-31", "cost_cny": canary, "supplier": "CANARY-SUPPLIER",
+        },
+        headers=bearer(world.token("a", "enterprise_admin")),
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert created.json()["cost_cny"] == canary
+    for role in ("park_admin", "park_analyst"):
+        r = client.get(url(world), headers=bearer(world.token("a", role)))
+        assert r.status_code == 200, r.text
+        assert str(canary) not in r.text and "CANARY-SUPPLIER" not in r.text, role
+        assert any(x["quantity"] == 3.0 and x["cost_cny"] is None for x in r.json()["data"])
+    own = client.get(url(world), headers=bearer(world.token("a", "enterprise_member"))).json()
+    assert any(x["cost_cny"] == canary and x["supplier"] == "CANARY-SUPPLIER" for x in own["data"])

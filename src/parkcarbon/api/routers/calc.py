@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from parkcarbon.api.deps import PrincipalDep
-from parkcarbon.services import calc, policy
+from parkcarbon.services import access, calc
 
 router = APIRouter(tags=["accounting"])
 
@@ -34,5 +34,5 @@ def calculate(
 ) -> dict[str, Any]:
     """Energy (tce) and emissions (tCO2e) of a list of activities, each with its lineage (factors, formula,
     clause). See docs/accounting.md for the contract, standards and factor years."""
-    policy.require_user(principal)
+    access.require_user(principal)
     return calc.calculate(body)

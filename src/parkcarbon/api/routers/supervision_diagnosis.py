@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from parkcarbon.api.deps import IdPath, PrincipalDep, RuntimeDep
 from parkcarbon.core.tariffs import tou_regions, tou_schedule
-from parkcarbon.services import policy
+from parkcarbon.services import access
 from parkcarbon.services.errors import InvalidInput
 from parkcarbon.services.schemas import Timestamp
 from parkcarbon.services.supervision import benchmarking, diagnosis
@@ -34,7 +34,7 @@ EnterpriseFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="
 @router.get("/energy-quotas", response_model=EnergyQuotasPublic)
 def list_energy_quotas(principal: PrincipalDep) -> EnergyQuotasPublic:
     """National energy-consumption quota standards (单位产品能源消耗限额) held, with grade thresholds."""
-    policy.require_user(principal)
+    access.require_user(principal)
     data = benchmarking.list_quotas()
     return EnergyQuotasPublic(data=data, count=len(data))
 
@@ -48,7 +48,7 @@ def list_tou_tariffs(
     ] = None,
 ) -> TouTariffsPublic:
     """Time-of-use periods (分时电价时段) of the provinces held, in force on ``on``."""
-    policy.require_user(principal)
+    access.require_user(principal)
     try:
         day = date.fromisoformat(on) if on else date.today()
     except ValueError:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.accounts.auth import API_KEY_PREFIX, digest, new_secret
 from parkcarbon.services.accounts.schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyPublic
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
@@ -18,7 +18,7 @@ from parkcarbon.store.models import ApiKey, Organisation, OrgKind, Role
 
 
 def _visible(p: Principal) -> Select[ApiKey]:
-    policy.require_user(p)
+    access.require_user(p)
     query = select(ApiKey).order_by(ApiKey.id)
     if p.is_platform_admin:
         return query
@@ -54,7 +54,7 @@ def get_api_key(db: Database, p: Principal, key_id: int) -> ApiKeyPublic:
 
 def create_api_key(db: Database, p: Principal, data: ApiKeyCreate) -> ApiKeyIssued:
     """Issue a key; the secret is returned once and stored only as its SHA-256."""
-    policy.require_park_visible(p, data.park_id)
+    access.require_park_visible(p, data.park_id)
     now = datetime.now(UTC)
     if data.expires_at is not None and data.expires_at <= now:
         raise InvalidInput.field("expires_at", "must be in the future")
@@ -63,7 +63,7 @@ def create_api_key(db: Database, p: Principal, data: ApiKeyCreate) -> ApiKeyIssu
             ent = s.get(Organisation, data.enterprise_id)
             if ent is None or ent.park_id != data.park_id or ent.kind != OrgKind.ENTERPRISE:
                 raise InvalidInput.field("enterprise_id", "is not an enterprise of this park")
-        if not policy.can_manage_enterprise(p, data.park_id, data.enterprise_id):
+        if not access.can_manage_enterprise(p, data.park_id, data.enterprise_id):
             raise Forbidden("issuing keys needs park_admin, or enterprise_admin for the enterprise's own key")
         secret = new_secret(API_KEY_PREFIX)
         key = ApiKey(
@@ -93,7 +93,7 @@ def create_api_key(db: Database, p: Principal, data: ApiKeyCreate) -> ApiKeyIssu
 def revoke_api_key(db: Database, p: Principal, key_id: int) -> ApiKeyPublic:
     with db.transaction() as s:
         key = _get(s, p, key_id)
-        if not policy.can_manage_enterprise(p, key.park_id, key.enterprise_id):
+        if not access.can_manage_enterprise(p, key.park_id, key.enterprise_id):
             raise Forbidden("revoking keys needs park_admin or the enterprise's admin")
         if key.revoked_at is None:
             before = audit.snapshot(key)

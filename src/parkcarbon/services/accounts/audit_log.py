@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from parkcarbon.services import policy
+from parkcarbon.services import access
 from parkcarbon.services.accounts.schemas import AuditEventPublic
 from parkcarbon.services.errors import Forbidden
 from parkcarbon.services.pagination import Page, PageParams, paginate
@@ -22,7 +22,7 @@ def list_audit_events(
     entity: str | None = None,
     entity_id: str | None = None,
 ) -> Page[AuditEventPublic]:
-    policy.require_user(p)
+    access.require_user(p)
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if not p.is_platform_admin:
         parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.accounts.auth import check_password_policy, hash_password, load_principal
 from parkcarbon.services.accounts.schemas import (
     MembershipCreate,
@@ -38,10 +38,15 @@ def administered_org_ids(s: Session, p: Principal) -> frozenset[int] | None:
     return frozenset(orgs)
 
 
+def _enterprise_id(org: Organisation | None) -> int | None:
+    """Audit events on an enterprise's memberships carry its id, so its own audit view shows them."""
+    return org.id if org is not None and org.kind == OrgKind.ENTERPRISE else None
+
+
 def _require_org_admin(s: Session, p: Principal, org: Organisation | None, org_id: int) -> Organisation:
     if org is None:
         raise NotFound("organisation not found")
-    policy.require_park_visible(p, org.park_id, "organisation")
+    access.require_park_visible(p, org.park_id, "organisation")
     admin_of = administered_org_ids(s, p)
     if admin_of is not None and org_id not in admin_of:
         raise Forbidden("managing members needs park_admin, or enterprise_admin of this enterprise")
@@ -68,7 +73,7 @@ def _visible_user_ids_query(s: Session, p: Principal) -> Select[User]:
 
 
 def me(db: Database, p: Principal) -> MePublic:
-    policy.require_user(p)
+    access.require_user(p)
     with db.read() as s:
         user = s.get(User, p.user_id)
         if user is None:
@@ -84,14 +89,14 @@ def me(db: Database, p: Principal) -> MePublic:
 
 
 def list_users(db: Database, p: Principal, page: PageParams) -> Page[UserPublic]:
-    policy.require_user(p)
+    access.require_user(p)
     with db.read() as s:
         rows, total = paginate(s, _visible_user_ids_query(s, p), page)
         return Page(data=[UserPublic.model_validate(u) for u in rows], count=total, **page.model_dump())
 
 
 def _get_visible_user(s: Session, p: Principal, user_id: int) -> User:
-    policy.require_user(p)
+    access.require_user(p)
     user = s.scalar(_visible_user_ids_query(s, p).where(User.id == user_id))
     if user is None:
         raise NotFound("user not found")
@@ -105,7 +110,7 @@ def get_user(db: Database, p: Principal, user_id: int) -> UserPublic:
 
 def create_user(db: Database, p: Principal, data: UserCreate) -> UserPublic:
     """Create a user together with their first membership."""
-    policy.require_user(p)
+    access.require_user(p)
     email = str(data.email).lower()
     password = data.password.get_secret_value()
     check_password_policy(password, email)
@@ -135,13 +140,14 @@ def create_user(db: Database, p: Principal, data: UserCreate) -> UserPublic:
             entity="user",
             entity_id=user.id,
             park_id=org.park_id,
+            enterprise_id=_enterprise_id(org),
             after={**(audit.snapshot(user) or {}), "organisation_id": org.id, "role": data.role},
         )
         return UserPublic.model_validate(user)
 
 
 def create_platform_admin(db: Database, p: Principal, data: PlatformAdminCreate) -> UserPublic:
-    policy.require_platform_admin(p)
+    access.require_platform_admin(p)
     email = str(data.email).lower()
     password = data.password.get_secret_value()
     check_password_policy(password, email)
@@ -208,7 +214,7 @@ def list_memberships(
     organisation_id: int | None = None,
     user_id: int | None = None,
 ) -> Page[MembershipPublic]:
-    policy.require_user(p)
+    access.require_user(p)
     with db.read() as s:
         query = _visible_memberships(s, p)
         if organisation_id is not None:
@@ -220,7 +226,7 @@ def list_memberships(
 
 
 def get_membership(db: Database, p: Principal, membership_id: int) -> MembershipPublic:
-    policy.require_user(p)
+    access.require_user(p)
     with db.read() as s:
         m = s.scalar(_visible_memberships(s, p).where(Membership.id == membership_id))
         if m is None:
@@ -229,7 +235,7 @@ def get_membership(db: Database, p: Principal, membership_id: int) -> Membership
 
 
 def create_membership(db: Database, p: Principal, data: MembershipCreate) -> MembershipPublic:
-    policy.require_user(p)
+    access.require_user(p)
     with db.transaction() as s:
         org = _require_org_admin(s, p, s.get(Organisation, data.organisation_id), data.organisation_id)
         _check_role(org, data.role)
@@ -259,13 +265,14 @@ def create_membership(db: Database, p: Principal, data: MembershipCreate) -> Mem
             entity="membership",
             entity_id=m.id,
             park_id=org.park_id,
+            enterprise_id=_enterprise_id(org),
             after=audit.snapshot(m),
         )
         return MembershipPublic.model_validate(m)
 
 
 def delete_membership(db: Database, p: Principal, membership_id: int) -> None:
-    policy.require_user(p)
+    access.require_user(p)
     with db.transaction() as s:
         m = s.scalar(_visible_memberships(s, p).where(Membership.id == membership_id))
         if m is None:
@@ -280,6 +287,7 @@ def delete_membership(db: Database, p: Principal, membership_id: int) -> None:
             entity="membership",
             entity_id=m.id,
             park_id=m.park_id,
+            enterprise_id=_enterprise_id(s.get(Organisation, m.organisation_id)),
             before=audit.snapshot(m),
         )
         s.delete(m)

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.enterprise.schemas import CalendarCreate, CalendarPublic
 from parkcarbon.services.errors import InvalidInput
 from parkcarbon.services.principal import Principal
@@ -82,7 +82,7 @@ def pending_stage(case: MrvCase) -> tuple[str, date] | None:
 
 def list_calendars(db: Database, p: Principal, park_id: int) -> list[CalendarPublic]:
     """The park's calendar overrides (visible to members of the park)."""
-    policy.require_park_visible(p, park_id)
+    access.require_park_visible(p, park_id)
     with db.read() as s:
         rows = s.scalars(select(MrvCalendar).where(MrvCalendar.park_id == park_id).order_by(MrvCalendar.id))
         return [CalendarPublic.model_validate(r) for r in rows]
@@ -92,7 +92,7 @@ def set_calendar(
     db: Database, p: Principal, park_id: int, data: CalendarCreate
 ) -> tuple[CalendarPublic, bool]:
     """Set the deadlines of a market (and province) for the park (park admin); ``(calendar, created)``."""
-    policy.require_park_role(p, park_id, Role.PARK_ADMIN)
+    access.require_park_role(p, park_id, Role.PARK_ADMIN)
     _check_month_day("report_due", data.report_due)
     _check_month_day("verification_due", data.verification_due)
     if data.verification_due < data.report_due:

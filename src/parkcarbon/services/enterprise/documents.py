@@ -17,8 +17,7 @@ from pathlib import PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit
-from parkcarbon.services.enterprise import access
+from parkcarbon.services import access, audit
 from parkcarbon.services.enterprise.schemas import DocumentPublic, DocumentUpload
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from parkcarbon.services.pagination import Page, PageParams, paginate
@@ -168,7 +167,7 @@ def upload_document(db: Database, p: Principal, enterprise_id: int, data: Docume
         raise InvalidInput.field("content_base64", "is not valid base64") from None
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         doc = store_document(
             s,
             p,
@@ -186,7 +185,7 @@ def upload_document(db: Database, p: Principal, enterprise_id: int, data: Docume
 def list_documents(db: Database, p: Principal, enterprise_id: int, page: PageParams) -> Page[DocumentPublic]:
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.DOCUMENTS)
+        access.require_enterprise_read(s, p, org, GrantScope.DOCUMENTS)
         query = (
             select(EnterpriseDocument)
             .where(EnterpriseDocument.enterprise_id == org.id)
@@ -201,7 +200,7 @@ def _get(s: Session, p: Principal, document_id: int) -> EnterpriseDocument:
     if doc is None:
         raise NotFound("document not found")
     org = access.enterprise_of(s, p, doc.enterprise_id)
-    access.require_read(s, p, org, GrantScope.DOCUMENTS)
+    access.require_enterprise_read(s, p, org, GrantScope.DOCUMENTS)
     return doc
 
 
@@ -228,7 +227,7 @@ def delete_document(db: Database, p: Principal, document_id: int) -> None:
     with db.transaction() as s:
         doc = _get(s, p, document_id)
         org = access.enterprise_of(s, p, doc.enterprise_id)
-        access.require_admin(p, org, "delete documents")
+        access.require_enterprise_admin(p, org, "delete documents")
         frozen = s.scalar(
             select(Inventory.id)
             .join(InventoryLine, InventoryLine.inventory_id == Inventory.id)

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon import core
 from parkcarbon.core import AccountingOptions
-from parkcarbon.services import audit
-from parkcarbon.services.enterprise import access
+from parkcarbon.services import access, audit
 from parkcarbon.services.enterprise.activity import DraftLine, assemble
 from parkcarbon.services.enterprise.schemas import (
     InventoryCreate,
@@ -270,7 +269,7 @@ def inventory_for_read(s: Session, p: Principal, inventory_id: int) -> tuple[Inv
     if inv is None:
         raise NotFound("inventory not found")
     org = access.enterprise_of(s, p, inv.enterprise_id)
-    access.require_read(s, p, org, GrantScope.INVENTORY)
+    access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
     return inv, org
 
 
@@ -279,7 +278,7 @@ def _for_write(s: Session, p: Principal, inventory_id: int) -> tuple[Inventory, 
     if inv is None:
         raise NotFound("inventory not found")
     org = access.enterprise_of(s, p, inv.enterprise_id)
-    access.require_write(p, org)
+    access.require_enterprise_write(p, org)
     return inv, org
 
 
@@ -351,7 +350,7 @@ def create_inventory(
     """Assemble the year's activity data from meters and uploads and calculate it (a draft version)."""
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         method = data.method or default_method(data.year)
         method_options(method, data.year, data.sector_guideline, data.options or {})
         region, timezone = _region(s, org)
@@ -387,7 +386,7 @@ def list_inventories(
 ) -> list[InventoryPublic]:
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
         query = select(Inventory).where(Inventory.enterprise_id == org.id)
         if year is not None:
             query = query.where(Inventory.year == year)
@@ -519,7 +518,7 @@ def submit_inventory(db: Database, p: Principal, inventory_id: int) -> Inventory
     """Freeze a calculated draft (enterprise admin): later data or factor changes do not alter it."""
     with db.transaction() as s:
         inv, org = _for_write(s, p, inventory_id)
-        access.require_admin(p, org, "submit an inventory")
+        access.require_enterprise_admin(p, org, "submit an inventory")
         _require_draft(inv)
         if inv.errors or inv.answer is None:
             raise Conflict(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar as _cal
 from datetime import date, datetime
 
-from parkcarbon.services.enterprise import access
+from parkcarbon.services import access
 from parkcarbon.services.enterprise.schemas import Monitoring, MonthPoint
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.supervision.monitoring import enterprise_running
@@ -54,7 +54,7 @@ def monitoring(
     """
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
     # authorised above (members, inventory grantees, assigned verifiers)
     run = enterprise_running(db, enterprise_id, year=year, as_of=as_of, now=now)
     fig = run.figures

@@ -30,8 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
-from parkcarbon.services.enterprise import access
+from parkcarbon.services import access, audit
 from parkcarbon.services.enterprise.activity import assemble
 from parkcarbon.services.enterprise.calendar import OPEN_STATUSES, due_dates, pending_stage
 from parkcarbon.services.enterprise.schemas import (
@@ -152,23 +151,23 @@ def _side(s: Session, p: Principal, case: MrvCase) -> str | None:
     """``enterprise``, ``verifier``, ``park``, ``grantee`` or None (no access)."""
     if p.is_platform_admin:
         return "enterprise"
-    if policy.is_enterprise_member(p, case.enterprise_id):
+    if access.is_enterprise_member(p, case.enterprise_id):
         return "enterprise"
     if case.verifier_organisation_id is not None and case.verifier_organisation_id in access.verifier_orgs(p):
         return "verifier"
     if p.roles_in_park(case.park_id) & PARK_SUPERVISION:
         return "park"
-    if policy.can_read_enterprise_data(s, p, case.park_id, case.enterprise_id, GrantScope.INVENTORY):
+    if access.can_read_enterprise_data(s, p, case.park_id, case.enterprise_id, GrantScope.INVENTORY):
         return "grantee"
     return None
 
 
 def _case(s: Session, p: Principal, case_id: int) -> tuple[MrvCase, str]:
-    policy.require_user(p)
+    access.require_user(p)
     case = s.get(MrvCase, case_id)
     if case is None:
         raise NotFound("MRV case not found")
-    policy.require_park_visible(p, case.park_id, "MRV case")
+    access.require_park_visible(p, case.park_id, "MRV case")
     side = _side(s, p, case)
     if side is None:
         raise NotFound("MRV case not found")
@@ -184,14 +183,14 @@ def _allowed(p: Principal, case: MrvCase, side: str) -> list[str]:
             (
                 who == "enterprise"
                 and side == "enterprise"
-                and (p.is_platform_admin or policy.is_enterprise_admin(p, case.enterprise_id))
+                and (p.is_platform_admin or access.is_enterprise_admin(p, case.enterprise_id))
             )
             or (who == "verifier" and side == "verifier")
             or (
                 who == "enterprise_or_park"
                 and (
                     p.is_platform_admin
-                    or policy.is_enterprise_admin(p, case.enterprise_id)
+                    or access.is_enterprise_admin(p, case.enterprise_id)
                     or Role.PARK_ADMIN in p.roles_in_park(case.park_id)
                 )
             )
@@ -275,7 +274,7 @@ def list_cases(
     today: date | None = None,
 ) -> list[CasePublic]:
     """Cases the caller takes part in: its enterprise's, those it verifies, its park's (park staff)."""
-    policy.require_user(p)
+    access.require_user(p)
     query = select(MrvCase).order_by(MrvCase.year.desc(), MrvCase.id)
     if not p.is_platform_admin:
         cond: ColumnElement[bool] = false()
@@ -316,7 +315,7 @@ def overview(
     today: date | None = None,
 ) -> list[CasePublic]:
     """Supervision view of a park (park staff, regulator): every case, its deadlines and totals."""
-    policy.require_park_role(p, park_id, Role.PARK_ADMIN, Role.PARK_ANALYST, Role.REGULATOR)
+    access.require_park_role(p, park_id, Role.PARK_ADMIN, Role.PARK_ANALYST, Role.REGULATOR)
     rows = list_cases(db, p, park_id=park_id, year=year, today=today)
     if overdue_only:
         rows = [r for r in rows if r.overdue is not None]
@@ -408,7 +407,7 @@ def create_case(db: Database, p: Principal, data: CaseCreate, *, today: date | N
         org = access.enterprise_of(s, p, data.enterprise_id)
         if not (
             p.is_platform_admin
-            or policy.is_enterprise_admin(p, org.id)
+            or access.is_enterprise_admin(p, org.id)
             or Role.PARK_ADMIN in p.roles_in_park(org.park_id)
         ):
             raise Forbidden("opening an MRV case needs the enterprise's admin or the park admin")
@@ -460,7 +459,7 @@ def update_case(
         case, _side = _case(s, p, case_id)
         if not (
             p.is_platform_admin
-            or policy.is_enterprise_admin(p, case.enterprise_id)
+            or access.is_enterprise_admin(p, case.enterprise_id)
             or Role.PARK_ADMIN in p.roles_in_park(case.park_id)
         ):
             raise Forbidden("assigning the verifier needs the enterprise's admin or the park admin")

@@ -8,8 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from parkcarbon import core
-from parkcarbon.services import audit
-from parkcarbon.services.enterprise import access
+from parkcarbon.services import access, audit
 from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.enterprise.schemas import (
     Boundary,
@@ -126,7 +125,7 @@ def get_file(db: Database, p: Principal, enterprise_id: int) -> EnterpriseFile:
     """The enterprise file (members, ``inventory`` grantees and assigned verifiers)."""
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
         return file_of(s, org)
 
 
@@ -134,7 +133,7 @@ def update_file(db: Database, p: Principal, enterprise_id: int, data: ProfileUpd
     """Change the profile; the credit code's check character and the industry division are verified."""
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         changes = data.model_dump(exclude_unset=True, mode="json")
         prof = _profile(s, org)
         if prof is None:
@@ -221,7 +220,7 @@ def _record(s: Session, p: Principal, action: str, obj: Any, before: Any = None,
 def list_facilities(db: Database, p: Principal, enterprise_id: int) -> list[FacilityPublic]:
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
         rows = s.scalars(
             select(EnterpriseFacility)
             .where(EnterpriseFacility.enterprise_id == org.id)
@@ -240,7 +239,7 @@ def _check_area(s: Session, park_id: int, area_id: int | None) -> None:
 def create_facility(db: Database, p: Principal, enterprise_id: int, data: FacilityCreate) -> FacilityPublic:
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         _check_area(s, org.park_id, data.area_id)
         _unique_name(s, EnterpriseFacility, org.id, data.name, None, "facility")
         obj = EnterpriseFacility(park_id=org.park_id, enterprise_id=org.id, **data.model_dump())
@@ -253,7 +252,7 @@ def create_facility(db: Database, p: Principal, enterprise_id: int, data: Facili
 def update_facility(db: Database, p: Principal, facility_id: int, data: FacilityUpdate) -> FacilityPublic:
     with db.transaction() as s:
         obj, org = _child(s, p, EnterpriseFacility, facility_id, "facility")
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         changes = data.model_dump(exclude_unset=True)
         if "area_id" in changes:
             _check_area(s, org.park_id, changes["area_id"])
@@ -270,7 +269,7 @@ def update_facility(db: Database, p: Principal, facility_id: int, data: Facility
 def delete_facility(db: Database, p: Principal, facility_id: int) -> None:
     with db.transaction() as s:
         obj, org = _child(s, p, EnterpriseFacility, facility_id, "facility")
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         _record(s, p, "facility.delete", obj, before=audit.snapshot(obj))
         s.delete(obj)
 
@@ -309,7 +308,7 @@ def source_public(s: Session, src: EmissionSource) -> SourcePublic:
 def list_sources(db: Database, p: Principal, enterprise_id: int) -> list[SourcePublic]:
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
         rows = s.scalars(
             select(EmissionSource).where(EmissionSource.enterprise_id == org.id).order_by(EmissionSource.id)
         ).all()
@@ -426,7 +425,7 @@ def create_source(db: Database, p: Principal, enterprise_id: int, data: SourceCr
     """Add an emission source; its carrier, unit and parameters are checked against the engine."""
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         values = _validate_source(data.model_dump())
         _check_facility(s, org, data.facility_id)
         _unique_name(s, EmissionSource, org.id, data.name, None, "emission source")
@@ -444,7 +443,7 @@ def create_source(db: Database, p: Principal, enterprise_id: int, data: SourceCr
 def update_source(db: Database, p: Principal, source_id: int, data: SourceUpdate) -> SourcePublic:
     with db.transaction() as s:
         src, org = _child(s, p, EmissionSource, source_id, "emission source")
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         before = source_public(s, src).model_dump(mode="json")
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:
@@ -475,7 +474,7 @@ def delete_source(db: Database, p: Principal, source_id: int) -> None:
     """Remove a source; inventory lines keep its name (frozen versions are not affected)."""
     with db.transaction() as s:
         src, org = _child(s, p, EmissionSource, source_id, "emission source")
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         _record(s, p, "emission_source.delete", src, before=audit.snapshot(src))
         s.delete(src)
 
@@ -486,7 +485,7 @@ def delete_source(db: Database, p: Principal, source_id: int) -> None:
 def list_products(db: Database, p: Principal, enterprise_id: int) -> list[ProductPublic]:
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
         rows = s.scalars(
             select(EnterpriseProduct)
             .where(EnterpriseProduct.enterprise_id == org.id)
@@ -498,7 +497,7 @@ def list_products(db: Database, p: Principal, enterprise_id: int) -> list[Produc
 def create_product(db: Database, p: Principal, enterprise_id: int, data: ProductCreate) -> ProductPublic:
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         _unique_name(s, EnterpriseProduct, org.id, data.name, None, "product")
         obj = EnterpriseProduct(park_id=org.park_id, enterprise_id=org.id, **data.model_dump())
         s.add(obj)
@@ -510,7 +509,7 @@ def create_product(db: Database, p: Principal, enterprise_id: int, data: Product
 def update_product(db: Database, p: Principal, product_id: int, data: ProductUpdate) -> ProductPublic:
     with db.transaction() as s:
         obj, org = _child(s, p, EnterpriseProduct, product_id, "product")
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:
             _unique_name(s, EnterpriseProduct, org.id, changes["name"], obj.id, "product")
@@ -525,7 +524,7 @@ def update_product(db: Database, p: Principal, product_id: int, data: ProductUpd
 def delete_product(db: Database, p: Principal, product_id: int) -> None:
     with db.transaction() as s:
         obj, org = _child(s, p, EnterpriseProduct, product_id, "product")
-        access.require_write(p, org)
+        access.require_enterprise_write(p, org)
         _record(s, p, "product.delete", obj, before=audit.snapshot(obj))
         s.delete(obj)
 
@@ -539,7 +538,7 @@ def list_targets(db: Database, p: Principal, enterprise_id: int) -> list[TargetP
     set its own."""
     with db.read() as s:
         org = access.enterprise_of(s, p, enterprise_id)
-        access.require_read(s, p, org, GrantScope.INVENTORY)
+        access.require_enterprise_read(s, p, org, GrantScope.INVENTORY)
         rows = s.scalars(
             select(SupervisionTarget)
             .where(SupervisionTarget.enterprise_id == org.id, SupervisionTarget.carbon_tco2e.is_not(None))

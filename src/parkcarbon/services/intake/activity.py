@@ -1,7 +1,7 @@
 """Activity data that is not metered (非计量活动数据): upload with a per-row report, single records, listing.
 
 Writing needs park_admin of the park or enterprise_admin of the enterprise
-(:func:`policy.can_manage_enterprise`); reading needs membership of the enterprise, park staff, or the
+(:func:`access.can_manage_enterprise`); reading needs membership of the enterprise, park staff, or the
 enterprise's ``inventory`` grant. An upload stores every valid row and reports every refused one;
 a row repeating a stored record (same carrier, period and document number) is refused as such, so
 uploading the same file twice stores nothing twice. Every upload is recorded in the audit log.
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.ingest.activity import SheetRow, read_sheet, template_csv, template_xlsx, validate_rows
 from parkcarbon.ingest.errors import IntakeError
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.intake.readings import _to_service_error
 from parkcarbon.services.pagination import Page, PageParams, paginate
@@ -113,22 +113,22 @@ def _enterprise(s: Session, p: Principal, enterprise_id: int) -> Organisation:
     org = s.get(Organisation, enterprise_id)
     if org is None or org.kind != OrgKind.ENTERPRISE:
         raise NotFound("enterprise not found")
-    policy.require_park_visible(p, org.park_id, "enterprise")
+    access.require_park_visible(p, org.park_id, "enterprise")
     return org
 
 
 def _require_write(s: Session, p: Principal, enterprise_id: int) -> Organisation:
     org = _enterprise(s, p, enterprise_id)
-    if not policy.can_manage_enterprise(p, org.park_id, org.id):
+    if not access.can_manage_enterprise(p, org.park_id, org.id):
         raise Forbidden("recording activity data needs park_admin, or enterprise_admin of the enterprise")
     return org
 
 
 def _require_read(s: Session, p: Principal, enterprise_id: int) -> Organisation:
     org = _enterprise(s, p, enterprise_id)
-    if policy.is_park_staff(p, org.park_id):
+    if access.is_park_staff(p, org.park_id):
         return org
-    if not policy.can_read_enterprise_data(s, p, org.park_id, org.id, GrantScope.INVENTORY):
+    if not access.can_read_enterprise_data(s, p, org.park_id, org.id, GrantScope.INVENTORY):
         raise Forbidden("the enterprise has not shared its activity data with you")
     return org
 
@@ -161,7 +161,7 @@ def upload(
     InvalidInput
         Every row was refused (``errors`` is the per-row report) — nothing stored.
     """
-    policy.require_user(p)
+    access.require_user(p)
     today = today or datetime.now(UTC).date()
     with db.read() as s:
         _require_write(s, p, enterprise_id)
@@ -228,7 +228,7 @@ def create_record(
     db: Database, p: Principal, enterprise_id: int, data: ActivityRecordCreate, *, today: date | None = None
 ) -> ActivityRecordPublic:
     """Record one activity entry, validated like an uploaded row."""
-    policy.require_user(p)
+    access.require_user(p)
     today = today or datetime.now(UTC).date()
     cells = {
         k: (v.isoformat() if isinstance(v, date) else str(v))
@@ -251,7 +251,9 @@ def create_record(
             s, p, "activity_data.create", entity="activity_record", entity_id=rec.id, park_id=org.park_id,
             enterprise_id=org.id, after=audit.snapshot(rec),
         )  # fmt: skip
-        return ActivityRecordPublic.model_validate(rec)
+        return access.redact_costs(
+            ActivityRecordPublic.model_validate(rec), access.can_read_costs(s, p, org.park_id, org.id)
+        )
 
 
 def list_records(
@@ -264,9 +266,10 @@ def list_records(
     year: int | None = None,
 ) -> Page[ActivityRecordPublic]:
     """The enterprise's activity records, newest period first."""
-    policy.require_user(p)
+    access.require_user(p)
     with db.read() as s:
-        _require_read(s, p, enterprise_id)
+        org = _require_read(s, p, enterprise_id)
+        costs = access.can_read_costs(s, p, org.park_id, org.id)
         query = select(ActivityRecord).where(ActivityRecord.enterprise_id == enterprise_id)
         if carrier is not None:
             query = query.where(ActivityRecord.carrier == carrier)
@@ -277,13 +280,15 @@ def list_records(
         query = query.order_by(ActivityRecord.period_start.desc(), ActivityRecord.id.desc())
         rows, total = paginate(s, query, page)
         return Page(
-            data=[ActivityRecordPublic.model_validate(r) for r in rows], count=total, **page.model_dump()
+            data=[access.redact_costs(ActivityRecordPublic.model_validate(r), costs) for r in rows],
+            count=total,
+            **page.model_dump(),
         )
 
 
 def template(db: Database, p: Principal, enterprise_id: int, fmt: str) -> tuple[bytes, str, str]:
     """The upload template: ``(content, media type, file name)``."""
-    policy.require_user(p)
+    access.require_user(p)
     with db.read() as s:
         _enterprise(s, p, enterprise_id)
     if fmt == "xlsx":

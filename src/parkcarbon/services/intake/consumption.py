@@ -37,7 +37,7 @@ from parkcarbon.core import AccountingError, AccountingOptions, activity_coeffic
 from parkcarbon.core.units import conversion_factor
 from parkcarbon.ingest.keys import pack_key, unpack_key
 from parkcarbon.ingest.pipeline import GRAIN_DAY, GRAIN_HOUR, GRAIN_MONTH
-from parkcarbon.services import policy
+from parkcarbon.services import access
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.intake.readings import get_meter_for_data
 from parkcarbon.services.intake.schemas import MeterConsumption, RollupPoint
@@ -118,7 +118,7 @@ def _readable_enterprises(s: Session, p: Principal, park_id: int) -> set[int] | 
     granted = {
         e for e in ents
         if e is not None and e not in own
-        and policy.can_read_enterprise_data(s, p, park_id, e, GrantScope.METER_DATA)
+        and access.can_read_enterprise_data(s, p, park_id, e, GrantScope.METER_DATA)
     }  # fmt: skip
     return own | granted
 
@@ -168,12 +168,44 @@ def consumption(
     ConsumptionResult
         Rows per bucket and group, the coefficients used with lineage, and warnings (missing factors).
     """
+    access.require_park_visible(p, park_id)
+    with db.read() as s:
+        readable = _readable_enterprises(s, p, park_id)
+        if enterprise_id is not None and readable is not None and enterprise_id not in readable:
+            raise Forbidden("the enterprise has not shared its meter data with you")
+        if "meter" in group_by and not p.is_platform_admin:
+            if enterprise_id is None:
+                raise InvalidInput.field("enterprise_id", "is required when grouping by meter")
+            if not access.can_read_enterprise_data(s, p, park_id, enterprise_id, GrantScope.METER_DATA):
+                raise Forbidden("the enterprise has not shared its meter data with you")
+    return consumption_unchecked(
+        db, park_id, grain=grain, start=start, end=end, group_by=group_by, enterprise_id=enterprise_id,
+        carrier=carrier, options=options, readable=readable,
+    )  # fmt: skip
+
+
+def consumption_unchecked(
+    db: Database,
+    park_id: int,
+    *,
+    grain: Literal["hour", "day", "month", "total"],
+    start: datetime,
+    end: datetime,
+    group_by: tuple[str, ...] = ("carrier",),
+    enterprise_id: int | None = None,
+    carrier: str | None = None,
+    options: AccountingOptions | None = None,
+    readable: set[int] | None = None,
+) -> ConsumptionResult:
+    """:func:`consumption` without the access check: for services that made their own (internal only).
+
+    ``readable`` limits the enterprises counted (``None``: all of the park).
+    """
     unknown = [g for g in group_by if g not in ("enterprise", "area", "carrier", "meter")]
     if unknown:
         raise InvalidInput.field(
             "group_by", f"unknown grouping {unknown}; use enterprise, area, carrier, meter"
         )
-    policy.require_park_visible(p, park_id)
     total = grain == "total"
     g = GRAINS["day" if total else grain]
     a, b = int(start.timestamp()), int(end.timestamp())
@@ -188,15 +220,7 @@ def consumption(
         park = s.get(Park, park_id)
         if park is None:
             raise NotFound("park not found")
-        readable = _readable_enterprises(s, p, park_id)
-        if enterprise_id is not None and readable is not None and enterprise_id not in readable:
-            raise Forbidden("the enterprise has not shared its meter data with you")
         by_meter = "meter" in group_by
-        if by_meter and not p.is_platform_admin:
-            if enterprise_id is None:
-                raise InvalidInput.field("enterprise_id", "is required when grouping by meter")
-            if not policy.can_read_enterprise_data(s, p, park_id, enterprise_id, GrantScope.METER_DATA):
-                raise Forbidden("the enterprise has not shared its meter data with you")
         dims = [Meter.enterprise_id, Meter.area_id, Meter.carrier, Meter.unit, Meter.purpose]
         if by_meter:
             dims.append(Meter.id)

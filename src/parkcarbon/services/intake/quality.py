@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 
 from parkcarbon.ingest.parse import RawBatch
-from parkcarbon.services import policy
+from parkcarbon.services import access
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.intake.readings import (
     MeterScope,
@@ -113,8 +113,8 @@ class GapEstimateRequest(RequestModel):
 
 def _supervision_filter(s: Any, p: Principal, park_id: int) -> set[int] | None:
     """Enterprises whose meters' quality ``p`` may see (``None`` = every meter of the park)."""
-    policy.require_park_visible(p, park_id)
-    if policy.is_park_staff(p, park_id) or p.is_platform_admin:
+    access.require_park_visible(p, park_id)
+    if access.is_park_staff(p, park_id) or p.is_platform_admin:
         return None
     from parkcarbon.services.intake.consumption import _readable_enterprises
 
@@ -244,7 +244,7 @@ def estimate_gaps(db: Database, p: Principal, meter_id: int, req: GapEstimateReq
         meter = s.get(Meter, meter_id)
         if meter is None or (not p.is_platform_admin and meter.park_id not in p.park_ids):
             raise NotFound("meter not found")
-        if not policy.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
+        if not access.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
             raise Forbidden("estimating readings needs park_admin, or enterprise_admin of the owner")
         if meter.kind == "instant":
             raise InvalidInput.field("meter_id", "instant meters are not estimated")
@@ -358,7 +358,7 @@ def meter_status(
     now = int(now if now is not None else time.time())
     from parkcarbon.services.registry.meters import visible_meters
 
-    policy.require_park_visible(p, park_id)
+    access.require_park_visible(p, park_id)
     with db.read() as s:
         meters = s.scalars(visible_meters(s, p).where(Meter.park_id == park_id)).all()
         status = {
@@ -393,7 +393,7 @@ def gateway_status(
 ) -> list[GatewayStatusPublic]:
     """Gateways of the park with heartbeat state and devices."""
     now = now or datetime.now(UTC)
-    policy.require_park_visible(p, park_id)
+    access.require_park_visible(p, park_id)
     with db.read() as s:
         rows = s.scalars(
             select(GatewayStatus).where(GatewayStatus.park_id == park_id).order_by(GatewayStatus.gateway)
@@ -417,7 +417,7 @@ def list_batches(
     db: Database, p: Principal, page: PageParams, *, park_id: int | None = None
 ) -> Page[IngestBatchPublic]:
     """The intake log of the parks where the caller is park staff."""
-    policy.require_user(p)
+    access.require_user(p)
     query = select(IngestBatch).order_by(IngestBatch.id.desc())
     if not p.is_platform_admin:
         staff = {m.park_id for m in p.memberships if m.role in PARK_STAFF}

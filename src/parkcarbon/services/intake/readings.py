@@ -3,7 +3,7 @@
 Who may write which meters
 --------------------------
 * an API key: meters of its park, and only of its enterprise when the key is enterprise-scoped;
-* a user token: meters the user may manage (:func:`policy.can_manage_enterprise`: park admins every
+* a user token: meters the user may manage (:func:`access.can_manage_enterprise`: park admins every
   meter of their park, enterprise admins their enterprise's meters);
 * the MQTT worker: meters of the park named in the topic (the broker authenticates gateways).
 
@@ -13,7 +13,7 @@ report (:class:`BatchRejected`); otherwise the accepted rows are committed and t
 the rest.
 
 Reading meter-level data back needs membership of the owning enterprise or its ``meter_data``
-grant (:func:`policy.can_read_enterprise_data`); park-owned meters are visible to park staff.
+grant (:func:`access.can_read_enterprise_data`); park-owned meters are visible to park staff.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from parkcarbon.ingest.parse import (
 )
 from parkcarbon.ingest.pipeline import Actor, store_rows
 from parkcarbon.ingest.validate import validate
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceError
 from parkcarbon.services.intake.schemas import (
     GasConditions,
@@ -151,7 +151,7 @@ def load_meters(
     found: list[MeterInfo] = []
     for cond in conds:
         for row in s.execute(query.where(cond)):
-            if p is not None and not policy.can_manage_enterprise(p, row.park_id, row.enterprise_id):
+            if p is not None and not access.can_manage_enterprise(p, row.park_id, row.enterprise_id):
                 continue
             found.append(MeterInfo(*row))
     by_code: dict[str, MeterInfo] = {}
@@ -366,16 +366,16 @@ def result_of(report: IngestReport) -> ReadingsResult:
 
 def get_meter_for_data(s: Session, p: Principal, meter_id: int) -> Meter:
     """The meter, if ``p`` may read its meter-level data (else NotFound/Forbidden)."""
-    policy.require_user(p)
+    access.require_user(p)
     meter = s.get(Meter, meter_id)
     if meter is None:
         raise NotFound("meter not found")
-    policy.require_park_visible(p, meter.park_id, "meter")
+    access.require_park_visible(p, meter.park_id, "meter")
     if meter.enterprise_id is None:
-        if not policy.is_park_staff(p, meter.park_id) and not p.is_platform_admin:
+        if not access.is_park_staff(p, meter.park_id) and not p.is_platform_admin:
             raise Forbidden("park-owned meter data is visible to park staff")
         return meter
-    if not policy.can_read_enterprise_data(s, p, meter.park_id, meter.enterprise_id, GrantScope.METER_DATA):
+    if not access.can_read_enterprise_data(s, p, meter.park_id, meter.enterprise_id, GrantScope.METER_DATA):
         raise Forbidden("the enterprise has not shared its meter data with you")
     return meter
 
@@ -442,12 +442,12 @@ def meter_revisions(
 
 def set_gas_conditions(db: Database, p: Principal, meter_id: int, data: GasConditions) -> GasConditions:
     """Declare a gas meter's working conditions (enables m3 → Nm3 conversion at intake)."""
-    policy.require_user(p)
+    access.require_user(p)
     with db.transaction() as s:
         meter = s.get(Meter, meter_id)
         if meter is None or (not p.is_platform_admin and meter.park_id not in p.park_ids):
             raise NotFound("meter not found")
-        if not policy.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
+        if not access.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
             raise Forbidden("declaring gas conditions needs park_admin, or enterprise_admin of the owner")
         row = s.get(MeterGasConditions, meter_id)
         before: dict[str, Any] | None = audit.snapshot(row)
@@ -484,7 +484,7 @@ def readings_template(db: Database, p: Principal, park_id: int) -> ReadingsBatch
     """An example batch naming the park's meters the caller may see (one reading each, now)."""
     from parkcarbon.services.registry.meters import visible_meters
 
-    policy.require_park_visible(p, park_id)
+    access.require_park_visible(p, park_id)
     with db.read() as s:
         park = s.get(Park, park_id)
         if park is None:

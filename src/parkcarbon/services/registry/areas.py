@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
@@ -18,7 +18,7 @@ from parkcarbon.store.models import Area, Role
 def list_areas(
     db: Database, p: Principal, page: PageParams, *, park_id: int | None = None
 ) -> Page[AreaPublic]:
-    visible = policy.visible_park_ids(p)
+    visible = access.visible_park_ids(p)
     query = select(Area).order_by(Area.id)
     if visible is not None:
         query = query.where(Area.park_id.in_(visible or {-1}))
@@ -33,7 +33,7 @@ def _get(s: Session, p: Principal, area_id: int) -> Area:
     area = s.get(Area, area_id)
     if area is None:
         raise NotFound("area not found")
-    policy.require_park_visible(p, area.park_id, "area")
+    access.require_park_visible(p, area.park_id, "area")
     return area
 
 
@@ -55,7 +55,7 @@ def get_area(db: Database, p: Principal, area_id: int) -> AreaPublic:
 
 
 def create_area(db: Database, p: Principal, data: AreaCreate) -> AreaPublic:
-    policy.require_park_role(p, data.park_id, Role.PARK_ADMIN)
+    access.require_park_role(p, data.park_id, Role.PARK_ADMIN)
     with db.transaction() as s:
         _check_parent(s, data.park_id, data.parent_id)
         ensure_unique_in_park(s, Area.name, data.park_id, data.name, field="name", what="area")
@@ -77,7 +77,7 @@ def create_area(db: Database, p: Principal, data: AreaCreate) -> AreaPublic:
 def update_area(db: Database, p: Principal, area_id: int, data: AreaUpdate) -> AreaPublic:
     with db.transaction() as s:
         area = _get(s, p, area_id)
-        policy.require_park_role(p, area.park_id, Role.PARK_ADMIN)
+        access.require_park_role(p, area.park_id, Role.PARK_ADMIN)
         changes = data.model_dump(exclude_unset=True)
         if "parent_id" in changes:
             _check_parent(s, area.park_id, changes["parent_id"], area.id)
@@ -105,7 +105,7 @@ def update_area(db: Database, p: Principal, area_id: int, data: AreaUpdate) -> A
 def delete_area(db: Database, p: Principal, area_id: int) -> None:
     with db.transaction() as s:
         area = _get(s, p, area_id)
-        policy.require_park_role(p, area.park_id, Role.PARK_ADMIN)
+        access.require_park_role(p, area.park_id, Role.PARK_ADMIN)
         audit.record(
             s,
             p,

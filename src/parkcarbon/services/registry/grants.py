@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
@@ -21,7 +21,7 @@ from parkcarbon.store.models import AccessGrant, Organisation, OrgKind
 
 
 def _visible(p: Principal) -> Select[AccessGrant]:
-    policy.require_user(p)
+    access.require_user(p)
     query = select(AccessGrant).order_by(AccessGrant.id)
     if p.is_platform_admin:
         return query
@@ -55,13 +55,13 @@ def get_grant(db: Database, p: Principal, grant_id: int) -> GrantPublic:
 
 
 def create_grant(db: Database, p: Principal, data: GrantCreate) -> GrantPublic:
-    policy.require_user(p)
+    access.require_user(p)
     with db.transaction() as s:
         ent = s.get(Organisation, data.enterprise_id)
         if ent is None or ent.kind != OrgKind.ENTERPRISE:
             raise NotFound("enterprise not found")
-        policy.require_park_visible(p, ent.park_id, "enterprise")
-        if not (p.is_platform_admin or policy.is_enterprise_admin(p, ent.id)):
+        access.require_park_visible(p, ent.park_id, "enterprise")
+        if not (p.is_platform_admin or access.is_enterprise_admin(p, ent.id)):
             raise Forbidden("only the enterprise's admin can share its data")
         grantee = s.get(Organisation, data.grantee_organisation_id)
         if grantee is None or grantee.park_id != ent.park_id:
@@ -89,7 +89,7 @@ def create_grant(db: Database, p: Principal, data: GrantCreate) -> GrantPublic:
 def revoke_grant(db: Database, p: Principal, grant_id: int) -> GrantPublic:
     with db.transaction() as s:
         grant = _get(s, p, grant_id)
-        if not (p.is_platform_admin or policy.is_enterprise_admin(p, grant.enterprise_id)):
+        if not (p.is_platform_admin or access.is_enterprise_admin(p, grant.enterprise_id)):
             raise Forbidden("only the enterprise's admin can revoke its grants")
         if grant.revoked_at is None:
             before = audit.snapshot(grant)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 
 from parkcarbon import core
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import PARK_STAFF, Principal
@@ -37,7 +37,7 @@ def check_carrier_unit(carrier_id: str, unit: str) -> list[dict[str, Any]]:
 
 def visible_meters(s: Session, p: Principal) -> Select[Meter]:
     """A query of the meters ``p`` may see."""
-    policy.require_user(p)
+    access.require_user(p)
     query = select(Meter).order_by(Meter.id)
     if p.is_platform_admin:
         return query
@@ -122,8 +122,8 @@ def _check_refs(s: Session, park_id: int, values: dict[str, Any], self_id: int |
 
 
 def create_meter(db: Database, p: Principal, data: MeterCreate) -> MeterPublic:
-    policy.require_park_visible(p, data.park_id)
-    if not policy.can_manage_enterprise(p, data.park_id, data.enterprise_id):
+    access.require_park_visible(p, data.park_id)
+    if not access.can_manage_enterprise(p, data.park_id, data.enterprise_id):
         raise Forbidden("adding meters needs park_admin, or enterprise_admin for the enterprise's own meters")
     errors = check_carrier_unit(data.carrier, data.unit)
     if errors:
@@ -151,7 +151,7 @@ def create_meter(db: Database, p: Principal, data: MeterCreate) -> MeterPublic:
 def update_meter(db: Database, p: Principal, meter_id: int, data: MeterUpdate) -> MeterPublic:
     with db.transaction() as s:
         meter = _get(s, p, meter_id)
-        if not policy.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
+        if not access.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
             raise Forbidden("editing meters needs park_admin, or enterprise_admin of the owning enterprise")
         changes = data.model_dump(exclude_unset=True)
         _check_refs(s, meter.park_id, changes, meter.id)
@@ -176,7 +176,7 @@ def update_meter(db: Database, p: Principal, meter_id: int, data: MeterUpdate) -
 def delete_meter(db: Database, p: Principal, meter_id: int) -> None:
     with db.transaction() as s:
         meter = _get(s, p, meter_id)
-        if not policy.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
+        if not access.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
             raise Forbidden("removing meters needs park_admin, or enterprise_admin of the owning enterprise")
         audit.record(
             s,

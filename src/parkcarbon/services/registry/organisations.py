@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
@@ -22,7 +22,7 @@ from parkcarbon.store.models import Organisation, OrgKind, Park, Role
 def list_organisations(
     db: Database, p: Principal, page: PageParams, *, park_id: int | None = None, kind: OrgKind | None = None
 ) -> Page[OrganisationPublic]:
-    visible = policy.visible_park_ids(p)
+    visible = access.visible_park_ids(p)
     query = select(Organisation).order_by(Organisation.id)
     if visible is not None:
         query = query.where(Organisation.park_id.in_(visible or {-1}))
@@ -41,7 +41,7 @@ def _get(s: Session, p: Principal, org_id: int) -> Organisation:
     org = s.get(Organisation, org_id)
     if org is None:
         raise NotFound("organisation not found")
-    policy.require_park_visible(p, org.park_id, "organisation")
+    access.require_park_visible(p, org.park_id, "organisation")
     return org
 
 
@@ -51,7 +51,7 @@ def get_organisation(db: Database, p: Principal, org_id: int) -> OrganisationPub
 
 
 def create_organisation(db: Database, p: Principal, data: OrganisationCreate) -> OrganisationPublic:
-    policy.require_park_role(p, data.park_id, Role.PARK_ADMIN)
+    access.require_park_role(p, data.park_id, Role.PARK_ADMIN)
     with db.transaction() as s:
         if s.get(Park, data.park_id) is None:
             raise InvalidInput.field("park_id", "no such park")
@@ -78,7 +78,7 @@ def update_organisation(
 ) -> OrganisationPublic:
     with db.transaction() as s:
         org = _get(s, p, org_id)
-        own_admin = org.kind == OrgKind.ENTERPRISE and policy.is_enterprise_admin(p, org.id)
+        own_admin = org.kind == OrgKind.ENTERPRISE and access.is_enterprise_admin(p, org.id)
         if not (own_admin or p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(org.park_id)):
             raise Forbidden("editing needs park_admin, or enterprise_admin of this enterprise")
         changes = data.model_dump(exclude_unset=True)
@@ -113,7 +113,7 @@ def update_organisation(
 def delete_organisation(db: Database, p: Principal, org_id: int) -> None:
     with db.transaction() as s:
         org = _get(s, p, org_id)
-        policy.require_park_role(p, org.park_id, Role.PARK_ADMIN)
+        access.require_park_role(p, org.park_id, Role.PARK_ADMIN)
         if org.kind == OrgKind.PARK_OPERATOR and org.id in {m.organisation_id for m in p.memberships}:
             raise InvalidInput.field("org_id", "you cannot delete the operator organisation you belong to")
         audit.record(

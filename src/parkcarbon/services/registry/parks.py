@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parkcarbon import core
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Conflict, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
@@ -18,7 +18,7 @@ from parkcarbon.store.models import Park, Role
 
 
 def list_parks(db: Database, p: Principal, page: PageParams) -> Page[ParkPublic]:
-    visible = policy.visible_park_ids(p)
+    visible = access.visible_park_ids(p)
     query = select(Park).order_by(Park.id)
     if visible is not None:
         query = query.where(Park.id.in_(visible or {-1}))
@@ -28,7 +28,7 @@ def list_parks(db: Database, p: Principal, page: PageParams) -> Page[ParkPublic]
 
 
 def get_park(db: Database, p: Principal, park_id: int) -> ParkPublic:
-    policy.require_park_visible(p, park_id)
+    access.require_park_visible(p, park_id)
     with db.read() as s:
         park = s.get(Park, park_id)
         if park is None:
@@ -41,12 +41,12 @@ def get_park_by_code(db: Database, p: Principal, code: str) -> ParkPublic:
         park = s.scalar(select(Park).where(Park.code == code))
         if park is None:
             raise NotFound("park not found")
-        policy.require_park_visible(p, park.id)
+        access.require_park_visible(p, park.id)
         return ParkPublic.model_validate(park)
 
 
 def create_park(db: Database, p: Principal, data: ParkCreate) -> ParkPublic:
-    policy.require_platform_admin(p)
+    access.require_platform_admin(p)
     with db.transaction() as s:
         if s.scalar(select(Park.id).where(Park.code == data.code)) is not None:
             raise Conflict(
@@ -63,7 +63,7 @@ def create_park(db: Database, p: Principal, data: ParkCreate) -> ParkPublic:
 
 
 def update_park(db: Database, p: Principal, park_id: int, data: ParkUpdate) -> ParkPublic:
-    policy.require_park_role(p, park_id, Role.PARK_ADMIN)
+    access.require_park_role(p, park_id, Role.PARK_ADMIN)
     with db.transaction() as s:
         park = s.get(Park, park_id)
         if park is None:
@@ -86,8 +86,8 @@ def update_park(db: Database, p: Principal, park_id: int, data: ParkUpdate) -> P
 
 
 def delete_park(db: Database, p: Principal, park_id: int) -> None:
-    policy.require_park_visible(p, park_id)
-    policy.require_platform_admin(p)
+    access.require_park_visible(p, park_id)
+    access.require_platform_admin(p)
     with db.transaction() as s:
         park = s.get(Park, park_id)
         if park is None:

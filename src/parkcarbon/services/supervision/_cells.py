@@ -25,9 +25,8 @@ from parkcarbon.core import (
     activity_coefficients,
     calculate,
 )
-from parkcarbon.services.intake.consumption import ConsumptionResult, consumption
+from parkcarbon.services.intake.consumption import ConsumptionResult, consumption_unchecked
 from parkcarbon.services.intake.quality import OFFLINE_MIN_S
-from parkcarbon.services.principal import SYSTEM
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     ActivityRecord,
@@ -130,8 +129,8 @@ def _windows(
     def run(grain: str, a: date, b: date, group: tuple[str, ...], target: dict[Any, _Cell]) -> None:
         if b <= a:
             return
-        res = consumption(
-            db, SYSTEM, park_id, grain=grain, start=_local(a, tz), end=_local(b, tz),  # type: ignore[arg-type]
+        res = consumption_unchecked(
+            db, park_id, grain=grain, start=_local(a, tz), end=_local(b, tz),  # type: ignore[arg-type]
             group_by=group, enterprise_id=enterprise_id, options=options,
         )  # fmt: skip
         _collect(target, res, w)

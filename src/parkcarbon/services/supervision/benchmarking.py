@@ -23,12 +23,11 @@ from sqlalchemy import select
 from parkcarbon import core
 from parkcarbon.core import benchmarking as bm
 from parkcarbon.core.energy.comprehensive_energy import coal_equivalent_coefficient
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.intake import consumption as cons
-from parkcarbon.services.principal import SYSTEM, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.parks import accounting_options
-from parkcarbon.services.supervision import access
 from parkcarbon.services.supervision.analysis_schemas import (
     BenchmarkReport,
     BenchmarkRow,
@@ -116,7 +115,7 @@ def _visible(p: Principal, park_id: int, enterprise_id: int | None) -> set[int] 
     own = {
         m.organisation_id
         for m in p.memberships
-        if m.park_id == park_id and policy.is_enterprise_member(p, m.organisation_id)
+        if m.park_id == park_id and access.is_enterprise_member(p, m.organisation_id)
     }
     if enterprise_id is not None:
         if enterprise_id not in own:
@@ -181,9 +180,8 @@ def benchmarking(
         ).all()
         province = park.province
     # metered energy per enterprise and month (the accounting engine's coefficients, with lineage)
-    metered = cons.consumption(
+    metered = cons.consumption_unchecked(
         db,
-        SYSTEM,
         park_id,
         grain="month",
         start=datetime(year, 1, 1, tzinfo=tz),

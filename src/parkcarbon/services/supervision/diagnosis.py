@@ -29,10 +29,10 @@ from sqlalchemy import select
 from parkcarbon import core
 from parkcarbon.core import diagnosis as dg
 from parkcarbon.core.tariffs import tou_schedule
+from parkcarbon.services import access
 from parkcarbon.services.errors import InvalidInput, NotFound
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.parks import accounting_options
-from parkcarbon.services.supervision import access
 from parkcarbon.services.supervision.analysis_schemas import (
     DiagnosisReport,
     EnterpriseDiagnosis,

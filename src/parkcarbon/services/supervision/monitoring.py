@@ -51,13 +51,12 @@ from parkcarbon.core import (
     AccountingOptions,
 )
 from parkcarbon.ingest.gcpause import gc_paused
-from parkcarbon.services import policy
+from parkcarbon.services import access
 from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.errors import InvalidInput, NotFound
-from parkcarbon.services.intake.consumption import consumption
-from parkcarbon.services.principal import SYSTEM, Principal
+from parkcarbon.services.intake.consumption import consumption_unchecked
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.parks import accounting_options
-from parkcarbon.services.supervision import access
 from parkcarbon.services.supervision._cells import (
     Pred,
     _add_activity,
@@ -477,13 +476,26 @@ def park_monitoring(
     """
     # thousands of short-lived rows and cells, none cyclic: a full collection would walk the whole
     # process several times per call (see parkcarbon.ingest.gcpause)
+    with db.read() as s:
+        access.require_supervisor(s, p, park_id)
+    return park_monitoring_unchecked(db, park_id, year=year, as_of=as_of, now=now)
+
+
+def park_monitoring_unchecked(
+    db: Database,
+    park_id: int,
+    *,
+    year: int | None = None,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> ParkMonitoring:
+    """:func:`park_monitoring` without the access check (internal: warnings evaluation)."""
     with gc_paused():
-        return _park_monitoring(db, p, park_id, year=year, as_of=as_of, now=now)
+        return _park_monitoring(db, park_id, year=year, as_of=as_of, now=now)
 
 
 def _park_monitoring(
     db: Database,
-    p: Principal,
     park_id: int,
     *,
     year: int | None,
@@ -492,7 +504,9 @@ def _park_monitoring(
 ) -> ParkMonitoring:
     now = now or datetime.now(UTC)
     with db.read() as s:
-        park = access.require_supervisor(s, p, park_id)
+        park = s.get(Park, park_id)
+        if park is None:
+            raise NotFound("park not found")
         tz = ZoneInfo(park.timezone)
         as_of = resolve_as_of(tz, year, as_of, now)
         ctx = _load_context(s, db, park, as_of.year, as_of, None, now)
@@ -631,7 +645,7 @@ def enterprise_monitoring(
     now = now or datetime.now(UTC)
     with db.read() as s:
         org = access.require_read_enterprise(s, p, enterprise_id)
-        meter_rights = policy.can_read_enterprise_data(s, p, org.park_id, org.id, GrantScope.METER_DATA)
+        meter_rights = access.can_read_enterprise_data(s, p, org.park_id, org.id, GrantScope.METER_DATA)
         ctx = _enterprise_context(s, db, org, year, as_of, now)
         meter_rows = list(
             s.execute(
@@ -674,8 +688,8 @@ def _meter_figures(
     for grain, a, b in (("month", start, month_start), ("day", month_start, end)):
         if b <= a:
             continue
-        res = consumption(
-            db, SYSTEM, ctx.park.id, grain=grain, start=a, end=b, group_by=("meter",),  # type: ignore[arg-type]
+        res = consumption_unchecked(
+            db, ctx.park.id, grain=grain, start=a, end=b, group_by=("meter",),  # type: ignore[arg-type]
             enterprise_id=enterprise_id, options=ctx.options,
         )  # fmt: skip
         for r in res.data:
@@ -730,8 +744,8 @@ def power_curve(
                 raise InvalidInput.field("enterprise_id", "no such enterprise in this park")
     end = now.replace(minute=0, second=0, microsecond=0)  # complete hours only: the running one is partial
     start = end - timedelta(hours=hours)
-    res = consumption(
-        db, SYSTEM, park_id, grain="hour", start=start, end=end, group_by=("carrier",), carrier="electricity",
+    res = consumption_unchecked(
+        db, park_id, grain="hour", start=start, end=end, group_by=("carrier",), carrier="electricity",
         enterprise_id=enterprise_id,
     )  # fmt: skip
     points = []

@@ -24,10 +24,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.principal import Principal
-from parkcarbon.services.supervision import access
 from parkcarbon.services.supervision.schemas import (
     BulkReport,
     EconomicsPublic,
@@ -293,8 +292,8 @@ def set_enterprise_carbon_target(
     year's targets to the enterprise: the allocation is the park's.
     """
     with db.transaction() as s:
-        org = access.enterprise_in_park(s, p, enterprise_id)
-        if not (p.is_platform_admin or policy.is_enterprise_member(p, org.id)):
+        org = access.enterprise_of(s, p, enterprise_id)
+        if not (p.is_platform_admin or access.is_enterprise_member(p, org.id)):
             raise Forbidden("only the enterprise's own members can change its file")
         obj = s.scalar(
             select(SupervisionTarget).where(
@@ -386,7 +385,7 @@ def _writable_enterprises(s: Session, p: Principal, park_id: int) -> dict[int, b
             Organisation.park_id == park_id, Organisation.kind == OrgKind.ENTERPRISE
         )
     ).all()
-    return {e: policy.can_manage_enterprise(p, park_id, e) for e in ents}
+    return {e: access.can_manage_enterprise(p, park_id, e) for e in ents}
 
 
 def _row_access(writable: dict[int, bool], enterprise_id: int) -> str | None:

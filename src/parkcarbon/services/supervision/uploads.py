@@ -21,10 +21,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from parkcarbon import sheets
+from parkcarbon.services import access
 from parkcarbon.services.errors import InvalidInput, PayloadTooLarge
 from parkcarbon.services.intake.readings import MediaTypeNotSupported
 from parkcarbon.services.principal import Principal
-from parkcarbon.services.supervision import access
 from parkcarbon.services.supervision.schemas import (
     BulkReport,
     EconomicsRow,

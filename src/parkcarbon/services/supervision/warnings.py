@@ -57,11 +57,11 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from parkcarbon.services import audit, policy
+from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
-from parkcarbon.services.principal import PARK_STAFF, SYSTEM, Principal
-from parkcarbon.services.supervision import access, monitoring
+from parkcarbon.services.principal import Principal
+from parkcarbon.services.supervision import monitoring
 from parkcarbon.services.supervision.monitoring_schemas import (
     EvaluationResult,
     Figures,
@@ -300,9 +300,9 @@ def evaluate_warnings(
     now = now or datetime.now(UTC)
     with db.read() as s:
         park = access.require_park(s, p, park_id)
-        if p is not SYSTEM and not (p.is_platform_admin or p.roles_in_park(park_id) & PARK_STAFF):
+        if not access.is_park_staff(p, park_id):
             raise Forbidden("evaluating warnings needs park_admin or park_analyst")
-    m = monitoring.park_monitoring(db, SYSTEM, park_id, as_of=today, now=now)
+    m = monitoring.park_monitoring_unchecked(db, park_id, as_of=today, now=now)
     counts = {"raised": 0, "reraised": 0, "updated": 0, "resolved": 0, "notifications": 0}
     deliveries: list[int] = []
     with db.transaction() as s:
@@ -518,7 +518,7 @@ def _visible_filter(p: Principal, park_id: int) -> set[int] | None:
     own = {
         m.organisation_id
         for m in p.memberships
-        if m.park_id == park_id and policy.is_enterprise_member(p, m.organisation_id)
+        if m.park_id == park_id and access.is_enterprise_member(p, m.organisation_id)
     }
     if not own:
         raise Forbidden("warnings are for park_admin, park_analyst, regulator and the enterprise concerned")
@@ -625,7 +625,7 @@ def acknowledge_warning(
     now = now or datetime.now(UTC)
     with db.transaction() as s:
         w = _warning(s, p, park_id, warning_id)
-        if not (p.is_platform_admin or p.roles_in_park(park_id) & PARK_STAFF):
+        if not access.can_ack_warnings(p, park_id):
             raise Forbidden("acknowledging warnings needs park_admin or park_analyst")
         before = audit.snapshot(w)
         if w.status != "resolved":
@@ -652,7 +652,7 @@ def list_notifications(
     """The caller's in-app notifications of the park, newest first."""
     with db.read() as s:
         access.require_park(s, p, park_id)
-        policy.require_user(p)
+        access.require_user(p)
         q = select(SupervisionNotification).where(
             SupervisionNotification.park_id == park_id, SupervisionNotification.user_id == p.user_id
         )
@@ -670,7 +670,7 @@ def mark_notifications_read(db: Database, p: Principal, park_id: int, *, up_to_i
     """Mark the caller's notifications of the park read (all, or those with id ≤ ``up_to_id``)."""
     with db.transaction() as s:
         access.require_park(s, p, park_id)
-        policy.require_user(p)
+        access.require_user(p)
         q = update(SupervisionNotification).where(
             SupervisionNotification.park_id == park_id,
             SupervisionNotification.user_id == p.user_id,

@@ -7,12 +7,13 @@ from typing import Any
 from nicegui import ui
 from pydantic import SecretStr, ValidationError
 
+from parkcarbon.services import access
 from parkcarbon.services.accounts import apikeys, audit_log, auth, users
 from parkcarbon.services.accounts.schemas import ApiKeyCreate, PasswordChange, UserCreate
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import organisations
-from parkcarbon.vocab import ROLES_BY_KIND, OrgKind, Role
+from parkcarbon.vocab import ROLES_BY_KIND, OrgKind
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import validation_text
 from parkcarbon.web.i18n import t, te
@@ -38,9 +39,7 @@ def users_page() -> None:
             return
         p, db, park_id = current.principal, web_session.runtime().db, current.park_id
         orgs = organisations.list_organisations(db, p, ALL, park_id=park_id).data
-        park_admin = p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
-        admin_of = {m.organisation_id for m in p.memberships if m.role == Role.ENTERPRISE_ADMIN}
-        manageable = {o.id: o.name for o in orgs if park_admin or o.id in admin_of}
+        manageable = {o.id: o.name for o in orgs if access.can_manage_members(p, o)}
         kinds = {o.id: OrgKind(o.kind) for o in orgs}
         roles = sorted({r for o in manageable for r in ROLES_BY_KIND[kinds[o]]})
         dialog = form_dialog(
@@ -102,8 +101,8 @@ def api_keys_page() -> None:
                 db, p, ALL, park_id=park_id, kind=OrgKind.ENTERPRISE
             ).data
         }
-        park_admin = p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
-        admin_of = {m.organisation_id for m in p.memberships if m.role == Role.ENTERPRISE_ADMIN}
+        park_admin = access.can_edit_registry(p, park_id)
+        admin_of = access.administered_enterprises(p)
         scopes = ({0: t("park_owned")} if park_admin else {}) | {
             k: v for k, v in enterprises.items() if park_admin or k in admin_of
         }

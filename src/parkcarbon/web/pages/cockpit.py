@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from nicegui import run, ui
 
 from parkcarbon.core import CARRIERS
+from parkcarbon.services import access
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.intake.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
-from parkcarbon.services.principal import PARK_STAFF, PARK_SUPERVISION, Principal
+from parkcarbon.services.principal import PARK_SUPERVISION, Principal
 from parkcarbon.services.registry import meters, parks
 from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.services.supervision.export import cockpit_workbook
@@ -139,11 +140,11 @@ def _name(obj: Any) -> str:
 
 
 def _is_supervisor(p: Principal, park_id: int) -> bool:
-    return p.is_platform_admin or bool(p.roles_in_park(park_id) & PARK_SUPERVISION)
+    return access.is_supervisor(p, park_id)
 
 
 def _can_ack(p: Principal, park_id: int) -> bool:
-    return p.is_platform_admin or bool(p.roles_in_park(park_id) & PARK_STAFF)
+    return access.can_ack_warnings(p, park_id)
 
 
 def _kpi(

@@ -9,12 +9,12 @@ from typing import Any
 
 from nicegui import ui
 
+from parkcarbon.services import access
 from parkcarbon.services.enterprise import documents, inventory, monitoring, report
 from parkcarbon.services.enterprise.schemas import InventoryCreate, InventoryDetail, LineOverride
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
-from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import error_text, validation_text
 from parkcarbon.web.i18n import register_texts, t
@@ -272,8 +272,8 @@ register_texts({"inv.formula": ("计算公式", "Formula")})
 
 def _actions(inv: InventoryDetail, p: Principal) -> None:
     db = web_session.runtime().db
-    admin = p.is_platform_admin or Role.ENTERPRISE_ADMIN in p.roles_in_org(inv.enterprise_id)
-    member = admin or bool(p.roles_in_org(inv.enterprise_id))
+    admin = access.can_admin_enterprise(p, inv.enterprise_id)
+    member = access.can_write_enterprise(p, inv.enterprise_id)
     with ui.row().classes("q-gutter-sm"):
         if inv.status == "draft" and member:
             ui.button(

@@ -6,6 +6,7 @@ from typing import Any, get_args
 
 from nicegui import ui
 
+from parkcarbon.services import access
 from parkcarbon.services.enterprise import inventory, mrv
 from parkcarbon.services.enterprise.schemas import (
     CaseAct,
@@ -136,11 +137,7 @@ def mrv_list_page() -> None:
 
 
 def _side(p: Principal, case: CaseDetail) -> str:
-    if p.is_platform_admin or p.roles_in_org(case.enterprise_id):
-        return "enterprise"
-    if case.verifier_organisation_id in p.orgs_with(Role.VERIFIER):
-        return "verifier"
-    return "other"
+    return access.side_of_case(p, case.enterprise_id, case.verifier_organisation_id)
 
 
 def _latest_submitted(p: Principal, case: CaseDetail) -> int | None:

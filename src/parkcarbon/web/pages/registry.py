@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from parkcarbon.services import access
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import areas, grants, meters, organisations
@@ -13,7 +14,7 @@ from parkcarbon.services.registry.schemas import (
     MeterCreate,
     OrganisationCreate,
 )
-from parkcarbon.vocab import AreaKind, GrantScope, MeterKind, OrgKind, Role
+from parkcarbon.vocab import AreaKind, GrantScope, MeterKind, OrgKind
 from parkcarbon.web import session as web_session
 from parkcarbon.web.i18n import t, te
 from parkcarbon.web.layout import frame
@@ -46,7 +47,7 @@ def organisations_page() -> None:
             return
         p, db, park_id = current.principal, web_session.runtime().db, current.park_id
         rows = organisations.list_organisations(db, p, ALL, park_id=park_id).data
-        can_edit = p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
+        can_edit = access.can_edit_registry(p, park_id)
         if can_edit:
             dialog = form_dialog(
                 "create",
@@ -90,7 +91,7 @@ def areas_page() -> None:
             return
         p, db, park_id = current.principal, web_session.runtime().db, current.park_id
         rows = areas.list_areas(db, p, ALL, park_id=park_id).data
-        if p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id):
+        if access.can_edit_registry(p, park_id):
             dialog = form_dialog(
                 "create",
                 [
@@ -141,8 +142,8 @@ def meters_view(current: web_session.Session, enterprise_only: bool) -> None:
         for m in meters.list_meters(db, p, ALL, park_id=park_id).data
         if not enterprise_only or m.enterprise_id in own or p.is_platform_admin
     ]
-    admin_of = {m.organisation_id for m in p.memberships if m.role == Role.ENTERPRISE_ADMIN}
-    park_admin = p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
+    admin_of = access.administered_enterprises(p)
+    park_admin = access.can_edit_registry(p, park_id)
     if park_admin or admin_of:
         ent_opts = {k: v for k, v in enterprises.items() if park_admin or k in admin_of}
         if park_admin:
@@ -214,7 +215,7 @@ def grants_page() -> None:
             return
         p, db, park_id = current.principal, web_session.runtime().db, current.park_id
         orgs = _orgs(p, park_id)
-        admin_of = [m.organisation_id for m in p.memberships if m.role == Role.ENTERPRISE_ADMIN]
+        admin_of = sorted(access.administered_enterprises(p))
         if admin_of:
             dialog = form_dialog(
                 "create",

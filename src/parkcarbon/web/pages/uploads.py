@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import events, ui
 
+from parkcarbon.services import access
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.intake import activity
 from parkcarbon.services.pagination import PageParams
@@ -60,7 +61,7 @@ def _enterprises(p: Principal, park_id: int | None) -> dict[int, str]:
     db = web_session.runtime().db
     own = {m.organisation_id for m in p.memberships if m.org_kind == OrgKind.ENTERPRISE}
     names: dict[int, str] = {}
-    if park_id is not None and (p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)):
+    if park_id is not None and access.can_upload_park_data(p, park_id):
         for o in organisations.list_organisations(db, p, ALL, park_id=park_id, kind=OrgKind.ENTERPRISE).data:
             names[o.id] = o.name
     for org_id in sorted(own - set(names)):

@@ -1,0 +1,327 @@
+"""Access rules (授权规则): predicates (``can_*``, ``is_*``) and guards (``require_*``).
+
+Reading another tenant's object answers *not found* (its existence is not revealed); acting without the
+needed role inside one's own park answers *forbidden*. An enterprise's meter-level data, costs and
+documents are visible to its own members and to organisations it has granted access (数据授权); park
+staff see what supervision needs: the directory, meter metadata and aggregated totals.
+
+* the enterprise's members read and write its file and draft inventories (admins submit, delete, accept);
+* organisations the enterprise granted a scope read what that scope unlocks (``docs/access.md``);
+* a verifier organisation read the enterprise's file, inventories and evidence only once the enterprise
+  accepted it on an MRV case (:func:`is_assigned_verifier`);
+* park supervision roles (park_admin, park_analyst, regulator) read supervision figures of their park;
+  regulators only read; park_admin sets targets and settings and operates the park's registry;
+* outside the park everything answers *not found*.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parkcarbon.services.errors import Forbidden, NotFound
+from parkcarbon.services.principal import ENTERPRISE_ROLES, PARK_STAFF, PARK_SUPERVISION, Principal
+from parkcarbon.store.models import AccessGrant, GrantScope, MrvCase, Organisation, OrgKind, Park, Role
+
+#: Cost figures (费用): visible only to the enterprise itself and to holders of a ``costs`` grant.
+COST_FIELDS = frozenset({"cost_cny", "tariff_cny_per_unit", "price_cny", "supplier"})
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+# --- who the principal is ----------------------------------------------------------------------------
+
+
+def require_user(p: Principal) -> None:
+    """API keys are write-only ingest credentials; everything else needs a user."""
+    if p.api_key is not None:
+        raise Forbidden("API keys may only submit readings")
+
+
+def visible_park_ids(p: Principal) -> frozenset[int] | None:
+    """Parks the principal may see; ``None`` means all (platform admin)."""
+    require_user(p)
+    return None if p.is_platform_admin else p.park_ids
+
+
+def require_park_visible(p: Principal, park_id: int, what: str = "park") -> None:
+    require_user(p)
+    if not p.is_platform_admin and park_id not in p.park_ids:
+        raise NotFound(f"{what} not found")
+
+
+def require_park_role(p: Principal, park_id: int, *roles: Role, what: str = "park") -> None:
+    """Raise NotFound outside the park, Forbidden inside it without one of ``roles``."""
+    require_park_visible(p, park_id, what)
+    if p.is_platform_admin:
+        return
+    if not p.roles_in_park(park_id) & set(roles):
+        raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}")
+
+
+def require_platform_admin(p: Principal) -> None:
+    require_user(p)
+    if not p.is_platform_admin:
+        raise Forbidden("this needs the platform_admin role")
+
+
+def is_enterprise_member(p: Principal, enterprise_id: int) -> bool:
+    return bool(p.roles_in_org(enterprise_id) & ENTERPRISE_ROLES)
+
+
+def is_enterprise_admin(p: Principal, enterprise_id: int) -> bool:
+    return Role.ENTERPRISE_ADMIN in p.roles_in_org(enterprise_id)
+
+
+def is_park_admin(p: Principal, park_id: int) -> bool:
+    return p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(park_id)
+
+
+def is_park_staff(p: Principal, park_id: int) -> bool:
+    """park_admin, park_analyst (or the platform admin)."""
+    return p.is_platform_admin or bool(p.roles_in_park(park_id) & PARK_STAFF)
+
+
+def is_supervisor(p: Principal, park_id: int) -> bool:
+    """park_admin, park_analyst, regulator of the park (or the platform admin)."""
+    return p.is_platform_admin or bool(p.roles_in_park(park_id) & PARK_SUPERVISION)
+
+
+def verifier_orgs(p: Principal) -> frozenset[int]:
+    """Verifier organisations ``p`` acts for."""
+    return p.orgs_with(Role.VERIFIER)
+
+
+# --- console predicates (buttons and counts) ---------------------------------------------------------
+
+
+def can_edit_registry(p: Principal, park_id: int) -> bool:
+    """Parks' areas, organisations (directory) and meter registry: the park admin."""
+    return is_park_admin(p, park_id)
+
+
+def can_upload_park_data(p: Principal, park_id: int) -> bool:
+    """Park-wide activity-data and economic-data uploads: the park admin."""
+    return is_park_admin(p, park_id)
+
+
+def can_admin_enterprise(p: Principal, enterprise_id: int) -> bool:
+    """Submitting, deleting, MRV steps and accepting on behalf of the enterprise: its admin."""
+    return p.is_platform_admin or is_enterprise_admin(p, enterprise_id)
+
+
+def can_ack_warnings(p: Principal, park_id: int) -> bool:
+    """Evaluating and acknowledging warnings: park_admin, park_analyst."""
+    return is_park_staff(p, park_id)
+
+
+def side_of_case(p: Principal, enterprise_id: int, verifier_organisation_id: int | None) -> str:
+    """Which side of an MRV case ``p`` acts on: ``enterprise``, ``verifier`` or ``other``."""
+    if p.is_platform_admin or is_enterprise_member(p, enterprise_id):
+        return "enterprise"
+    if verifier_organisation_id is not None and verifier_organisation_id in verifier_orgs(p):
+        return "verifier"
+    return "other"
+
+
+def can_write_enterprise(p: Principal, enterprise_id: int) -> bool:
+    """Changing the enterprise's file or draft inventories: its members."""
+    return p.is_platform_admin or is_enterprise_member(p, enterprise_id)
+
+
+def can_accept_for_enterprise(p: Principal, enterprise_id: int) -> bool:
+    """Accepting invitations and verifier proposals, creating memberships: the enterprise's own admin only.
+
+    The platform admin is deliberately not included: ownership is not administration. Its break-glass
+    act is separate (:mod:`parkcarbon.services.accounts.invitations`).
+    """
+    return is_enterprise_admin(p, enterprise_id)
+
+
+class _OrgLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def park_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+
+
+def administered_enterprises(p: Principal) -> frozenset[int]:
+    """Enterprises ``p`` is the admin of."""
+    return p.orgs_with(Role.ENTERPRISE_ADMIN)
+
+
+def can_manage_members(p: Principal, org: _OrgLike) -> bool:
+    """Creating and removing memberships of ``org``.
+
+    An enterprise's memberships are created by its own admins only; park and platform admins invite.
+    Park-side organisations (the operator, regulators, providers, verifiers, financiers) are managed by
+    the park admin and by their own admins.
+    """
+    if org.kind == OrgKind.ENTERPRISE:
+        return is_enterprise_admin(p, org.id)
+    return is_park_admin(p, org.park_id)
+
+
+def can_manage_enterprise(p: Principal, park_id: int, enterprise_id: int | None) -> bool:
+    """Registry operations on meters and ingest keys: park admins in their park, enterprise admins for
+    their own enterprise. Never a read of the enterprise's private data (:func:`can_read_enterprise_data`).
+    """
+    if is_park_admin(p, park_id):
+        return True
+    return enterprise_id is not None and is_enterprise_admin(p, enterprise_id)
+
+
+# --- enterprise data ---------------------------------------------------------------------------------
+
+
+def granted_scopes(s: Session, p: Principal, enterprise_id: int) -> frozenset[GrantScope]:
+    """Scopes the enterprise has granted (and not revoked, not expired) to the principal's organisations."""
+    orgs = {m.organisation_id for m in p.memberships}
+    if not orgs:
+        return frozenset()
+    now = datetime.now(UTC)
+    rows = s.scalars(
+        select(AccessGrant.scope).where(
+            AccessGrant.enterprise_id == enterprise_id,
+            AccessGrant.grantee_organisation_id.in_(orgs),
+            AccessGrant.revoked_at.is_(None),
+            (AccessGrant.expires_at.is_(None)) | (AccessGrant.expires_at > now),
+        )
+    )
+    return frozenset(GrantScope(r) for r in rows)
+
+
+def can_read_enterprise_data(
+    s: Session, p: Principal, park_id: int, enterprise_id: int, scope: GrantScope
+) -> bool:
+    """Meter-level data, costs, documents, inventories: the enterprise itself or a grantee of ``scope``."""
+    if p.is_platform_admin or is_enterprise_member(p, enterprise_id):
+        return True
+    if park_id not in p.park_ids:
+        return False
+    return scope in granted_scopes(s, p, enterprise_id)
+
+
+def can_read_costs(s: Session, p: Principal, park_id: int, enterprise_id: int) -> bool:
+    """Cost figures (:data:`COST_FIELDS`): the enterprise and ``costs`` grantees, nobody else.
+
+    Not park staff or regulators, not ``inventory`` grantees, not the platform admin (it runs the
+    installation; it is not a party to the enterprise's commercial data).
+    """
+    if is_enterprise_member(p, enterprise_id):
+        return True
+    if park_id not in p.park_ids:
+        return False
+    return GrantScope.COSTS in granted_scopes(s, p, enterprise_id)
+
+
+def redact_costs(item: _M, visible: bool) -> _M:
+    """``item`` with every :data:`COST_FIELDS` field blanked unless ``visible`` (:func:`can_read_costs`)."""
+    if visible:
+        return item
+    blank = {name: None for name in COST_FIELDS if name in type(item).model_fields}
+    return item.model_copy(update=blank) if blank else item
+
+
+def require_enterprise_data(
+    s: Session, p: Principal, park_id: int, enterprise_id: int, scope: GrantScope, what: str
+) -> None:
+    require_park_visible(p, park_id, what)
+    if not can_read_enterprise_data(s, p, park_id, enterprise_id, scope):
+        raise Forbidden(f"the enterprise has not shared its {scope.value.replace('_', ' ')} with you")
+
+
+def enterprise_of(s: Session, p: Principal, enterprise_id: int) -> Organisation:
+    """The enterprise, if it exists (not archived) in a park ``p`` belongs to (else NotFound)."""
+    require_user(p)
+    org = s.get(Organisation, enterprise_id)
+    if org is None or org.kind != OrgKind.ENTERPRISE:
+        raise NotFound("enterprise not found")
+    require_park_visible(p, org.park_id, "enterprise")
+    return org
+
+
+def is_assigned_verifier(s: Session, p: Principal, enterprise_id: int, case_id: int | None = None) -> bool:
+    """Whether ``p`` belongs to a verifier the enterprise accepted on one of its MRV cases (or ``case_id``).
+
+    A verifier the park merely proposed sees nothing until the enterprise accepts it.
+    """
+    orgs = verifier_orgs(p)
+    if not orgs:
+        return False
+    query = select(MrvCase.id).where(
+        MrvCase.enterprise_id == enterprise_id, MrvCase.verifier_organisation_id.in_(orgs)
+    )
+    if case_id is not None:
+        query = query.where(MrvCase.id == case_id)
+    return s.scalar(query.limit(1)) is not None
+
+
+def require_enterprise_read(s: Session, p: Principal, org: Organisation, scope: GrantScope) -> None:
+    """Reading the enterprise's ``scope`` data: members, grantees of ``scope``, accepted verifiers."""
+    if can_read_enterprise_data(s, p, org.park_id, org.id, scope):
+        return
+    if is_assigned_verifier(s, p, org.id):
+        return
+    raise Forbidden(f"the enterprise has not shared its {scope.value} with you")
+
+
+def require_enterprise_write(p: Principal, org: Organisation) -> None:
+    """Changing the enterprise's file or draft inventories: its members (or the platform admin)."""
+    if can_write_enterprise(p, org.id):
+        return
+    raise Forbidden("only the enterprise's own members can change its file")
+
+
+def require_enterprise_admin(p: Principal, org: Organisation, what: str) -> None:
+    """Submitting, deleting and MRV steps of the enterprise: its admin (or the platform admin)."""
+    if can_admin_enterprise(p, org.id):
+        return
+    raise Forbidden(f"only the enterprise's admin can {what}")
+
+
+# --- supervision -------------------------------------------------------------------------------------
+
+
+def require_park(s: Session, p: Principal, park_id: int) -> Park:
+    require_park_visible(p, park_id)
+    park = s.get(Park, park_id)
+    if park is None:
+        raise NotFound("park not found")
+    return park
+
+
+def require_supervisor(s: Session, p: Principal, park_id: int) -> Park:
+    """Reading park-wide supervision figures."""
+    park = require_park(s, p, park_id)
+    if not is_supervisor(p, park_id):
+        raise Forbidden("this needs one of the roles: park_admin, park_analyst, regulator")
+    return park
+
+
+def require_park_admin(s: Session, p: Principal, park_id: int) -> Park:
+    park = require_park(s, p, park_id)
+    require_park_role(p, park_id, Role.PARK_ADMIN)
+    return park
+
+
+def require_read_enterprise(s: Session, p: Principal, enterprise_id: int) -> Organisation:
+    """Supervision figures of one enterprise: park supervision roles and the enterprise's members."""
+    org = enterprise_of(s, p, enterprise_id)
+    if is_supervisor(p, org.park_id) or is_enterprise_member(p, org.id):
+        return org
+    raise Forbidden("supervision figures of an enterprise are for the park and the enterprise itself")
+
+
+def require_write_enterprise(s: Session, p: Principal, enterprise_id: int) -> Organisation:
+    """Economic data and product output: park_admin, or the enterprise's admin."""
+    org = enterprise_of(s, p, enterprise_id)
+    if not can_manage_enterprise(p, org.park_id, org.id):
+        raise Forbidden("recording economic data needs park_admin, or enterprise_admin of the enterprise")
+    return org
