@@ -24,6 +24,7 @@ from parkcarbon.core import (
     CalcInputError,
     activity_coefficients,
     calculate,
+    dualcontrol,
 )
 from parkcarbon.services.intake.consumption import ConsumptionResult, consumption
 from parkcarbon.services.intake.quality import OFFLINE_MIN_S
@@ -31,6 +32,7 @@ from parkcarbon.services.principal import SYSTEM
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     ActivityRecord,
+    Meter,
     MeterDay,
     MeterStatus,
 )
@@ -341,7 +343,7 @@ def _completeness(
 ) -> dict[int, tuple[int, int, bool]]:
     """Per meter ``(received, expected, online)`` over ``[start, end)`` (``start`` a local midnight).
 
-    The definitions of :mod:`parkcarbon.services.intake.quality` (expected = period ÷ the meter's
+    :func:`parkcarbon.core.dualcontrol.completeness` (energy registers only, each against its own
     typical interval; online = data within max(3 × interval, 15 min)), counted from the daily rollups:
     the days from ``start`` up to the day holding ``end`` (readings after ``end`` do not exist when
     ``end`` is now; when it is a midnight the days end there).
@@ -351,6 +353,7 @@ def _completeness(
     a, b, now_s = int(start.timestamp()), int(end.timestamp()), int(now.timestamp())
     received: dict[int, int] = defaultdict(int)
     status: dict[int, tuple[int | None, int | None]] = {}
+    kinds: dict[int, str] = {}
     for chunk in range(0, len(meter_ids), 900):
         ids = meter_ids[chunk : chunk + 900]
         q = (
@@ -364,11 +367,18 @@ def _completeness(
             MeterStatus.meter_id.in_(ids)
         )
         status.update({mid: (interval, seen) for mid, interval, seen in s.execute(q2)})
-    out: dict[int, tuple[int, int, bool]] = {}
-    for mid in meter_ids:
-        interval, seen = status.get(mid, (None, None))
-        expected = max(1, (b - a) // interval) if interval else 0
-        # a meter that never reported is not commissioned yet rather than offline
-        online = not seen or now_s - seen <= max(3 * (interval or 0), OFFLINE_MIN_S)
-        out[mid] = (min(received.get(mid, 0), expected), expected, online)
+        for mid, kind in s.execute(select(Meter.id, Meter.kind).where(Meter.id.in_(ids))):
+            kinds[mid] = kind
+    cadences = [
+        dualcontrol.MeterCadence(
+            meter_id=mid, kind=kinds.get(mid, "register"), interval_s=status.get(mid, (None, None))[0],
+            received=received.get(mid, 0), last_seen_s=status.get(mid, (None, None))[1],
+        )
+        for mid in meter_ids
+    ]  # fmt: skip
+    result = dualcontrol.completeness(cadences, start_s=a, end_s=b, now_s=now_s, offline_min_s=OFFLINE_MIN_S)
+    # meters not counted (instantaneous, event) answer (0, 0, online): no expectation, never offline
+    out: dict[int, tuple[int, int, bool]] = dict.fromkeys(meter_ids, (0, 0, True))
+    for mid, got, exp, online in result.per_meter:
+        out[mid] = (got, exp, online)
     return out
