@@ -585,3 +585,28 @@ def test_redelivery_stops_after_max_attempts_and_on_url_change(
     targets.update_settings(db, SYSTEM, park.park_id, SettingsUpdate(webhook_url=url + "/new"))
     moved = warnings.evaluate_warnings(db, SYSTEM, park.park_id, AS_OF, now=NOW)
     assert moved.webhook_retries == 0 and len(rx.received) == 5
+
+
+def test_park_yoy_covers_only_enterprises_with_a_complete_last_year(db: Database, park: SeededPark) -> None:
+    """Issue 13 §2: an enterprise without last year's data is "not comparable" and left out of the
+    park's year on year, which says how many enterprises it covers (hand sums, like for like)."""
+    lines = ["meter_code,ts,value"]
+    t, value = datetime(2025, 1, 1, tzinfo=TZ), 0.0
+    while t <= datetime(2025, 3, 15, 21, tzinfo=TZ):
+        lines.append(f"E03-EL-MAIN,{t.isoformat()},{value:.3f}")
+        value += 5000.0
+        t += timedelta(hours=6)
+    result = readings.submit_readings(
+        db, _settings(), SYSTEM, ("\n".join(lines) + "\n").encode(), content_type="text/csv",
+        park_id=park.park_id, now=int(NOW.timestamp()),
+    )  # fmt: skip
+    assert not result.rejected, result.rejected[:3]
+    m = monitoring.park_monitoring(db, principal(db, park, "regulator"), park.park_id, as_of=AS_OF, now=NOW)
+    f2 = next(e for e in m.enterprises if e.enterprise_id == park.enterprise_ids[2])
+    assert f2.yoy_comparable is False and f2.last_year_coverage_pct == 0.0 and f2.ytd_tce > 0
+    this = kwh(0, date(2025, 1, 1), AS_OF) + kwh(1, date(2025, 1, 1), AS_OF)
+    last = kwh(0, date(2024, 1, 1), date(2024, 3, 15)) + kwh(1, date(2024, 1, 1), date(2024, 3, 15))
+    assert m.park.yoy_subjects_covered == 2
+    assert m.park.yoy_subjects == len(park.enterprise_ids)
+    assert math.isclose(m.park.last_year_ytd_tce or 0, last * TCE_PER_KWH, rel_tol=1e-9)
+    assert math.isclose(m.park.yoy_tce_pct or 0, (this - last) / last * 100, rel_tol=1e-9)

@@ -24,12 +24,14 @@ from parkcarbon.core import (
     CalcInputError,
     activity_coefficients,
     calculate,
+    dualcontrol,
 )
 from parkcarbon.services.intake.consumption import ConsumptionResult, consumption_unchecked
 from parkcarbon.services.intake.quality import OFFLINE_MIN_S
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     ActivityRecord,
+    Meter,
     MeterDay,
     MeterStatus,
 )
@@ -63,6 +65,9 @@ class _Windows:
     last: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
     last_mtd: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
     prev_mtd: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
+    #: this month to the comparison cutoff (the last full hour when the day is today)
+    this_mtd: dict[tuple[int, int | None, int | None, str], _Cell] = field(default_factory=dict)
+    clock: dualcontrol.ClockWindows | None = None
     coefficients: dict[tuple[str, str, int, str], dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     activity: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
@@ -83,9 +88,11 @@ class _Windows:
 Pred = Callable[[int | None, int | None, str], bool]
 
 
-def _collect(target: dict[Any, _Cell], result: ConsumptionResult, w: _Windows) -> None:
+def _collect(
+    target: dict[Any, _Cell], result: ConsumptionResult, w: _Windows, month_of: int | None = None
+) -> None:
     for r in result.data:
-        month = int(r.label[5:7])
+        month = month_of or int(r.label[5:7])
         car = r.carrier or ""
         cell = target.setdefault((month, r.enterprise_id, r.area_id, car), _Cell())
         cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings)
@@ -116,15 +123,22 @@ def _windows(
     options: AccountingOptions,
     enterprise_id: int | None,
     *,
+    now: datetime,
     is_today: bool = False,
 ) -> _Windows:
-    """The four consumption windows (four or five queries over rollups). Only this year's window is
-    split by carrier (the energy mix); last year's and the month-to-date comparisons need totals of
-    enterprise × area only, which keeps their rows few."""
+    """The consumption windows (a few queries over rollups). Only this year's window is split by
+    carrier (the energy mix); last year's and the month-to-date comparisons need totals of
+    enterprise × area only, which keeps their rows few.
+
+    The comparisons run on :func:`parkcarbon.core.dualcontrol.same_clock_windows`: this month, the
+    previous month and this month of last year, each to the same day and time (the last full hour
+    when ``as_of`` is today)."""
     w = _Windows()
-    y, m, d = as_of.year, as_of.month, as_of.day
+    y, m = as_of.year, as_of.month
     by_carrier = ("enterprise", "area", "carrier")
     totals = ("enterprise", "area")
+    clock = dualcontrol.same_clock_windows(now.astimezone(tz).replace(tzinfo=None), as_of=as_of)
+    w.clock = clock
 
     def run(grain: str, a: date, b: date, group: tuple[str, ...], target: dict[Any, _Cell]) -> None:
         if b <= a:
@@ -135,6 +149,20 @@ def _windows(
         )  # fmt: skip
         _collect(target, res, w)
 
+    def run_span(win: dualcontrol.Window, target: dict[Any, _Cell]) -> None:
+        """Whole days from the daily rollups, the hours of a partial last day from the hourly ones
+        (booked in the window's month)."""
+        a, b = win.start.date(), win.end
+        day_end = b.date()
+        run("total", a, day_end, totals, target)
+        if b > datetime(day_end.year, day_end.month, day_end.day):
+            start = _local(day_end, tz)
+            res = consumption(
+                db, SYSTEM, park_id, grain="hour", start=start, end=b.replace(tzinfo=tz),
+                group_by=totals, enterprise_id=enterprise_id, options=options,
+            )  # fmt: skip
+            _collect(target, res, w, month_of=a.month)  # the window's month, whatever UTC day the hour has
+
     month_start = date(y, m, 1)
     if is_today:
         # the running month's rollup holds exactly the month to date: nothing after now exists
@@ -143,9 +171,9 @@ def _windows(
         run("month", date(y, 1, 1), month_start, by_carrier, w.this)
         run("day", month_start, as_of + timedelta(days=1), by_carrier, w.this)
     run("month", date(y - 1, 1, 1), date(y, 1, 1), totals, w.last)
-    run("total", date(y - 1, m, 1), _same_day(y - 1, m, d) + timedelta(days=1), totals, w.last_mtd)
-    pm_year, pm = (y, m - 1) if m > 1 else (y - 1, 12)
-    run("total", date(pm_year, pm, 1), _same_day(pm_year, pm, d) + timedelta(days=1), totals, w.prev_mtd)
+    run_span(clock.mtd, w.this_mtd)
+    run_span(clock.last_mtd, w.last_mtd)
+    run_span(clock.prev_mtd, w.prev_mtd)
     return w
 
 
@@ -227,18 +255,34 @@ def _add_activity(
         (w.last, mo, date(y - 1, mo, 1), date(y - 1, mo, _cal.monthrange(y - 1, mo)[1]))
         for mo in range(1, 13)
     ]
-    ranges.append((w.last_mtd, m, date(y - 1, m, 1), _same_day(y - 1, m, d)))
-    ranges.append((w.prev_mtd, pm, date(pm_year, pm, 1), _same_day(pm_year, pm, d)))
+    if w.clock is None:
+        ranges.append((w.last_mtd, m, date(y - 1, m, 1), _same_day(y - 1, m, d)))
+        ranges.append((w.prev_mtd, pm, date(pm_year, pm, 1), _same_day(pm_year, pm, d)))
+    clocked: list[tuple[dict[Any, _Cell], int, dualcontrol.Window]] = []
+    if w.clock is not None:  # the comparison windows, prorated by seconds on both sides alike
+        clocked = [
+            (w.this_mtd, m, w.clock.mtd),
+            (w.last_mtd, m, w.clock.last_mtd),
+            (w.prev_mtd, pm, w.clock.prev_mtd),
+        ]
     for rec in records:
         p0, p1 = date.fromisoformat(rec.period_start), date.fromisoformat(rec.period_end)
         days = (p1 - p0).days + 1
         if days <= 0:
             continue
+        period = dualcontrol.Window(
+            datetime(p0.year, p0.month, p0.day), datetime(p1.year, p1.month, p1.day) + timedelta(days=1)
+        )
+        shares: list[tuple[dict[Any, _Cell], int, date, float]] = []
         for target, month, r0, r1 in ranges:
             n = _overlap_days(p0, p1, r0, r1)
-            if not n:
-                continue
-            qty = rec.quantity * n / days
+            if n:
+                shares.append((target, month, r0, rec.quantity * n / days))
+        for target, month, win in clocked:
+            q = dualcontrol.prorate(rec.quantity, period, win)
+            if q:
+                shares.append((target, month, win.start.date(), q))
+        for target, month, r0, qty in shares:
             coef = _activity_coefficient(w, rec, r0.year, region, options, profile)
             tce: float | None = None
             tco2e: float | None = None
@@ -261,6 +305,7 @@ class _View:
     last_ent: dict[tuple[int | None, int], _Cell] = field(default_factory=lambda: defaultdict(_Cell))
     last_mtd: _Cell = field(default_factory=_Cell)
     prev_mtd: _Cell = field(default_factory=_Cell)
+    this_mtd: _Cell = field(default_factory=_Cell)
     has_last: bool = False
     has_prev: bool = False
 
@@ -281,7 +326,7 @@ def _merge(into: _Cell, c: _Cell) -> None:
     into.n += c.n
 
 
-WINDOWS = ("this", "last", "last_mtd", "prev_mtd")
+WINDOWS = ("this", "last", "last_mtd", "prev_mtd", "this_mtd")
 
 
 def _add_cell(v: _View, name: str, month: int, ent: int | None, c: _Cell) -> None:
@@ -295,6 +340,8 @@ def _add_cell(v: _View, name: str, month: int, ent: int | None, c: _Cell) -> Non
     elif name == "last_mtd":
         v.has_last = True
         _merge(v.last_mtd, c)
+    elif name == "this_mtd":
+        _merge(v.this_mtd, c)
     else:
         v.has_prev = True
         _merge(v.prev_mtd, c)
@@ -340,7 +387,7 @@ def _completeness(
 ) -> dict[int, tuple[int, int, bool]]:
     """Per meter ``(received, expected, online)`` over ``[start, end)`` (``start`` a local midnight).
 
-    The definitions of :mod:`parkcarbon.services.intake.quality` (expected = period ÷ the meter's
+    :func:`parkcarbon.core.dualcontrol.completeness` (energy registers only, each against its own
     typical interval; online = data within max(3 × interval, 15 min)), counted from the daily rollups:
     the days from ``start`` up to the day holding ``end`` (readings after ``end`` do not exist when
     ``end`` is now; when it is a midnight the days end there).
@@ -350,6 +397,7 @@ def _completeness(
     a, b, now_s = int(start.timestamp()), int(end.timestamp()), int(now.timestamp())
     received: dict[int, int] = defaultdict(int)
     status: dict[int, tuple[int | None, int | None]] = {}
+    kinds: dict[int, str] = {}
     for chunk in range(0, len(meter_ids), 900):
         ids = meter_ids[chunk : chunk + 900]
         q = (
@@ -363,11 +411,18 @@ def _completeness(
             MeterStatus.meter_id.in_(ids)
         )
         status.update({mid: (interval, seen) for mid, interval, seen in s.execute(q2)})
-    out: dict[int, tuple[int, int, bool]] = {}
-    for mid in meter_ids:
-        interval, seen = status.get(mid, (None, None))
-        expected = max(1, (b - a) // interval) if interval else 0
-        # a meter that never reported is not commissioned yet rather than offline
-        online = not seen or now_s - seen <= max(3 * (interval or 0), OFFLINE_MIN_S)
-        out[mid] = (min(received.get(mid, 0), expected), expected, online)
+        for mid, kind in s.execute(select(Meter.id, Meter.kind).where(Meter.id.in_(ids))):
+            kinds[mid] = kind
+    cadences = [
+        dualcontrol.MeterCadence(
+            meter_id=mid, kind=kinds.get(mid, "register"), interval_s=status.get(mid, (None, None))[0],
+            received=received.get(mid, 0), last_seen_s=status.get(mid, (None, None))[1],
+        )
+        for mid in meter_ids
+    ]  # fmt: skip
+    result = dualcontrol.completeness(cadences, start_s=a, end_s=b, now_s=now_s, offline_min_s=OFFLINE_MIN_S)
+    # meters not counted (instantaneous, event) answer (0, 0, online): no expectation, never offline
+    out: dict[int, tuple[int, int, bool]] = dict.fromkeys(meter_ids, (0, 0, True))
+    for mid, got, exp, online in result.per_meter:
+        out[mid] = (got, exp, online)
     return out

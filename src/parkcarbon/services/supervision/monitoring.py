@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.core import (
     AccountingOptions,
+    dualcontrol,
 )
 from parkcarbon.ingest.gcpause import gc_paused
 from parkcarbon.services import access
@@ -144,9 +145,7 @@ def resolve_as_of(tz: ZoneInfo, year: int | None, as_of: date | None, now: datet
 
 
 def _pct(now: float | None, before: float | None) -> float | None:
-    if now is None or not before:
-        return None
-    return (now - before) / before * 100.0
+    return dualcontrol.pct_change(now, before)
 
 
 def _div(a: float | None, b: float | None) -> float | None:
@@ -233,7 +232,7 @@ def _load_context(
     for obj in (*orgs.values(), *areas.values(), *targets.values(), park):
         s.expunge(obj)
     is_today = as_of == now.astimezone(tz).date()
-    windows = _windows(db, park.id, tz, as_of, options, enterprise_id, is_today=is_today)
+    windows = _windows(db, park.id, tz, as_of, options, enterprise_id, now=now, is_today=is_today)
     aq = select(ActivityRecord).where(
         ActivityRecord.park_id == park.id,
         ActivityRecord.period_end >= f"{year - 1}-01-01",
@@ -260,26 +259,21 @@ def _load_context(
 
 
 def _profile_share(ctx: _Context, v: _View) -> tuple[float, bool, list[float]]:
-    """Share of last year's annual energy used by ``as_of`` (seasonal profile) and by each month end.
+    """Share of the year's energy used by the comparison cutoff and by each month end — one rule
+    (:func:`parkcarbon.core.dualcontrol.expected_share`) for the projection and the target path.
 
-    Returns ``(share_by_as_of, seasonal, share_by_month_end[1..12])``; linear in days when last year
+    Returns ``(share_by_cutoff, seasonal, share_by_month_end[1..12])``; linear in time when last year
     lacks data in some month.
     """
-    per_month = [v.last[m].tce if m in v.last else 0.0 for m in range(1, 13)]
-    total = sum(per_month)
-    days = 366 if _cal.isleap(ctx.year) else 365
-    linear_ends = [
-        ((date(ctx.year, m, _cal.monthrange(ctx.year, m)[1]) - date(ctx.year, 1, 1)).days + 1) / days
-        for m in range(1, 13)
-    ]
-    if total <= 0 or any(x <= 0 for x in per_month):
-        return ctx.day_fraction, False, linear_ends
-    before = sum(per_month[: ctx.month - 1]) + v.last_mtd.tce
-    ends, acc = [], 0.0
-    for x in per_month:
-        acc += x
-        ends.append(acc / total)
-    return max(before / total, 1e-9), True, ends
+    per_month = [v.last[m].tce if m in v.last else None for m in range(1, 13)]
+    profile = dualcontrol.seasonal_profile(per_month, ctx.year)
+    clock = ctx.windows.clock
+    if clock is not None:
+        month, fraction = dualcontrol.month_fraction(clock.cutoff)
+    else:
+        month, fraction = ctx.month, ctx.as_of.day / _cal.monthrange(ctx.year, ctx.month)[1]
+    share = dualcontrol.expected_share(profile, month, fraction)
+    return max(share, 1e-9), profile.method == "seasonal", list(profile.month_end_shares)
 
 
 def _figures(
@@ -297,10 +291,13 @@ def _figures(
     mtd = v.total(v.this, {m})
     ly_ytd = v.total(v.last, set(range(1, m)))
     ly_total = v.total(v.last)
+    # like for like (core.dualcontrol.same_clock_windows): this year and last to the same cutoff,
     # year on year only when last year has data in every month of the period (else a partial history
     # would show as growth)
-    ly_covered = v.has_last and all(mo in v.last and v.last[mo].n > 0 for mo in range(1, m))
-    ly_covered = ly_covered and v.last_mtd.n > 0
+    ytd_cut = v.total(v.this, set(range(1, m)))
+    _merge(ytd_cut, v.this_mtd)
+    ly_months = sum(1 for mo in range(1, m) if mo in v.last and v.last[mo].n > 0) + (v.last_mtd.n > 0)
+    ly_covered = v.has_last and ly_months >= m
     ly_ytd_tce = ly_ytd.tce + v.last_mtd.tce if ly_covered else None
     ly_ytd_tco2e = ly_ytd.tco2e + v.last_mtd.tco2e if ly_covered else None
     prev = v.prev_mtd
@@ -342,11 +339,11 @@ def _figures(
     fields = {
         "ytd_tce": ytd.tce, "ytd_tco2e": ytd.tco2e, "mtd_tce": mtd.tce, "mtd_tco2e": mtd.tco2e,
         "last_year_ytd_tce": ly_ytd_tce, "last_year_ytd_tco2e": ly_ytd_tco2e,
-        "yoy_tce_pct": _pct(ytd.tce, ly_ytd_tce), "yoy_tco2e_pct": _pct(ytd.tco2e, ly_ytd_tco2e),
+        "yoy_tce_pct": _pct(ytd_cut.tce, ly_ytd_tce), "yoy_tco2e_pct": _pct(ytd_cut.tco2e, ly_ytd_tco2e),
         "prev_mtd_tce": prev.tce if v.has_prev else None,
         "prev_mtd_tco2e": prev.tco2e if v.has_prev else None,
-        "mom_tce_pct": _pct(mtd.tce, prev.tce if v.has_prev else None),
-        "mom_tco2e_pct": _pct(mtd.tco2e, prev.tco2e if v.has_prev else None),
+        "mom_tce_pct": _pct(v.this_mtd.tce, prev.tce if v.has_prev else None),
+        "mom_tco2e_pct": _pct(v.this_mtd.tco2e, prev.tco2e if v.has_prev else None),
         "last_year_tce": ly_total.tce if v.has_last else None,
         "last_year_tco2e": ly_total.tco2e if v.has_last else None,
         "economic_10k_cny": econ or None, "intensity_months": sorted(months_used),
@@ -361,6 +358,10 @@ def _figures(
         "projection_method": method,
         "completeness_pct": (100.0 * received / expected) if expected else None,
         "missing_factor": ytd.missing or mtd.missing,
+        "comparison_cutoff": ctx.windows.clock.cutoff if ctx.windows.clock else None,
+        "yoy_comparable": ly_covered, "last_year_coverage_pct": 100.0 * ly_months / m,
+        "ytd_to_cutoff_tce": ytd_cut.tce, "ytd_to_cutoff_tco2e": ytd_cut.tco2e,
+        "mtd_to_cutoff_tce": v.this_mtd.tce,
     }  # fmt: skip
     return fields, ends
 
@@ -524,6 +525,7 @@ def _park_monitoring(
     park_view, ent_views, area_views, division_views = _all_views(ctx.windows, division_of)
     park_fields, park_ends = _figures(ctx, park_view, set(ctx.orgs), ctx.targets.get(None), ctx.all_meters)
     enterprises = [_enterprise_figures(ctx, ent, ent_views[ent])[0] for ent in ctx.orgs]
+    _subject_yoy(park_fields, enterprises, ctx.month)
     enterprises.sort(key=lambda e: -e.ytd_tce)
     areas: list[AreaFigures] = []
     area_keys = sorted(
@@ -550,6 +552,7 @@ def _park_monitoring(
     for key, ents in sorted(by_division.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
         meter_ids = [mid for mid, (e, _a) in ctx.all_meters.items() if e in ents]
         fields, _ends = _figures(ctx, division_views[key], ents, None, meter_ids)
+        _subject_yoy(fields, [e for e in enterprises if e.enterprise_id in ents], ctx.month)
         industries.append(
             IndustryFigures(**fields, industry_division=key, name=names.get(key), enterprises=len(ents))
         )
@@ -562,6 +565,31 @@ def _park_monitoring(
         enterprises=enterprises, areas=areas, industries=industries,
         coefficients=list(ctx.windows.coefficients.values()), warnings=ctx.windows.warnings,
         notes=_notes(ctx),
+    )  # fmt: skip
+
+
+def _subject_yoy(fields: dict[str, Any], enterprises: list[EnterpriseFigures], months: int) -> None:
+    """Year on year of a scope of enterprises over its comparable ones only
+    (:func:`parkcarbon.core.dualcontrol.yoy_comparison`); ``fields`` say how many it covers."""
+
+    def side(this: str, last: str) -> dualcontrol.YoYComparison:
+        return dualcontrol.yoy_comparison(
+            dualcontrol.SubjectYoY(
+                subject_id=e.enterprise_id, this_value=getattr(e, this) or 0.0,
+                last_value=getattr(e, last) or 0.0,
+                last_months_with_data=round((e.last_year_coverage_pct or 0.0) * months / 100.0),
+                months=months,
+            )
+            for e in enterprises
+        )  # fmt: skip
+
+    energy = side("ytd_to_cutoff_tce", "last_year_ytd_tce")
+    carbon = side("ytd_to_cutoff_tco2e", "last_year_ytd_tco2e")
+    fields.update(
+        yoy_tce_pct=energy.pct, yoy_tco2e_pct=carbon.pct, yoy_subjects_covered=energy.covered,
+        yoy_subjects=energy.subjects, yoy_comparable=energy.covered > 0,
+        last_year_ytd_tce=energy.last_value if energy.covered else None,
+        last_year_ytd_tco2e=carbon.last_value if carbon.covered else None,
     )  # fmt: skip
 
 

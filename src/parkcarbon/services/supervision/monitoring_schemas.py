@@ -85,6 +85,28 @@ class Figures(BaseModel):
         description="readings received ÷ expected, month to date, over the scope's meters [%]"
     )
     missing_factor: bool = Field(description="some consumption lacks a tce/tCO2e coefficient")
+    comparison_cutoff: datetime | None = Field(
+        default=None,
+        description="park-local end of the compared windows: YoY and MoM compare 1 January / the first "
+        "of the month to this same day and time (the last full hour when as_of is today)",
+    )
+    ytd_to_cutoff_tce: float | None = Field(
+        default=None, description="energy, 1 January to comparison_cutoff: this year's side of the YoY [tce]"
+    )
+    ytd_to_cutoff_tco2e: float | None = None
+    mtd_to_cutoff_tce: float | None = Field(
+        default=None, description="energy, first of the month to comparison_cutoff: the MoM's side [tce]"
+    )
+    yoy_comparable: bool | None = Field(
+        default=None, description="last year has data in every month of the compared period"
+    )
+    last_year_coverage_pct: float | None = Field(
+        default=None, description="months of the compared period with last-year data ÷ months × 100"
+    )
+    yoy_subjects_covered: int | None = Field(
+        default=None, description="park/industry: enterprises in the year on year (comparable ones)"
+    )
+    yoy_subjects: int | None = Field(default=None, description="park/industry: enterprises in the scope")
 
 
 class EnterpriseFigures(Figures):

@@ -89,6 +89,22 @@ register_texts(
         "ck.no_meter_rights": (
             "该企业未向您授权计量数据", "The enterprise has not shared its meter data with you"
         ),
+        "ck.basis_cutoff": (
+            "同比、环比均比到同一时刻：{cutoff}", "YoY and MoM compare to the same moment: {cutoff}"
+        ),
+        "ck.basis_yoy_cover": (
+            "同比覆盖 {n}/{total} 家企业（去年数据完整的企业）",
+            "YoY covers {n} of {total} enterprises (those with a complete last year)",
+        ),
+        "ck.basis_yoy_none": ("去年数据不完整，不作同比", "last year incomplete: no YoY"),
+        "ck.basis_projection": (
+            "预计年末 = 截至目前 ÷ 去年同期占全年比例 {share}%（{method}）",
+            "projection = to date ÷ share of the year used by now {share}% ({method})",
+        ),
+        "ck.basis_completeness": (
+            "完整率只计电能/热量等累计表，按各表自身采集周期",
+            "completeness counts energy registers only, each at its own interval",
+        ),
         "ck.basis_output": ("tce/万元产值", "tce per 10k CNY output"),
         "ck.basis_va": ("tce/万元增加值", "tce per 10k CNY value added"),
         "ck.open": ("未处理", "Open"),
@@ -165,6 +181,25 @@ def _kpi(
             ui.label(line).classes("text-caption text-grey-7")
 
 
+def _basis(f: Figures) -> list[str]:
+    """The basis text beside the energy figures: the comparison moment, the YoY's coverage and the
+    projection's share (issue 13 §2)."""
+    out = []
+    if f.comparison_cutoff is not None:
+        out.append(t("ck.basis_cutoff").format(cutoff=f.comparison_cutoff.strftime("%Y-%m-%d %H:%M")))
+    if f.yoy_subjects is not None:
+        if f.yoy_subjects_covered:
+            out.append(t("ck.basis_yoy_cover").format(n=f.yoy_subjects_covered, total=f.yoy_subjects))
+        else:
+            out.append(t("ck.basis_yoy_none"))
+    elif f.yoy_comparable is False:
+        out.append(t("ck.basis_yoy_none"))
+    out.append(
+        t("ck.basis_projection").format(share=_num(100 * f.expected_share, 1), method=f.projection_method)
+    )
+    return out
+
+
 def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
     int_unit = t("ck.basis_output") if basis == "output_value" else t("ck.basis_va")
     with ui.element("div").classes("w-full grid grid-cols-1 md:grid-cols-3 xl:grid-cols-5 gap-4"):
@@ -177,6 +212,7 @@ def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
                 f"{t('ck.projected')}: {_num(f.projected_tce)} tce ({f.projection_method})",
                 f"{t('ck.mtd')} {_num(f.mtd_tce)} · {t('ck.yoy')} {_pct(f.yoy_tce_pct)} · "
                 f"{t('ck.mom')} {_pct(f.mom_tce_pct)}",
+                *_basis(f),
             ],
         )  # fmt: skip
         _kpi(
@@ -202,7 +238,7 @@ def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
             progress=(100 * f.carbon_intensity / f.target_carbon_intensity)
             if f.carbon_intensity and f.target_carbon_intensity else None,
             sub=[f"{t('ck.target')}: {_num(f.target_carbon_intensity, 4)}",
-                 f"{t('ck.completeness')}: {_num(f.completeness_pct, 1)}%"],
+                 f"{t('ck.completeness')}: {_num(f.completeness_pct, 1)}%", t("ck.basis_completeness")],
         )  # fmt: skip
         _kpi(
             t("ck.warnings"), str(open_warnings), t("ck.open"), "notification_important", mark="kpi-warnings",
