@@ -157,8 +157,8 @@ def _windows(
         run("total", a, day_end, totals, target)
         if b > datetime(day_end.year, day_end.month, day_end.day):
             start = _local(day_end, tz)
-            res = consumption(
-                db, SYSTEM, park_id, grain="hour", start=start, end=b.replace(tzinfo=tz),
+            res = consumption_unchecked(
+                db, park_id, grain="hour", start=start, end=b.replace(tzinfo=tz),
                 group_by=totals, enterprise_id=enterprise_id, options=options,
             )  # fmt: skip
             _collect(target, res, w, month_of=a.month)  # the window's month, whatever UTC day the hour has
