@@ -89,7 +89,9 @@ def test_deep_json_on_a_model_route_is_400_with_reason(client: TestClient, world
         headers={**bearer(world.token("a", "park_admin")), "Content-Type": "application/json"},
     )
     assert r.status_code == 400, r.text
-    assert r.json()["errors"] == [{"field": "body", "reason": r.json()["errors"][0]["reason"]}]
+    assert r.json()["errors"] == [
+        {"field": "body", "reason": r.json()["errors"][0]["reason"], "code": "input.format"}
+    ]
     assert "nested too deeply" in r.json()["errors"][0]["reason"]
 
 

@@ -131,7 +131,10 @@ def install(app: FastAPI) -> None:
             reason = too_large_reason(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY) or 0)
             detail, errors = f"body: {reason}", [{"field": "body", "reason": reason}]
         elif exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
-            detail, errors = f"body: {NESTED_TOO_DEEPLY}", [{"field": "body", "reason": NESTED_TOO_DEEPLY}]
+            detail, errors = (
+                f"body: {NESTED_TOO_DEEPLY}",
+                [{"field": "body", "reason": NESTED_TOO_DEEPLY, "code": "input.format"}],
+            )
         return problem_response(
             request,
             exc.status_code,

@@ -358,7 +358,7 @@ def _figures(
         "projection_method": method,
         "completeness_pct": (100.0 * received / expected) if expected else None,
         "missing_factor": ytd.missing or mtd.missing,
-        "comparison_cutoff": ctx.windows.clock.cutoff if ctx.windows.clock else None,
+        "comparison_cutoff": ctx.windows.clock.cutoff.replace(tzinfo=ctx.tz) if ctx.windows.clock else None,
         "yoy_comparable": ly_covered, "last_year_coverage_pct": 100.0 * ly_months / m,
         "ytd_to_cutoff_tce": ytd_cut.tce, "ytd_to_cutoff_tco2e": ytd_cut.tco2e,
         "mtd_to_cutoff_tce": v.this_mtd.tce,
