@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from parkcarbon.api.deps import IdPath, PrincipalDep, RuntimeDep
 from parkcarbon.core.tariffs import tou_regions, tou_schedule
 from parkcarbon.services import access
+from parkcarbon.services.clock import park_today
 from parkcarbon.services.errors import InvalidInput
 from parkcarbon.services.schemas import Timestamp
 from parkcarbon.services.supervision import benchmarking, diagnosis
@@ -50,7 +51,7 @@ def list_tou_tariffs(
     """Time-of-use periods (分时电价时段) of the provinces held, in force on ``on``."""
     access.require_user(principal)
     try:
-        day = date.fromisoformat(on) if on else date.today()
+        day = date.fromisoformat(on) if on else park_today()
     except ValueError:
         raise InvalidInput.field("on", "not a calendar date (YYYY-MM-DD)") from None
     out = []

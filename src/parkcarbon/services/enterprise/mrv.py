@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from parkcarbon.services import access, audit
+from parkcarbon.services.clock import park_today
 from parkcarbon.services.enterprise.activity import assemble
 from parkcarbon.services.enterprise.calendar import OPEN_STATUSES, due_dates, pending_stage
 from parkcarbon.services.enterprise.schemas import (
@@ -99,7 +100,7 @@ REVIEWABLE = frozenset({"planning", "monitoring", "reporting"})
 def _today(park: Park | None, today: date | None) -> date:
     if today is not None:
         return today
-    return datetime.now(ZoneInfo(park.timezone if park else "Asia/Shanghai")).date()
+    return park_today(park.timezone if park else None)
 
 
 # ------------------------------------------------------------------------------------------ reading

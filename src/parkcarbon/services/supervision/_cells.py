@@ -11,7 +11,7 @@ import calendar as _cal
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -155,7 +155,7 @@ def _windows(
         a, b = win.start.date(), win.end
         day_end = b.date()
         run("total", a, day_end, totals, target)
-        if b > datetime(day_end.year, day_end.month, day_end.day):
+        if b > datetime(day_end.year, day_end.month, day_end.day):  # noqa: DTZ001  park-local wall clock
             start = _local(day_end, tz)
             res = consumption_unchecked(
                 db, park_id, grain="hour", start=start, end=b.replace(tzinfo=tz),
@@ -270,8 +270,8 @@ def _add_activity(
         days = (p1 - p0).days + 1
         if days <= 0:
             continue
-        period = dualcontrol.Window(
-            datetime(p0.year, p0.month, p0.day), datetime(p1.year, p1.month, p1.day) + timedelta(days=1)
+        period = dualcontrol.Window(  # park-local wall clock, like every window of core.dualcontrol
+            datetime.combine(p0, time()), datetime.combine(p1, time()) + timedelta(days=1)
         )
         shares: list[tuple[dict[Any, _Cell], int, date, float]] = []
         for target, month, r0, r1 in ranges:

@@ -18,13 +18,13 @@ and keep the accepted ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parkcarbon.services import access, audit
+from parkcarbon.services.clock import park_today
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.supervision.schemas import (
@@ -74,6 +74,12 @@ _TARGET_FIGURES = ("energy_tce", "energy_intensity", "carbon_tco2e", "carbon_int
 
 
 # ---------------------------------------------------------------------------------------- settings
+
+
+def _park_year(s: Session, park_id: int) -> int:
+    """This year on the park's clock (the default ``year`` of the listings; reveals nothing of the park)."""
+    park = s.get(Park, park_id)
+    return park_today(park.timezone if park else None).year
 
 
 def settings_of(s: Session, park: Park) -> SupervisionSettings:
@@ -470,8 +476,8 @@ def list_economics(
 ) -> list[EconomicsPublic]:
     """Monthly economic data of the park's enterprises (supervision roles) or of one's own enterprise
     (``year`` default: this year)."""
-    year = year or date.today().year
     with db.read() as s:
+        year = year or _park_year(s, park_id)
         query = select(EconomicMonth).where(EconomicMonth.park_id == park_id, EconomicMonth.year == year)
         if enterprise_id is not None:
             org = access.require_read_enterprise(s, p, enterprise_id)
@@ -605,8 +611,8 @@ def list_product_outputs(
 ) -> list[ProductOutputPublic]:
     """Monthly product output of the park's enterprises (supervision roles) or of one's own enterprise
     (``year`` default: this year)."""
-    year = year or date.today().year
     with db.read() as s:
+        year = year or _park_year(s, park_id)
         query = select(ProductOutput).where(ProductOutput.park_id == park_id, ProductOutput.year == year)
         if enterprise_id is not None:
             org = access.require_read_enterprise(s, p, enterprise_id)

@@ -4,12 +4,12 @@ and carbon monitoring (碳监测) against the annual target."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from nicegui import ui
 
 from parkcarbon.services import access
+from parkcarbon.services.clock import park_today
 from parkcarbon.services.enterprise import documents, inventory, monitoring, report
 from parkcarbon.services.enterprise.schemas import InventoryCreate, InventoryDetail, LineOverride
 from parkcarbon.services.errors import ServiceError
@@ -94,8 +94,8 @@ def inventory_list_page() -> None:
         for ent in own_enterprises(p):
             year = (
                 ui.select(
-                    [datetime.now().year - i for i in range(1, 6)],
-                    value=datetime.now().year - 1,
+                    [park_today().year - i for i in range(1, 6)],
+                    value=park_today().year - 1,
                     label=t("inv.year"),
                 )
                 .classes("w-40")
