@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.core import AccountingError, AccountingOptions, partial_coefficients
 from parkcarbon.core.carriers import CARRIERS
+from parkcarbon.core.options import CHOICE_POINTS
 from parkcarbon.core.units import conversion_factor
 from parkcarbon.ingest.keys import pack_key, unpack_key
 from parkcarbon.ingest.pipeline import GRAIN_DAY, GRAIN_HOUR, GRAIN_MONTH
@@ -65,8 +66,10 @@ __all__ = [
     "AccountingProfileUsed",
     "ConsumptionResult",
     "ConsumptionRow",
+    "ProfileDifference",
     "consumption",
     "meter_consumption",
+    "profile_differences",
     "profile_used",
 ]
 
@@ -129,6 +132,31 @@ class AccountingProfileUsed(BaseModel):
 
 
 _PLAIN = AccountingOptions()
+
+
+class ProfileDifference(BaseModel):
+    """An accounting option on which a figure's profile differs from the park's."""
+
+    option: str
+    used: Any
+    park: Any
+
+
+def profile_differences(
+    used: AccountingOptions, park: AccountingOptions, year: int
+) -> list[ProfileDifference]:
+    """Options where ``used`` differs from the park's profile (the GB/T 32150 edition compared as
+    applied in ``year``): why an inventory and the monitoring of the same enterprise-year differ."""
+    out = []
+    for k in AccountingOptions.field_names():
+        a, b = getattr(used, k), getattr(park, k)
+        if k == "standard":
+            a, b = used.standard_for(year), park.standard_for(year)
+        elif k in CHOICE_POINTS:  # unset = the choice point's default
+            a, b = used.choice(k)[0], park.choice(k)[0]
+        if a != b:
+            out.append(ProfileDifference(option=k, used=a, park=b))
+    return out
 
 
 def profile_used(

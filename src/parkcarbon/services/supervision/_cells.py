@@ -45,8 +45,18 @@ class _Cell:
     missing: bool = False
     unit: str | None = None
     n: int = 0  # readings (metered) or records (activity data) behind the cell
+    #: electricity per flow (purchased, self_generated, exported): [quantity, tce, tCO2e]
+    flows: dict[str, list[float]] = field(default_factory=dict)
 
-    def add(self, qty: float, tce: float | None, tco2e: float | None, unit: str | None, n: int = 1) -> None:
+    def add(
+        self,
+        qty: float,
+        tce: float | None,
+        tco2e: float | None,
+        unit: str | None,
+        n: int = 1,
+        flows: dict[str, tuple[float, float | None, float | None]] | None = None,
+    ) -> None:
         self.qty += qty
         self.n += n
         if tce is None or tco2e is None:
@@ -55,6 +65,11 @@ class _Cell:
             self.tce += tce
             self.tco2e += tco2e
         self.unit = self.unit or unit
+        for name, (f_qty, f_tce, f_co2) in (flows or {}).items():
+            acc = self.flows.setdefault(name, [0.0, 0.0, 0.0])
+            acc[0] += f_qty
+            acc[1] += f_tce or 0.0
+            acc[2] += f_co2 or 0.0
 
 
 @dataclass
@@ -95,7 +110,8 @@ def _collect(
         month = month_of or int(r.label[5:7])
         car = r.carrier or ""
         cell = target.setdefault((month, r.enterprise_id, r.area_id, car), _Cell())
-        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings)
+        flows = {n: (f.quantity, f.tce, f.tco2e) for n, f in r.flows.get(car, {}).items()}
+        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings, flows)
     for c in result.coefficients:
         w.coefficients.setdefault((c.carrier, c.unit, c.year, c.use), c.model_dump())
     for text in result.warnings:
@@ -291,8 +307,15 @@ def _add_activity(
             cell = target.setdefault(
                 (month, rec.enterprise_id, home.get(rec.enterprise_id), rec.carrier), _Cell()
             )
-            # quantities of another unit than the carrier's metered unit are not added to it
-            cell.add(qty if cell.unit in (None, rec.unit) else 0.0, tce, tco2e, rec.unit)
+            # quantities of another unit than the carrier's metered unit are not added to it; an export
+            # is deducted from the quantity as from its tce (the quantity beside a tce is its basis)
+            same_unit = cell.unit in (None, rec.unit)
+            signed = -qty if rec.use == "exported" else qty
+            flows = None
+            if rec.carrier == "electricity" and same_unit:
+                flow = "exported" if rec.use == "exported" else "purchased"
+                flows = {flow: (qty, tce, tco2e)}
+            cell.add(signed if same_unit else 0.0, tce, tco2e, rec.unit, flows=flows)
 
 
 @dataclass
@@ -324,6 +347,11 @@ def _merge(into: _Cell, c: _Cell) -> None:
     into.missing = into.missing or c.missing
     into.unit = into.unit or c.unit
     into.n += c.n
+    for name, (f_qty, f_tce, f_co2) in c.flows.items():
+        acc = into.flows.setdefault(name, [0.0, 0.0, 0.0])
+        acc[0] += f_qty
+        acc[1] += f_tce
+        acc[2] += f_co2
 
 
 WINDOWS = ("this", "last", "last_mtd", "prev_mtd", "this_mtd")
