@@ -14,16 +14,19 @@ Reference values (tests/reference and /work/shared/reference/standards-facts.md)
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from parkcarbon.services.demo.generator import ACCOUNTING_PROFILE
+from parkcarbon.services.principal import SYSTEM
+from parkcarbon.services.supervision import monitoring
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import Park
 from tests.conftest import World, bearer
-from tests.ingest.conftest import MakeMeter
+from tests.ingest.conftest import T0, MakeMeter
 from tests.ingest.test_quality_and_queries import DAY, send, series
 
 JIANGSU_2023_T_PER_KWH = 0.5827e-3
@@ -136,3 +139,32 @@ def test_electricity_flows_apart_and_quantity_matches_its_tce(
     assert row["quantity"] == pytest.approx(7.0)
     assert row["tce"] == pytest.approx(7.0 * ELECTRICITY_TCE_PER_KWH, rel=1e-12)
     assert row["tco2e"] == pytest.approx(7.0 * JIANGSU_2023_T_PER_KWH, rel=1e-12)
+
+
+def test_monitoring_reports_electricity_flows_and_names_its_profile(
+    client: TestClient, db: Database, world: World, make_meter: MakeMeter
+) -> None:
+    _profile(db, world, ACCOUNTING_PROFILE)
+    ent = world.a.enterprise_ids[0]
+    grid = make_meter(enterprise_id=ent)
+    pv = make_meter(enterprise_id=ent, purpose="pv_generation")
+    export = make_meter(enterprise_id=ent, purpose="export")
+    send(client, world, series(grid.code, list(range(5))))  # 10 kWh
+    send(client, world, [{**r, "value": r["value"] * 0.4} for r in series(pv.code, list(range(5)))])  # 4
+    send(client, world, [{**r, "value": r["value"] * 0.3} for r in series(export.code, list(range(5)))])  # 3
+    now: datetime = T0 + timedelta(days=2)
+    m = monitoring.enterprise_monitoring(db, SYSTEM, ent, as_of=date(2026, 11, 20), now=now)
+    (el,) = [c for c in m.carriers if c.carrier == "electricity"]
+    assert el.ytd_flows["purchased"].quantity == pytest.approx(10.0)
+    assert el.ytd_flows["self_generated"].quantity == pytest.approx(4.0)
+    assert el.ytd_flows["self_generated"].tce == 0.0
+    assert el.ytd_flows["exported"].quantity == pytest.approx(3.0)
+    assert el.ytd_flows["exported"].tco2e == pytest.approx(-3.0 * JIANGSU_2023_T_PER_KWH, rel=1e-12)
+    # the quantity beside the tce is its basis: purchased − exported
+    assert el.ytd_quantity == pytest.approx(7.0)
+    assert el.ytd_tce == pytest.approx(7.0 * ELECTRICITY_TCE_PER_KWH, rel=1e-12)
+    assert m.accounting_profile is not None
+    assert (m.accounting_profile.source, m.accounting_profile.electricity_factor) == (
+        "park",
+        "provincial_average",
+    )
