@@ -168,3 +168,19 @@ def test_monitoring_reports_electricity_flows_and_names_its_profile(
         "park",
         "provincial_average",
     )
+
+
+def test_monitoring_keeps_tce_without_an_emission_factor(
+    client: TestClient, db: Database, world: World, make_meter: MakeMeter
+) -> None:
+    _profile(db, world, {})  # 2026: GB/T 32150-2025, no transcribed fuel table — gas has no CO2 factor
+    ent = world.a.enterprise_ids[0]
+    gas = make_meter(enterprise_id=ent, carrier="natural_gas", unit="Nm3")
+    send(client, world, series(gas.code, list(range(5))))  # 10 Nm3
+    m = monitoring.enterprise_monitoring(
+        db, SYSTEM, ent, as_of=date(2026, 11, 20), now=T0 + timedelta(days=2)
+    )
+    (ng,) = [c for c in m.carriers if c.carrier == "natural_gas"]
+    assert ng.ytd_tce == pytest.approx(10.0 * GAS_FIELD_TCE_PER_M3, rel=1e-12)
+    assert m.enterprise.missing_factor  # the emissions side is flagged, not the energy side dropped
+    assert any("no tco2e for natural_gas" in w for w in m.warnings)

@@ -22,9 +22,9 @@ from parkcarbon.core import (
     AccountingError,
     AccountingOptions,
     CalcInputError,
-    activity_coefficients,
     calculate,
     dualcontrol,
+    partial_coefficients,
 )
 from parkcarbon.services.intake.consumption import ConsumptionResult, consumption_unchecked
 from parkcarbon.services.intake.quality import OFFLINE_MIN_S
@@ -59,10 +59,12 @@ class _Cell:
     ) -> None:
         self.qty += qty
         self.n += n
+        # tce and tCO2e count independently: a figure without a default factor does not drop the other
         if tce is None or tco2e is None:
             self.missing = True
-        else:
+        if tce is not None:
             self.tce += tce
+        if tco2e is not None:
             self.tco2e += tco2e
         self.unit = self.unit or unit
         for name, (f_qty, f_tce, f_co2) in (flows or {}).items():
@@ -221,19 +223,25 @@ def _activity_coefficient(
             if rec.use:
                 act["use"] = rec.use
             res = calculate({"year": year, "region": region, **profile, "activities": [act]})["results"][0]
-            if res["missing"]:  # one of tce / tCO2e has no default factor: reported like an error
-                raise ValueError("; ".join(m["reason"] for m in res["missing"]))
-            tce_u, co2_u = float(res["tce"]), float(res["tco2e"])
+            missing = [(m["figure"], m["reason"]) for m in res["missing"]]
+            tce_u = None if res["tce"] is None else float(res["tce"])
+            co2_u = None if res["tco2e"] is None else float(res["tco2e"])
             lineage = {
                 "formula": res.get("formula"),
                 "clause": res.get("clause"),
                 "factors": res.get("factors"),
             }
         else:
-            c = activity_coefficients(
+            c = partial_coefficients(
                 rec.carrier, rec.unit, year=year, region=region, options=options, use=rec.use
             )
             tce_u, co2_u, lineage = c.tce_per_unit, c.tco2e_per_unit, c.lineage.as_dict()
+            missing = [(m.figure, m.reason) for m in c.missing]
+        # one of tce / tCO2e without a default factor: the other still counts (issue 13 §5)
+        for figure, reason in missing:
+            text = f"no {figure} for activity data {rec.carrier} in {rec.unit} ({year}): {reason}"
+            if text not in w.warnings:
+                w.warnings.append(text)
     except (AccountingError, CalcInputError, KeyError, ValueError) as exc:
         text = f"no tce/tCO2e for activity data {rec.carrier} in {rec.unit} ({year}): {exc}"
         if text not in w.warnings:
@@ -303,7 +311,9 @@ def _add_activity(
             tce: float | None = None
             tco2e: float | None = None
             if coef:
-                tce, tco2e = qty * coef["tce_per_unit"], qty * coef["tco2e_per_unit"]
+                k_tce, k_co2 = coef["tce_per_unit"], coef["tco2e_per_unit"]
+                tce = None if k_tce is None else qty * k_tce
+                tco2e = None if k_co2 is None else qty * k_co2
             cell = target.setdefault(
                 (month, rec.enterprise_id, home.get(rec.enterprise_id), rec.carrier), _Cell()
             )
