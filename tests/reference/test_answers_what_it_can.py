@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from parkcarbon.core import CalcInputError, calculate
+from parkcarbon.core import CalcInputError, calculate, partial_coefficients
 
 from ._load import rows
 
@@ -158,3 +158,20 @@ def test_nothing_computable_is_still_refused_with_every_reason() -> None:
         )
     got = {(e["field"], e["code"]) for e in exc.value.errors}
     assert got == {("activities[0].carrier", "factor.missing"), ("activities[0].ncv", "factor.missing")}
+
+
+def test_rollup_coefficients_answer_each_side_on_its_own() -> None:
+    """``partial_coefficients`` (consumption, monitoring, benchmarking) answers like ``calculate``:
+    bituminous coal's CO2 per tonne without a tce, raw coal's tce per tonne without CO2."""
+    seed = _row("fuel_ef_seed_row2_6/derived_co2_ef.csv", "bituminous_coal")
+    bit = partial_coefficients("bituminous_coal", "t", year=2023, region="CN")
+    assert bit.tce_per_unit is None
+    # the seed prints 6 decimals: half its last digit
+    assert bit.tco2e_per_unit == pytest.approx(float(seed["ef_tco2_per_unit"]), abs=5e-7)
+    assert [(m.figure, m.code) for m in bit.missing] == [("tce", "factor.missing")]
+    a2 = _row("gbt2589_2020/coefficients.csv", "raw_coal")
+    raw = partial_coefficients("raw_coal", "t", year=2023, region="CN")
+    assert raw.tco2e_per_unit is None
+    # 0.7143 kgce/kg = 0.7143 tce/t (GB/T 2589-2020 Annex A); float rounding only
+    assert raw.tce_per_unit == pytest.approx(float(a2["coefficient"]), rel=1e-12)
+    assert [(m.figure, m.code) for m in raw.missing] == [("tco2e", "factor.missing")]

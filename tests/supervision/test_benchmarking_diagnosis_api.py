@@ -3,7 +3,7 @@ readings written for the test (rolled back), who sees what, problem+json errors.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from parkcarbon.ingest.parse import RawBatch
 from parkcarbon.ingest.pipeline import Actor
 from parkcarbon.services.enterprise import profile
 from parkcarbon.services.enterprise.schemas import ProductCreate
+from parkcarbon.services.intake.activity import ActivityRecordCreate, create_record
 from parkcarbon.services.intake.readings import MeterScope, ingest_raw
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters
@@ -169,3 +170,29 @@ def test_reference_catalogues(client: TestClient, world: World) -> None:
     t = client.get(f"{API}/tou-tariffs", params={"on": "2026-07-01"}, headers=token).json()
     js = next(row for row in t["data"] if row["region"] == "CN-JS")
     assert js["grid"][6][14:22] == ["peak"] * 8
+
+
+def test_benchmarking_keeps_fuel_energy_without_an_emission_factor(
+    client: TestClient, db: Database, world: World, planted: dict[str, int]
+) -> None:
+    # The park's profile names no guideline: for 2026 GB/T 32150-2025 applies, whose fuel table is not
+    # in the library, so diesel has no default emission factor — its tce (GB/T 2589-2020 Annex A,
+    # diesel 1.4571 kgce/kg, standards-facts 1.11) still counts in the unit-product energy.
+    admin = bearer(world.token("a", "park_admin"))
+    ent = planted["e3"]
+    prod = profile.create_product(db, SYSTEM, ent, ProductCreate(name="啤酒 diesel", unit="kL"))
+    targets.record_product_output(
+        db, SYSTEM, ent, ProductOutputRecord(product_id=prod.id, year=2026, month=3, quantity=400.0)
+    )
+    record = ActivityRecordCreate(
+        carrier="diesel", quantity=2.0, unit="t", use="combustion",
+        period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), document_ref="FP-2026-03",
+    )  # fmt: skip
+    create_record(db, SYSTEM, ent, record, today=date(2026, 4, 2))
+    r = client.get(f"{API}/parks/{world.a.park_id}/benchmarking", params={"year": 2026}, headers=admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    (row,) = [row for row in body["rows"] if row["product_id"] == prod.id]
+    # 67 200 kWh × 0.1229 kgce/kWh + 2 000 kg × 1.4571 kgce/kg over 400 kL
+    assert row["unit_energy_kgce"] == pytest.approx((67_200 * 0.1229 + 2_000 * 1.4571) / 400, rel=1e-12)
+    assert body["accounting_profile"]["source"] == "park"

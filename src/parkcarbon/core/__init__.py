@@ -15,7 +15,14 @@ See docs/accounting.md for the supported standards, editions and factor years.
 
 from parkcarbon.core.calc import calculate
 from parkcarbon.core.carriers import AUXILIARY_UNITS, CARRIERS, Carrier, carrier, measures_consumption
-from parkcarbon.core.coefficients import Coefficients, activity_coefficients, default_use
+from parkcarbon.core.coefficients import (
+    Coefficients,
+    MissingFigure,
+    PartialCoefficients,
+    activity_coefficients,
+    default_use,
+    partial_coefficients,
+)
 from parkcarbon.core.emissions.fugitive import gwp, mass_balance_emission_t
 from parkcarbon.core.emissions.heat_steam import (
     SteamStateError,
@@ -61,7 +68,9 @@ __all__ = [
     "FactorUse",
     "Lineage",
     "MissingFactorError",
+    "MissingFigure",
     "NonLinearActivityError",
+    "PartialCoefficients",
     "SteamStateError",
     "UnitError",
     "UnitMismatchError",
@@ -82,6 +91,7 @@ __all__ = [
     "library",
     "mass_balance_emission_t",
     "measures_consumption",
+    "partial_coefficients",
     "register_process_method",
     "saturated_steam_enthalpy_kj_per_kg",
     "stationary_combustion_co2",

@@ -16,12 +16,20 @@ from parkcarbon.core.emissions.heat_steam import heat_emission_factor
 from parkcarbon.core.emissions.purchased_electricity import grid_factor, market_factor
 from parkcarbon.core.emissions.stationary_combustion import combustion_coefficients
 from parkcarbon.core.energy.comprehensive_energy import coal_equivalent_coefficient
-from parkcarbon.core.errors import NonLinearActivityError
+from parkcarbon.core.errors import MissingFactorError, NonLinearActivityError
 from parkcarbon.core.lineage import Lineage
 from parkcarbon.core.options import AccountingOptions
 from parkcarbon.core.units import conversion_factor, dimension_of, parse_unit
 
-__all__ = ["USES", "Coefficients", "activity_coefficients", "default_use"]
+__all__ = [
+    "USES",
+    "Coefficients",
+    "MissingFigure",
+    "PartialCoefficients",
+    "activity_coefficients",
+    "default_use",
+    "partial_coefficients",
+]
 
 #: Accepted ``use`` values per carrier kind (the first is the default).
 USES: dict[str, tuple[str, ...]] = {
@@ -143,34 +151,51 @@ def _coefficients(
         )
     sign = -1.0 if use == "exported" else 1.0
     tce, tce_lin = coal_equivalent_coefficient(carrier_id, unit, year=year, options=options)
-    tce *= sign
+    em = _emissions(carrier_id, unit, year, region, options, use)
+    return _combine(sign * tce, tce_lin, em)
+
+
+@dataclass(frozen=True, slots=True)
+class _Emissions:
+    """The emissions side of a carrier's coefficients (signed), before the tce side is joined."""
+
+    tco2e: float
+    tco2: float
+    scope: int | None
+    iso14064_category: int | None
+    gbt32150_category: str | None
+    lineage: Lineage | None
+    note: str = ""
+    formula: str = ""
+    location: float | None = None
+    market: float | None = None
+
+
+def _emissions(
+    carrier_id: str, unit: str, year: int, region: str, options: AccountingOptions, use: str
+) -> _Emissions:
+    """Per-unit emissions of a carrier (no tce involved); raises MissingFactorError like the whole."""
+    car = CARRIERS[carrier_id]
+    sign = -1.0 if use == "exported" else 1.0
     if car.kind == "medium" or use == "feedstock":
         note = (
             "energy-consuming medium: counted in energy only"
             if car.kind == "medium"
             else "feedstock: counted in energy; emissions via carbon balance"
         )
-        return Coefficients(
-            tce,
-            0.0,
-            0.0,
-            None,
-            None,
-            None,
-            Lineage(tce_lin.factors, f"{tce_lin.formula}; {note}", tce_lin.clause, tce_lin.warnings),
-        )
+        return _Emissions(0.0, 0.0, None, None, None, None, note=note)
     if car.kind == "fuel":
         if use == "exported":
-            return Coefficients(tce, 0.0, 0.0, None, None, "exported_energy", tce_lin)
+            return _Emissions(0.0, 0.0, None, None, "exported_energy", None)
         cc = combustion_coefficients(carrier_id, unit, year=year, options=options)
         tco2e = cc.tco2_per_unit
-        lin = tce_lin.merged(cc.lineage)
+        lin = cc.lineage
         if cc.tch4_per_unit or cc.tn2o_per_unit:
             g_ch4, l1 = gwp("CH4", options)
             g_n2o, l2 = gwp("N2O", options)
             tco2e += cc.tch4_per_unit * g_ch4 + cc.tn2o_per_unit * g_n2o
             lin = lin.merged(l1).merged(l2)
-        return Coefficients(tce, tco2e, cc.tco2_per_unit, 1, 1, "fuel_combustion", lin)
+        return _Emissions(tco2e, cc.tco2_per_unit, 1, 1, "fuel_combustion", lin)
     if car.kind == "electricity":
         to_mwh = conversion_factor(unit, "MWh")
         loc_method = (
@@ -182,33 +207,112 @@ def _coefficients(
         mkt = market_factor(year=year, region=region, options=options)
         primary = mkt if options.electricity_factor == "market_based" else loc
         ef = primary.factor_tco2_per_mwh * to_mwh * sign
-        lin = tce_lin.merged(primary.lineage)
-        lin = Lineage(
-            lin.factors,
-            f"{tce_lin.formula}; E = AD × EF, {primary.lineage.formula}",
-            lin.clause,
-            lin.warnings,
-        )
+        formula = f"E = AD × EF, {primary.lineage.formula}"
         if use == "exported":
-            return Coefficients(tce, ef, ef, None, None, "exported_energy", lin)
-        return Coefficients(
-            tce,
-            ef,
-            ef,
-            2,
-            2,
-            "purchased_energy",
-            lin,
-            tco2e_location_per_unit=loc.factor_tco2_per_mwh * to_mwh,
-            tco2e_market_per_unit=mkt.factor_tco2_per_mwh * to_mwh,
-        )
+            return _Emissions(ef, ef, None, None, "exported_energy", primary.lineage, formula=formula)
+        return _Emissions(
+            ef, ef, 2, 2, "purchased_energy", primary.lineage, formula=formula,
+            location=loc.factor_tco2_per_mwh * to_mwh, market=mkt.factor_tco2_per_mwh * to_mwh,
+        )  # fmt: skip
     # heat, steam or hot water given in an energy unit
     ef_gj, h_lin = heat_emission_factor(year=year, options=options)
     ef = ef_gj * conversion_factor(unit, "GJ") * sign
-    lin = tce_lin.merged(h_lin)
-    lin = Lineage(lin.factors, f"{tce_lin.formula}; E = AD × EF, {h_lin.formula}", lin.clause, lin.warnings)
+    formula = f"E = AD × EF, {h_lin.formula}"
     if use == "exported":
-        return Coefficients(tce, ef, ef, None, None, "exported_energy", lin)
+        return _Emissions(ef, ef, None, None, "exported_energy", h_lin, formula=formula)
+    return _Emissions(ef, ef, 2, 2, "purchased_energy", h_lin, formula=formula, location=ef, market=ef)
+
+
+def _combine(tce: float, tce_lin: Lineage, em: _Emissions) -> Coefficients:
+    lin = tce_lin if em.lineage is None else tce_lin.merged(em.lineage)
+    if em.note or em.formula:
+        formula = "; ".join(p for p in (tce_lin.formula, em.note or em.formula) if p)
+        lin = Lineage(lin.factors, formula, lin.clause, lin.warnings)
     return Coefficients(
-        tce, ef, ef, 2, 2, "purchased_energy", lin, tco2e_location_per_unit=ef, tco2e_market_per_unit=ef
-    )
+        tce, em.tco2e, em.tco2, em.scope, em.iso14064_category, em.gbt32150_category, lin,
+        tco2e_location_per_unit=em.location, tco2e_market_per_unit=em.market,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFigure:
+    """A figure (``tce`` or ``tco2e``) without a default factor, and why."""
+
+    figure: str
+    reason: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartialCoefficients:
+    """Per-unit coefficients where the energy side (tce, GB/T 2589-2020) and the emissions side
+    (tCO2e) are answered independently: a side without a default factor is ``None`` and explained in
+    ``missing`` (the other is still given).  Other fields as in :class:`Coefficients`."""
+
+    tce_per_unit: float | None
+    tco2e_per_unit: float | None
+    tco2_per_unit: float | None
+    scope: int | None
+    iso14064_category: int | None
+    gbt32150_category: str | None
+    lineage: Lineage
+    missing: tuple[MissingFigure, ...] = ()
+    tco2e_location_per_unit: float | None = None
+    tco2e_market_per_unit: float | None = None
+
+
+def partial_coefficients(
+    carrier: str,
+    unit: str,
+    *,
+    year: int,
+    region: str,
+    options: AccountingOptions | None = None,
+    use: str | None = None,
+) -> PartialCoefficients:
+    """:func:`activity_coefficients`, but a missing default factor on one side (tce or tCO2e) leaves
+    the other side computed.
+
+    Raises
+    ------
+    KeyError, ValueError, UnitError, NonLinearActivityError
+        As :func:`activity_coefficients` (an unusable request, not a missing factor).
+    """
+    return _partial(carrier, unit, year, region, options or _DEFAULT_OPTIONS, use)
+
+
+@lru_cache(maxsize=4096)
+def _partial(
+    carrier_id: str, unit: str, year: int, region: str, options: AccountingOptions, use: str | None
+) -> PartialCoefficients:
+    try:
+        c = _coefficients(carrier_id, unit, year, region, options, use)
+    except MissingFactorError:
+        pass
+    else:
+        return PartialCoefficients(
+            c.tce_per_unit, c.tco2e_per_unit, c.tco2_per_unit, c.scope, c.iso14064_category,
+            c.gbt32150_category, c.lineage, (), c.tco2e_location_per_unit, c.tco2e_market_per_unit,
+        )  # fmt: skip
+    use = use or default_use(carrier_id)
+    sign = -1.0 if use == "exported" else 1.0
+    missing: list[MissingFigure] = []
+    tce: float | None = None
+    tce_lin = Lineage()
+    em: _Emissions | None = None
+    try:
+        k, tce_lin = coal_equivalent_coefficient(carrier_id, unit, year=year, options=options)
+        tce = sign * k
+    except MissingFactorError as exc:
+        missing.append(MissingFigure("tce", str(exc), exc.code))
+    try:
+        em = _emissions(carrier_id, unit, year, region, options, use)
+    except MissingFactorError as exc:
+        missing.append(MissingFigure("tco2e", str(exc), exc.code))
+    if em is None:
+        return PartialCoefficients(tce, None, None, None, None, None, tce_lin, tuple(missing))
+    c = _combine(tce or 0.0, tce_lin, em)
+    return PartialCoefficients(
+        tce, c.tco2e_per_unit, c.tco2_per_unit, c.scope, c.iso14064_category, c.gbt32150_category,
+        c.lineage, tuple(missing), c.tco2e_location_per_unit, c.tco2e_market_per_unit,
+    )  # fmt: skip

@@ -132,13 +132,14 @@ class AmbiguousFactorError(MissingFactorError):
 
     code = "factor.ambiguous"
 
-    def __init__(self, kind: str, subject: str, choice: str, options: dict[str, str]) -> None:
+    def __init__(self, kind: str, subject: str, choice: str, options: dict[str, str], note: str = "") -> None:
         listed = "; ".join(f"{k}: {v}" for k, v in options.items())
         super().__init__(
             kind,
             subject,
             {},
-            f"the sources disagree, choose one with the option {choice!r} ({listed})",
+            (f"{note}; " if note else "")
+            + f"the sources disagree, choose one with the option {choice!r} ({listed})",
         )
         self.choice = choice
         self.options = dict(options)

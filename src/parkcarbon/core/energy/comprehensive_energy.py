@@ -51,6 +51,17 @@ _CHOICE_FOR = {
 }
 
 
+#: Why a carrier has no coefficient until the caller chooses (said in the refusal / missing reason).
+_CHOICE_NOTES = {
+    "water": (
+        "fresh water (新水) is an energy-consuming medium (耗能工质), not an energy: GB/T 2589 counts it "
+        "only by the energy spent producing it (its 能源等价值), and the reprints of that value disagree "
+        "(0.2571 kgce/t, the GB/T 2589-2008 table, vs 0.0857 kgce/t; confidence L), so water has no tce "
+        "unless the accounting profile chooses water_coefficient"
+    ),
+}
+
+
 def _choose_row(
     carrier_id: str, rows: list[Factor], options: AccountingOptions
 ) -> tuple[Factor, list[CalcWarning]]:
@@ -62,7 +73,9 @@ def _choose_row(
     if value is None:
         allowed = CHOICE_POINTS[choice][0]
         listed = {r.option_value: f"{r.value:g} {r.unit}" for r in optioned if r.option_value in allowed}
-        raise AmbiguousFactorError("coal_equivalent", carrier_id, choice, listed)
+        raise AmbiguousFactorError(
+            "coal_equivalent", carrier_id, choice, listed, _CHOICE_NOTES.get(carrier_id, "")
+        )
     row = next(r for r in optioned if r.option == f"{choice}={value}")
     warns = []
     if defaulted:

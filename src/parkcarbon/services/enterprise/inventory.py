@@ -32,6 +32,7 @@ from parkcarbon.services.enterprise.schemas import (
     LineOverride,
 )
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound
+from parkcarbon.services.intake.consumption import ProfileDifference, profile_differences, profile_used
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
@@ -250,9 +251,12 @@ def _warnings(inv: Inventory, lines: list[InventoryLine]) -> list[dict[str, Any]
 
 def detail(s: Session, inv: Inventory) -> InventoryDetail:
     lines = _lines(s, inv)
+    used, park = _profiles(s, inv)
     return InventoryDetail(
         **InventoryPublic.model_validate(inv).model_dump(),
         options=inv.options or {},
+        accounting_profile=profile_used(used, "park" if not park else "inventory"),
+        profile_differences=park,
         supplementary=inv.supplementary,
         request=inv.request,
         totals=(inv.answer or {}).get("totals"),
@@ -262,6 +266,14 @@ def detail(s: Session, inv: Inventory) -> InventoryDetail:
         snapshot_sha256=inv.snapshot_sha256,
         lines=[InventoryLinePublic.model_validate(line) for line in lines],
     )
+
+
+def _profiles(s: Session, inv: Inventory) -> tuple[AccountingOptions, list[ProfileDifference]]:
+    """The inventory's engine options and where they differ from the park's profile (issue 13 §4)."""
+    used = AccountingOptions(**method_options(inv.method, inv.year, inv.sector_guideline, inv.options or {}))
+    park = s.get(Park, inv.park_id)
+    park_opts = AccountingOptions(**((park.accounting_options if park else None) or {}))
+    return used, profile_differences(used, park_opts, inv.year)
 
 
 def inventory_for_read(s: Session, p: Principal, inventory_id: int) -> tuple[Inventory, Organisation]:
@@ -332,6 +344,10 @@ def _audit(s: Session, p: Principal, action: str, inv: Inventory) -> None:
     )
 
 
+def _park_options(profile: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in profile.items() if k not in _METHOD_OPTIONS}
+
+
 def _next_version(s: Session, enterprise_id: int, year: int) -> int:
     current = s.scalar(
         select(func.max(Inventory.version)).where(
@@ -351,8 +367,12 @@ def create_inventory(
     with db.transaction() as s:
         org = access.enterprise_of(s, p, enterprise_id)
         access.require_enterprise_write(p, org)
-        method = data.method or default_method(data.year)
-        method_options(method, data.year, data.sector_guideline, data.options or {})
+        # a new inventory defaults to the park's accounting profile, as the park's monitoring does
+        profile = dict(s.get(Park, org.park_id).accounting_options or {})  # type: ignore[union-attr]
+        method = data.method or profile.pop("standard", None) or default_method(data.year)
+        guideline = data.sector_guideline or profile.pop("guideline", None)
+        options = data.options if data.options is not None else _park_options(profile)
+        method_options(method, data.year, guideline, options)
         region, timezone = _region(s, org)
         drafts = assemble(s, org.id, data.year, timezone)
         if not drafts:
@@ -365,8 +385,8 @@ def create_inventory(
             year=data.year,
             version=_next_version(s, org.id, data.year),
             method=method,
-            sector_guideline=data.sector_guideline,
-            options=data.options or {},
+            sector_guideline=guideline,
+            options=options,
             status="draft",
             region=region,
             supplementary=_supplementary(s, org, data),

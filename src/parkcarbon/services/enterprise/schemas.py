@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from parkcarbon.core.options import GUIDELINES
 from parkcarbon.services.enterprise.codes import credit_code_error, industry_error
+from parkcarbon.services.intake.consumption import AccountingProfileUsed, ProfileDifference
 from parkcarbon.services.registry.schemas import Id, Name, Province
 from parkcarbon.services.schemas import PatchModel, RequestModel
 
@@ -425,6 +426,16 @@ class InventoryPublic(BaseModel):
 
 class InventoryDetail(InventoryPublic):
     options: dict[str, Any]
+    accounting_profile: AccountingProfileUsed | None = Field(
+        default=None,
+        description="the options the inventory was calculated with (source 'park' when "
+        "they are the park's accounting profile, the default of a new inventory)",
+    )
+    profile_differences: list[ProfileDifference] = Field(
+        default_factory=list,
+        description="where the inventory's options differ from the park's profile, which the park's "
+        "monitoring uses: why the two figures of the same enterprise-year differ",
+    )
     supplementary: dict[str, Any] | None
     request: dict[str, Any] | None = Field(description="the exact request given to the accounting engine")
     totals: dict[str, Any] | None

@@ -11,9 +11,17 @@ Rules
 * Totals count **top-level meters only** (``parent_id`` empty): sub-meters measure part of what their
   parent measures. Grouping by ``meter`` lists every meter.
 * Instant meters (kW, V …) are not consumption and are left out.
+* The park's accounting profile (``parks.accounting_options``: guideline, grid-factor basis, choices)
+  is the default of every figure; ``accounting_profile`` names the profile used (issue 13 §4).
 * Meters with purpose ``export`` count as exported energy (negative tce/tCO2e, GB/T 32150 deduction);
-  ``pv_generation`` meters are listed in physical units with zero tce/tCO2e (own generation, already
-  netted in the main meter).
+  ``pv_generation`` meters carry no tce/tCO2e (own generation, already netted in the main meter).
+  Electricity is reported per flow (``flows``: purchased, self_generated, exported, each with the
+  tce/tCO2e computed from it); a row's ``quantity`` is the quantity its tce was computed from
+  (purchased − exported; PV generation only in ``flows``). Meter rows keep the meter's own reading
+  and say its ``flow``.
+* tce (GB/T 2589-2020) and tCO2e are computed independently (:func:`parkcarbon.core.
+  partial_coefficients`): a side without a default factor is null and ``missing`` says why (water,
+  an energy-consuming medium, has no tce unless the profile chooses ``water_coefficient``).
 * Intervals flagged ``negative``/``jump`` are excluded (reported as ``flagged``).
 * Authorisation: park staff and regulators see every enterprise's aggregates; enterprise members their
   own enterprise; other organisations the enterprises that granted them ``meter_data``. Grouping by
@@ -33,7 +41,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from parkcarbon.core import AccountingError, AccountingOptions, activity_coefficients
+from parkcarbon.core import AccountingError, AccountingOptions, partial_coefficients
+from parkcarbon.core.carriers import CARRIERS
+from parkcarbon.core.options import CHOICE_POINTS
 from parkcarbon.core.units import conversion_factor
 from parkcarbon.ingest.keys import pack_key, unpack_key
 from parkcarbon.ingest.pipeline import GRAIN_DAY, GRAIN_HOUR, GRAIN_MONTH
@@ -52,7 +62,16 @@ from parkcarbon.store.models.readings import (
     decode_hours_many,
 )
 
-__all__ = ["ConsumptionResult", "ConsumptionRow", "consumption", "meter_consumption"]
+__all__ = [
+    "AccountingProfileUsed",
+    "ConsumptionResult",
+    "ConsumptionRow",
+    "ProfileDifference",
+    "consumption",
+    "meter_consumption",
+    "profile_differences",
+    "profile_used",
+]
 
 GRAINS = {"hour": GRAIN_HOUR, "day": GRAIN_DAY, "month": GRAIN_MONTH}
 GroupKey = Literal["enterprise", "area", "carrier", "meter"]
@@ -62,6 +81,98 @@ MAX_BUCKETS = 20_000
 class Quantity(BaseModel):
     quantity: float
     unit: str
+
+
+#: Electricity flows reported apart (purpose of the meter → flow).
+Flow = Literal["purchased", "self_generated", "exported"]
+
+
+def _flow(purpose: str | None) -> Flow:
+    if purpose == "export":
+        return "exported"
+    if purpose == "pv_generation":
+        return "self_generated"
+    return "purchased"
+
+
+class FlowFigure(BaseModel):
+    """One electricity flow of a row: the quantity and the tce / tCO2e computed from it."""
+
+    quantity: float = Field(description="physical quantity of the flow (positive) in the carrier's unit")
+    unit: str
+    tce: float | None = Field(description="coal equivalent of the flow [tce]; exports negative")
+    tco2e: float | None = Field(description="emissions of the flow [tCO2e]; exports negative")
+    note: str | None = None
+
+
+class MissingFigureOut(BaseModel):
+    """A figure of a row that is null, and why (no default factor, or no tce by the standard)."""
+
+    carrier: str
+    figure: Literal["tce", "tco2e"]
+    reason: str
+    code: str
+
+
+class AccountingProfileUsed(BaseModel):
+    """The accounting profile (核算口径) behind a figure: where it came from and what it chose."""
+
+    source: Literal["park", "request", "inventory"] = Field(
+        description="park: the park's accounting profile (the default of every figure); request: "
+        "options given by the caller; inventory: the options the inventory was calculated with"
+    )
+    options: dict[str, Any] = Field(
+        description="the AccountingOptions fields that differ from the engine's defaults"
+    )
+    electricity_factor: str
+    guideline: str | None
+    standard: str | None = Field(description="GB/T 32150 edition; null: the edition in force in the year")
+    energy_basis: str
+    gwp: str
+
+
+_PLAIN = AccountingOptions()
+
+
+class ProfileDifference(BaseModel):
+    """An accounting option on which a figure's profile differs from the park's."""
+
+    option: str
+    used: Any
+    park: Any
+
+
+def profile_differences(
+    used: AccountingOptions, park: AccountingOptions, year: int
+) -> list[ProfileDifference]:
+    """Options where ``used`` differs from the park's profile (the GB/T 32150 edition compared as
+    applied in ``year``): why an inventory and the monitoring of the same enterprise-year differ."""
+    out = []
+    for k in AccountingOptions.field_names():
+        a, b = getattr(used, k), getattr(park, k)
+        if k == "standard":
+            a, b = used.standard_for(year), park.standard_for(year)
+        elif k in CHOICE_POINTS:  # unset = the choice point's default
+            a, b = used.choice(k)[0], park.choice(k)[0]
+        if a != b:
+            out.append(ProfileDifference(option=k, used=a, park=b))
+    return out
+
+
+def profile_used(
+    options: AccountingOptions, source: Literal["park", "request", "inventory"]
+) -> AccountingProfileUsed:
+    """Describe ``options`` (the fields that differ from the engine defaults and the main choices)."""
+    chosen = {
+        k: getattr(options, k)
+        for k in AccountingOptions.field_names()
+        if getattr(options, k) != getattr(_PLAIN, k)
+    }
+    return AccountingProfileUsed(
+        source=source, options=chosen, electricity_factor=options.electricity_factor,
+        guideline=options.guideline, standard=options.standard, energy_basis=options.energy_basis,
+        gwp=options.gwp,
+    )  # fmt: skip
 
 
 class ConsumptionRow(BaseModel):
@@ -74,15 +185,29 @@ class ConsumptionRow(BaseModel):
     carrier: str | None = None
     meter_id: int | None = None
     quantity: float | None = Field(
-        default=None, description="physical quantity when grouped by carrier/meter"
+        default=None,
+        description="physical quantity when grouped by carrier/meter: the quantity tce and tCO2e were "
+        "computed from (electricity: purchased − exported; own PV generation is in flows only); a "
+        "meter row holds the meter's own measured quantity (its flow says how it counts)",
     )
     unit: str | None = None
-    quantities: dict[str, Quantity] = Field(description="physical quantity per carrier")
+    quantities: dict[str, Quantity] = Field(
+        description="per carrier, the quantity tce and tCO2e were computed from (as quantity)"
+    )
     tce: float | None = Field(description="coal equivalent [tce]; null if a coefficient is missing")
     tco2e: float | None = Field(description="emissions [tCO2e]; null if a coefficient is missing")
     estimated: float = Field(description="part of the physical quantity that is estimated (carrier units)")
     readings: int
     flagged: int = Field(description="intervals excluded from totals (negative / impossible jump)")
+    flows: dict[str, dict[str, FlowFigure]] = Field(
+        default_factory=dict,
+        description="electricity per carrier and flow: purchased (grid), self_generated (PV, no tce: "
+        "already netted in the main meter) and exported (deducted), each with its own tce/tCO2e",
+    )
+    flow: Flow | None = Field(default=None, description="meter rows: how the meter's quantity counts")
+    missing: list[MissingFigureOut] = Field(
+        default_factory=list, description="why tce or tco2e is null (one entry per carrier and figure)"
+    )
 
 
 class CoefficientUse(BaseModel):
@@ -91,10 +216,11 @@ class CoefficientUse(BaseModel):
     year: int
     region: str
     use: str
-    tce_per_unit: float
-    tco2e_per_unit: float
+    tce_per_unit: float | None = Field(description="null: no tce (see missing)")
+    tco2e_per_unit: float | None = Field(description="null: no default emission factor (see missing)")
     scope: int | None
     lineage: dict[str, Any]
+    missing: list[MissingFigureOut] = Field(default_factory=list)
 
 
 class ConsumptionResult(BaseModel):
@@ -107,6 +233,9 @@ class ConsumptionResult(BaseModel):
     data: list[ConsumptionRow]
     coefficients: list[CoefficientUse]
     warnings: list[str]
+    accounting_profile: AccountingProfileUsed | None = Field(
+        default=None, description="the accounting profile tce and tCO2e were computed with"
+    )
 
 
 def _readable_enterprises(s: Session, p: Principal, park_id: int) -> set[int] | None:
@@ -260,7 +389,14 @@ def consumption_unchecked(
                 query = query.where(MeterRollup.grain == GRAIN_MONTH)
             rows = list(s.execute(query).all())
         park_info = _ParkInfo(park.id, park.timezone, park.province)
-    return _assemble(park_info, grain, g, start, end, group_by, rows, by_meter, options)
+        park_options = AccountingOptions(**(park.accounting_options or {}))
+    # the park's accounting profile is the default of every figure (issue 13 §4)
+    used = profile_used(
+        options or park_options, "park" if options is None or options == park_options else "request"
+    )
+    result = _assemble(park_info, grain, g, start, end, group_by, rows, by_meter, options or park_options)
+    result.accounting_profile = used
+    return result
 
 
 def _collapse(rows: list[tuple[Any, ...]], bucket: int) -> list[tuple[Any, ...]]:
@@ -340,7 +476,7 @@ def _assemble(
     group_by: tuple[str, ...],
     rows: list[Any],
     by_meter: bool,
-    options: AccountingOptions | None,
+    options: AccountingOptions,
 ) -> ConsumptionResult:
     tz = ZoneInfo(park.timezone)
     warnings: list[str] = []
@@ -359,7 +495,8 @@ def _assemble(
         if bucket not in labels:
             labels[bucket] = _label(int(bucket), g, tz)
         label, year = labels[bucket]
-        use = "exported" if purpose == "export" else None
+        flow = _flow(purpose)
+        use = "exported" if flow == "exported" else None
         coef = _coefficient(coeffs, warnings, car, unit, year, park.province, use, options)
         try:
             k = conversion_factor(unit, out_unit[car]) if unit != out_unit[car] else 1.0
@@ -378,21 +515,47 @@ def _assemble(
         if grp is None:
             grp = groups[key] = {
                 "quantities": defaultdict(float), "units": {}, "tce": 0.0, "tco2e": 0.0,
-                "estimated": 0.0, "readings": 0, "flagged": 0, "missing": False, "label": label,
+                "estimated": 0.0, "readings": 0, "flagged": 0, "missing": {}, "label": label,
+                "flows": {}, "flow": flow if by_meter else None,
             }  # fmt: skip
         q = float(cons or 0.0)
-        grp["quantities"][car] += q * k
         grp["units"][car] = out_unit_c
-        grp["estimated"] += float(est or 0.0) * k
         grp["readings"] += int(nread or 0)
         grp["flagged"] += int(nflag or 0)
-        if purpose == "pv_generation":
-            continue
-        if coef is None:
-            grp["missing"] = True
+        tce: float | None = 0.0
+        tco2e: float | None = 0.0
+        if flow != "self_generated":  # own generation: already netted in the main meter
+            if coef is None:
+                tce = tco2e = None
+                for fig in ("tce", "tco2e"):
+                    grp["missing"].setdefault(
+                        (car, fig), (f"no coefficient for {car} in {unit}", "input.invalid")
+                    )
+            else:
+                tce = None if coef.tce_per_unit is None else q * coef.tce_per_unit
+                tco2e = None if coef.tco2e_per_unit is None else q * coef.tco2e_per_unit
+                for m in coef.missing:
+                    grp["missing"].setdefault((car, m.figure), (m.reason, m.code))
+            # the accounted quantity: what tce was computed from (exports deducted; a meter row keeps
+            # the meter's own measurement, its flow says how it counts)
+            sign = -1.0 if flow == "exported" and not by_meter else 1.0
+            grp["quantities"][car] += sign * q * k
+            grp["estimated"] += sign * float(est or 0.0) * k
+            grp["tce"] = None if grp["tce"] is None or tce is None else grp["tce"] + tce
+            grp["tco2e"] = None if grp["tco2e"] is None or tco2e is None else grp["tco2e"] + tco2e
+        elif by_meter:
+            grp["quantities"][car] += q * k
+            grp["estimated"] += float(est or 0.0) * k
         else:
-            grp["tce"] += q * coef.tce_per_unit
-            grp["tco2e"] += q * coef.tco2e_per_unit
+            grp["quantities"].setdefault(car, 0.0)
+        if car in CARRIERS and CARRIERS[car].kind == "electricity":
+            fl = grp["flows"].setdefault(car, {})
+            f = fl.get(flow)
+            if f is None:
+                f = fl[flow] = {"quantity": 0.0, "tce": 0.0, "tco2e": 0.0}
+            f["quantity"] += q * k
+            f["tce"] = None if f["tce"] is None or tce is None else f["tce"] + tce
+            f["tco2e"] = None if f["tco2e"] is None or tco2e is None else f["tco2e"] + tco2e
     data: list[ConsumptionRow] = []
 
     def order(kv: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:  # None last in every position
@@ -413,11 +576,29 @@ def _assemble(
                 quantity=single.quantity if single else None,
                 unit=single.unit if single else None,
                 quantities=quantities,
-                tce=None if grp["missing"] else grp["tce"],
-                tco2e=None if grp["missing"] else grp["tco2e"],
+                tce=grp["tce"],
+                tco2e=grp["tco2e"],
                 estimated=grp["estimated"],
                 readings=grp["readings"],
                 flagged=grp["flagged"],
+                flows={
+                    c: {
+                        name: FlowFigure(
+                            quantity=f["quantity"],
+                            unit=grp["units"][c],
+                            tce=f["tce"],
+                            tco2e=f["tco2e"],
+                            note=_PV_NOTE if name == "self_generated" else None,
+                        )
+                        for name, f in fl.items()
+                    }
+                    for c, fl in grp["flows"].items()
+                },
+                flow=grp["flow"],
+                missing=[
+                    MissingFigureOut(carrier=c, figure=fig, reason=reason, code=code)
+                    for (c, fig), (reason, code) in sorted(grp["missing"].items())
+                ],
             )
         )
     return ConsumptionResult(
@@ -433,6 +614,12 @@ def _assemble(
     )
 
 
+_PV_NOTE = (
+    "own generation (自发自用): no tce or tCO2e of its own — what is used on site is already netted in "
+    "the main meter's purchase, what leaves is counted by the export meter"
+)
+
+
 def _coefficient(
     cache: dict[tuple[str, str, int, str], CoefficientUse | None],
     warnings: list[str],
@@ -441,17 +628,25 @@ def _coefficient(
     year: int,
     region: str,
     use: str | None,
-    options: AccountingOptions | None,
+    options: AccountingOptions,
 ) -> CoefficientUse | None:
+    """Per-unit tce and tCO2e, each side on its own (GB/T 2589 and the GHG factors fail apart)."""
     key = (carrier, unit, year, use or "")
     if key in cache:
         return cache[key]
     try:
-        c = activity_coefficients(carrier, unit, year=year, region=region, options=options, use=use)
+        c = partial_coefficients(carrier, unit, year=year, region=region, options=options, use=use)
     except (AccountingError, KeyError, ValueError) as exc:
         warnings.append(f"no tce/tCO2e for {carrier} in {unit} ({year}): {exc}")
         cache[key] = None
         return None
+    missing = [
+        MissingFigureOut(carrier=carrier, figure=m.figure, reason=m.reason, code=m.code) for m in c.missing
+    ]
+    for m in missing:
+        text = f"no {m.figure} for {carrier} in {unit} ({year}): {m.reason}"
+        if text not in warnings:
+            warnings.append(text)
     cache[key] = CoefficientUse(
         carrier=carrier,
         unit=unit,
@@ -462,6 +657,7 @@ def _coefficient(
         tco2e_per_unit=c.tco2e_per_unit,
         scope=c.scope,
         lineage=c.lineage.as_dict(),
+        missing=missing,
     )
     for w in c.lineage.warnings:
         text = f"{carrier} ({year}): {w.message}"

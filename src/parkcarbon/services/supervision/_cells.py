@@ -22,9 +22,9 @@ from parkcarbon.core import (
     AccountingError,
     AccountingOptions,
     CalcInputError,
-    activity_coefficients,
     calculate,
     dualcontrol,
+    partial_coefficients,
 )
 from parkcarbon.services.intake.consumption import ConsumptionResult, consumption_unchecked
 from parkcarbon.services.intake.quality import OFFLINE_MIN_S
@@ -45,16 +45,33 @@ class _Cell:
     missing: bool = False
     unit: str | None = None
     n: int = 0  # readings (metered) or records (activity data) behind the cell
+    #: electricity per flow (purchased, self_generated, exported): [quantity, tce, tCO2e]
+    flows: dict[str, list[float]] = field(default_factory=dict)
 
-    def add(self, qty: float, tce: float | None, tco2e: float | None, unit: str | None, n: int = 1) -> None:
+    def add(
+        self,
+        qty: float,
+        tce: float | None,
+        tco2e: float | None,
+        unit: str | None,
+        n: int = 1,
+        flows: dict[str, tuple[float, float | None, float | None]] | None = None,
+    ) -> None:
         self.qty += qty
         self.n += n
+        # tce and tCO2e count independently: a figure without a default factor does not drop the other
         if tce is None or tco2e is None:
             self.missing = True
-        else:
+        if tce is not None:
             self.tce += tce
+        if tco2e is not None:
             self.tco2e += tco2e
         self.unit = self.unit or unit
+        for name, (f_qty, f_tce, f_co2) in (flows or {}).items():
+            acc = self.flows.setdefault(name, [0.0, 0.0, 0.0])
+            acc[0] += f_qty
+            acc[1] += f_tce or 0.0
+            acc[2] += f_co2 or 0.0
 
 
 @dataclass
@@ -95,7 +112,8 @@ def _collect(
         month = month_of or int(r.label[5:7])
         car = r.carrier or ""
         cell = target.setdefault((month, r.enterprise_id, r.area_id, car), _Cell())
-        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings)
+        flows = {n: (f.quantity, f.tce, f.tco2e) for n, f in r.flows.get(car, {}).items()}
+        cell.add(float(r.quantity or 0.0), r.tce, r.tco2e, r.unit, r.readings, flows)
     for c in result.coefficients:
         w.coefficients.setdefault((c.carrier, c.unit, c.year, c.use), c.model_dump())
     for text in result.warnings:
@@ -205,19 +223,25 @@ def _activity_coefficient(
             if rec.use:
                 act["use"] = rec.use
             res = calculate({"year": year, "region": region, **profile, "activities": [act]})["results"][0]
-            if res["missing"]:  # one of tce / tCO2e has no default factor: reported like an error
-                raise ValueError("; ".join(m["reason"] for m in res["missing"]))
-            tce_u, co2_u = float(res["tce"]), float(res["tco2e"])
+            missing = [(m["figure"], m["reason"]) for m in res["missing"]]
+            tce_u = None if res["tce"] is None else float(res["tce"])
+            co2_u = None if res["tco2e"] is None else float(res["tco2e"])
             lineage = {
                 "formula": res.get("formula"),
                 "clause": res.get("clause"),
                 "factors": res.get("factors"),
             }
         else:
-            c = activity_coefficients(
+            c = partial_coefficients(
                 rec.carrier, rec.unit, year=year, region=region, options=options, use=rec.use
             )
             tce_u, co2_u, lineage = c.tce_per_unit, c.tco2e_per_unit, c.lineage.as_dict()
+            missing = [(m.figure, m.reason) for m in c.missing]
+        # one of tce / tCO2e without a default factor: the other still counts (issue 13 §5)
+        for figure, reason in missing:
+            text = f"no {figure} for activity data {rec.carrier} in {rec.unit} ({year}): {reason}"
+            if text not in w.warnings:
+                w.warnings.append(text)
     except (AccountingError, CalcInputError, KeyError, ValueError) as exc:
         text = f"no tce/tCO2e for activity data {rec.carrier} in {rec.unit} ({year}): {exc}"
         if text not in w.warnings:
@@ -287,12 +311,21 @@ def _add_activity(
             tce: float | None = None
             tco2e: float | None = None
             if coef:
-                tce, tco2e = qty * coef["tce_per_unit"], qty * coef["tco2e_per_unit"]
+                k_tce, k_co2 = coef["tce_per_unit"], coef["tco2e_per_unit"]
+                tce = None if k_tce is None else qty * k_tce
+                tco2e = None if k_co2 is None else qty * k_co2
             cell = target.setdefault(
                 (month, rec.enterprise_id, home.get(rec.enterprise_id), rec.carrier), _Cell()
             )
-            # quantities of another unit than the carrier's metered unit are not added to it
-            cell.add(qty if cell.unit in (None, rec.unit) else 0.0, tce, tco2e, rec.unit)
+            # quantities of another unit than the carrier's metered unit are not added to it; an export
+            # is deducted from the quantity as from its tce (the quantity beside a tce is its basis)
+            same_unit = cell.unit in (None, rec.unit)
+            signed = -qty if rec.use == "exported" else qty
+            flows = None
+            if rec.carrier == "electricity" and same_unit:
+                flow = "exported" if rec.use == "exported" else "purchased"
+                flows = {flow: (qty, tce, tco2e)}
+            cell.add(signed if same_unit else 0.0, tce, tco2e, rec.unit, flows=flows)
 
 
 @dataclass
@@ -324,6 +357,11 @@ def _merge(into: _Cell, c: _Cell) -> None:
     into.missing = into.missing or c.missing
     into.unit = into.unit or c.unit
     into.n += c.n
+    for name, (f_qty, f_tce, f_co2) in c.flows.items():
+        acc = into.flows.setdefault(name, [0.0, 0.0, 0.0])
+        acc[0] += f_qty
+        acc[1] += f_tce
+        acc[2] += f_co2
 
 
 WINDOWS = ("this", "last", "last_mtd", "prev_mtd", "this_mtd")

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from parkcarbon.services.intake.consumption import AccountingProfileUsed
+
 
 class EnergyQuotaPublic(BaseModel):
     """A national energy-consumption quota (单位产品能源消耗限额) with its grade thresholds (≤)."""
@@ -109,6 +111,9 @@ class BenchmarkReport(BaseModel):
     groups: list[PeerGroup]
     lineage: dict[str, Any] = Field(description="coefficients (with factor sources) used for tce")
     warnings: list[str]
+    accounting_profile: AccountingProfileUsed | None = Field(
+        default=None, description="the park's accounting profile the tce figures were computed with"
+    )
 
 
 class SavingPublic(BaseModel):

@@ -207,8 +207,10 @@ def benchmarking(
                         carrier, unit, year=year, options=options, ncv_gj_per_unit=measured
                     )
                     coef_cache[key], lin_dict = k_m, lin.as_dict()
-                else:
-                    c = core.activity_coefficients(carrier, unit, year=year, region=province, options=options)
+                else:  # only the energy side matters here: a missing emission factor does not drop it
+                    c = core.partial_coefficients(carrier, unit, year=year, region=province, options=options)
+                    if c.tce_per_unit is None:
+                        raise ValueError("; ".join(m.reason for m in c.missing if m.figure == "tce"))
                     coef_cache[key], lin_dict = c.tce_per_unit, c.lineage.as_dict()
                 lineage["activity"].append(  # type: ignore[attr-defined]
                     {"carrier": carrier, "unit": unit, "tce_per_unit": coef_cache[key], "lineage": lin_dict}
@@ -286,7 +288,13 @@ def benchmarking(
         rows = [r for r in rows if r.enterprise_id in visible]
     rows.sort(key=lambda r: (r.group, r.rank or 10**9, r.enterprise_id))
     return BenchmarkReport(
-        park_id=park_id, year=year, rows=rows, groups=groups, lineage=lineage, warnings=warnings
+        park_id=park_id,
+        year=year,
+        rows=rows,
+        groups=groups,
+        lineage=lineage,
+        warnings=warnings,
+        accounting_profile=cons.profile_used(options, "park"),
     )
 
 

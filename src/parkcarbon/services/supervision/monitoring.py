@@ -55,7 +55,7 @@ from parkcarbon.ingest.gcpause import gc_paused
 from parkcarbon.services import access
 from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.errors import InvalidInput, NotFound
-from parkcarbon.services.intake.consumption import consumption_unchecked
+from parkcarbon.services.intake.consumption import AccountingProfileUsed, consumption_unchecked, profile_used
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.parks import accounting_options
 from parkcarbon.services.supervision._cells import (
@@ -77,6 +77,7 @@ from parkcarbon.services.supervision.monitoring_schemas import (
     EnterpriseFigures,
     EnterpriseMonitoring,
     Figures,
+    FlowQuantity,
     IndustryFigures,
     MeterFigure,
     MonthFigure,
@@ -366,6 +367,14 @@ def _figures(
     return fields, ends
 
 
+def _flows(c: _Cell) -> dict[str, FlowQuantity]:
+    return {n: FlowQuantity(quantity=q, tce=t, tco2e=e) for n, (q, t, e) in sorted(c.flows.items())}
+
+
+def _profile(ctx: _Context) -> AccountingProfileUsed | None:
+    return None if ctx.options is None else profile_used(ctx.options, "park")
+
+
 def _carriers(ctx: _Context, pred: Pred, ents: Iterable[int | None] | None = None) -> list[CarrierFigure]:
     per: dict[str, list[_Cell]] = defaultdict(lambda: [_Cell(), _Cell()])
     for (month, e, a, c), cell in ctx.windows.cells("this", ents):
@@ -385,6 +394,8 @@ def _carriers(ctx: _Context, pred: Pred, ents: Iterable[int | None] | None = Non
             mtd_tce=mtd.tce,
             mtd_tco2e=mtd.tco2e,
             share_tce_pct=(100.0 * ytd.tce / total) if total else None,
+            ytd_flows=_flows(ytd),
+            mtd_flows=_flows(mtd),
         )
         for car, (ytd, mtd) in per.items()
     ]
@@ -453,6 +464,8 @@ def _notes(ctx: _Context) -> list[str]:
         f"flags on max(last year, projection): key energy-consuming unit ≥ {ctx.key_unit_tce:,.0f} tce/a, "
         f"ETS emitter ≥ {ctx.ets_tco2e:,.0f} tCO2e/a",
         "completeness: readings received ÷ expected at each meter's interval, month to date",
+        "electricity: purchased (grid), own PV generation and exports apart; the quantity beside a tce "
+        "is the one it was computed from (purchased − exported; PV already netted in the main meter)",
     ]
 
 
@@ -564,7 +577,7 @@ def _park_monitoring(
         months=_months(ctx, park_view, ctx.targets.get(None), park_ends),
         enterprises=enterprises, areas=areas, industries=industries,
         coefficients=list(ctx.windows.coefficients.values()), warnings=ctx.windows.warnings,
-        notes=_notes(ctx),
+        notes=_notes(ctx), accounting_profile=_profile(ctx),
     )  # fmt: skip
 
 
@@ -700,7 +713,7 @@ def enterprise_monitoring(
         carriers=_carriers(ctx, mine, [enterprise_id]),
         months=_months(ctx, view, ctx.targets.get(enterprise_id), ends),
         meters=meters, meters_note=note, coefficients=list(ctx.windows.coefficients.values()),
-        warnings=ctx.windows.warnings,
+        warnings=ctx.windows.warnings, accounting_profile=_profile(ctx),
     )  # fmt: skip
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from parkcarbon.services.intake.consumption import AccountingProfileUsed
+
 Level = Literal["red", "orange", "yellow", "info"]
 WarningStatus = Literal["open", "acknowledged", "resolved"]
 ProjectionMethod = Literal["plan", "seasonal", "linear", "none"]
@@ -31,11 +33,28 @@ class Threshold(BaseModel):
     note: str
 
 
+class FlowQuantity(BaseModel):
+    """One electricity flow: its quantity and the tce / tCO2e computed from it (exports negative)."""
+
+    quantity: float = Field(description="physical quantity of the flow (positive)")
+    tce: float
+    tco2e: float
+
+
 class CarrierFigure(BaseModel):
     carrier: str
     unit: str | None = Field(description="unit of the physical quantity")
-    ytd_quantity: float
+    ytd_quantity: float = Field(
+        description="the quantity ytd_tce was computed from (electricity: purchased − exported; own PV "
+        "generation is in ytd_flows only)"
+    )
     mtd_quantity: float
+    ytd_flows: dict[str, FlowQuantity] = Field(
+        default_factory=dict,
+        description="electricity per flow: purchased (grid), self_generated (PV: no tce, already netted "
+        "in the main meter), exported (deducted)",
+    )
+    mtd_flows: dict[str, FlowQuantity] = Field(default_factory=dict)
     ytd_tce: float
     ytd_tco2e: float
     mtd_tce: float
@@ -165,6 +184,9 @@ class ParkMonitoring(BaseModel):
     industries: list[IndustryFigures]
     coefficients: list[dict[str, Any]] = Field(description="tce/tCO2e coefficients used, with lineage")
     warnings: list[str]
+    accounting_profile: AccountingProfileUsed | None = Field(
+        default=None, description="the accounting profile every tce and tCO2e here was computed with"
+    )
     notes: list[str] = Field(description="how the figures were formed")
 
 
@@ -197,6 +219,9 @@ class EnterpriseMonitoring(BaseModel):
     meters_note: str | None
     coefficients: list[dict[str, Any]]
     warnings: list[str]
+    accounting_profile: AccountingProfileUsed | None = Field(
+        default=None, description="the accounting profile every tce and tCO2e here was computed with"
+    )
 
 
 class PowerPoint(BaseModel):
