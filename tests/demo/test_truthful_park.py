@@ -176,3 +176,30 @@ def test_park_mom_and_yoy_recomputed_like_for_like_from_raw_readings(demo: Built
     assert math.isclose(m.park.yoy_tce_pct, (yoy["ytd"] / yoy["last"] - 1) * 100, rel_tol=1e-9)
     # a plausible park: E04's second unit (+25 % from December 2025) and the weather, not +400 %
     assert -20 < m.park.yoy_tce_pct < 30 and -30 < m.park.mom_tce_pct < 30
+
+
+def test_an_offline_meter_is_one_warning_not_also_a_data_gap(demo: Built) -> None:
+    """Early in a month an offline meter's silence is most of its month-to-date readings: the figure
+    ``completeness_pct`` shows it, the warnings report it once (offline_meter), and data_gap judges the
+    meters that report (``online_completeness_pct``)."""
+    from parkcarbon.services.supervision.targets import settings_of
+    from parkcarbon.store.models import Park as ParkRow
+
+    m = monitoring.park_monitoring(demo.db, SYSTEM, demo.park.park_id, as_of=AS_OF, now=NOW)
+    e05 = next(e for e in m.enterprises if e.enterprise_id == demo.park.enterprise_ids["E05"])
+    assert e05.offline_meters == 1 and e05.online_completeness_pct == 100.0
+    assert e05.completeness_pct is not None and e05.completeness_pct < 100.0
+    with demo.db.read() as s:
+        park = s.get(ParkRow, demo.park.park_id)
+        assert park is not None
+        settings = settings_of(s, park)
+        # the same enterprise on the 2nd of a month: the offline meter's silence is 1/6 of the readings
+        early = e05.model_copy(update={"completeness_pct": 83.3})
+        one = m.model_copy(update={"enterprises": [early]})
+        rules = {c.rule for c in warnings.conditions(one, settings)}
+        # a gap in the meters that do report is a data gap
+        gappy = early.model_copy(update={"online_completeness_pct": 85.0})
+        found = warnings.conditions(m.model_copy(update={"enterprises": [gappy]}), settings)
+    assert rules == {"offline_meter"}
+    gap = next(c for c in found if c.rule == "data_gap")
+    assert gap.level == "yellow" and gap.numbers["online_completeness_pct"] == 85.0
