@@ -35,6 +35,7 @@ from parkcarbon.api.routers import (
     supervision_monitoring,
     users,
 )
+from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.services.supervision.schedule import WarningsSchedule
 from parkcarbon.settings import Settings, load_settings
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # the server's own warnings schedule: at start, then every interval (0 = off)
         interval = settings.warnings_interval_seconds if settings else 0.0
-        schedule = WarningsSchedule(runtime.db, interval) if interval > 0 else None
+        schedule = WarningsSchedule(runtime.db, SYSTEM, interval) if interval > 0 else None
         _app.state.warnings_schedule = schedule
         if schedule is not None:
             schedule.start()

@@ -678,19 +678,27 @@ def _activity_csv(
     ent: EnterpriseSpec, start: date, today: date, *, seed: int, skip_year: int | None
 ) -> bytes | None:
     """Monthly diesel deliveries and (E04) coal deliveries with the lab's NCV, for the months that ended
-    inside the history (E01's deliveries of the enterprise-file year come from the enterprise demo)."""
+    inside the history, and the running month's consumption to yesterday (the month-to-date stock count,
+    月中盘点, ``document_ref`` ``…-MTD``: the same daily rate, so month on month compares like with like
+    instead of a month with its fuel against one without). E01's deliveries of the enterprise-file year
+    come from the enterprise demo."""
     from parkcarbon.services.demo.profiles import stream_key, uniform
 
     rows: list[list[str]] = []
     month = date(start.year, start.month, 1)
     while True:
         last = date(month.year, month.month, _cal.monthrange(month.year, month.month)[1])
-        if last >= today:
-            break
+        running = last >= today
+        if running:
+            last = today - timedelta(days=1)  # through yesterday
+            if last < month:
+                break  # the 1st: nothing counted yet this month
+        share = ((last - month).days + 1) / _cal.monthrange(month.year, month.month)[1]
+        suffix = "-MTD" if running else ""
         n = np.asarray([month.year * 12 + month.month], dtype=np.int64)
         draw = float(uniform(stream_key(seed, ent.code, "deliveries"), n)[0])
         if ent.diesel_t_per_month > 0 and month.year != skip_year:
-            qty = round(ent.diesel_t_per_month * (0.8 + 0.4 * draw), 2)
+            qty = round(ent.diesel_t_per_month * (0.8 + 0.4 * draw) * share, 2)
             rows.append(
                 [
                     "diesel",
@@ -703,11 +711,11 @@ def _activity_csv(
                     "",
                     f"{qty * 7600:.0f}",
                     "园区中石化加油站",
-                    f"{ent.code}-DSL-{month:%Y%m}",
+                    f"{ent.code}-DSL-{month:%Y%m}{suffix}",
                 ]
             )
         if ent.coal_t_per_month > 0:
-            qty = round(ent.coal_t_per_month * (0.85 + 0.3 * draw), 1)
+            qty = round(ent.coal_t_per_month * (0.85 + 0.3 * draw) * share, 1)
             ncv = round(ent.coal_ncv_gj_per_t * (0.97 + 0.06 * draw), 2)
             rows.append(
                 [
@@ -721,10 +729,13 @@ def _activity_csv(
                     "GJ/t",
                     f"{qty * 850:.0f}",
                     "徐州煤炭贸易有限公司",
-                    f"{ent.code}-COAL-{month:%Y%m}",
+                    f"{ent.code}-COAL-{month:%Y%m}{suffix}",
                 ]
             )
+        if running:
+            break
         month = last + timedelta(days=1)
+    rows = [r for r in rows if float(r[1]) > 0]  # a running month's share too small to round
     if not rows:
         return None
     header = [

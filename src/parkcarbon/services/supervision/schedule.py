@@ -4,10 +4,11 @@ server starts and then every ``PARKCARBON_WARNINGS_INTERVAL_SECONDS`` seconds.
 The schedule is an APScheduler ``BackgroundScheduler`` (one worker thread; the evaluation is
 synchronous database work) with one interval job: first run at start, ``max_instances=1`` and
 ``coalesce=True`` so a slow evaluation is never run twice at once and missed runs collapse into one.
-Each run evaluates every park as ``system`` (:func:`parkcarbon.services.supervision.warnings.
-evaluate_warnings`: notifications, webhook, retries of failed deliveries); a park whose evaluation
-fails is logged and the others are still evaluated. Interval 0 switches the schedule off (then the
-cron command ``parkcarbon warnings evaluate`` is the only evaluation).
+Each run evaluates every park as the principal the entry point hands over (the app factory passes
+the system principal, like the cron command) through :func:`parkcarbon.services.supervision.warnings.
+evaluate_warnings` (its own access check, notifications, webhook, retries of failed deliveries); a park
+whose evaluation fails is logged and the others are still evaluated. Interval 0 switches the schedule
+off (then the cron command ``parkcarbon warnings evaluate`` is the only evaluation).
 
 Several server processes on one database each run the schedule; evaluation is idempotent (a second
 run within the interval finds the same conditions and records only ``updated`` values), so this costs
@@ -25,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from parkcarbon.services.principal import SYSTEM
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.supervision import warnings
 from parkcarbon.services.supervision.monitoring_schemas import EvaluationResult
 from parkcarbon.store.db import Database
@@ -38,14 +39,17 @@ log = logging.getLogger(__name__)
 JOB_ID = "parkcarbon-warnings"
 
 
-def evaluate_all_parks(db: Database, *, now: datetime | None = None) -> dict[int, EvaluationResult]:
-    """Evaluate every park's warnings as ``system``; a failing park is logged and skipped."""
+def evaluate_all_parks(
+    db: Database, p: Principal, *, now: datetime | None = None
+) -> dict[int, EvaluationResult]:
+    """Evaluate every park's warnings as ``p``; a failing park (or one ``p`` may not evaluate) is
+    logged and skipped."""
     with db.read() as s:
         park_ids = list(s.scalars(select(Park.id).order_by(Park.id)))
     out: dict[int, EvaluationResult] = {}
     for park_id in park_ids:
         try:
-            out[park_id] = warnings.evaluate_warnings(db, SYSTEM, park_id, now=now)
+            out[park_id] = warnings.evaluate_warnings(db, p, park_id, now=now)
         except Exception:  # one park's failure must not stop the others' evaluation
             log.exception("warnings evaluation of park %s failed", park_id)
     return out
@@ -61,6 +65,7 @@ class WarningsSchedule:
     def __init__(
         self,
         db: Database,
+        principal: Principal,
         interval_s: float,
         *,
         on_run: Callable[[dict[int, EvaluationResult]], None] | None = None,
@@ -68,6 +73,7 @@ class WarningsSchedule:
         if interval_s <= 0:
             raise ValueError("the warnings schedule needs a positive interval (0 means: do not start one)")
         self.db = db
+        self.principal = principal
         self.interval_s = interval_s
         self.on_run = on_run
         self.runs = 0
@@ -77,7 +83,7 @@ class WarningsSchedule:
 
     def run_once(self) -> dict[int, EvaluationResult]:
         """One evaluation of every park (the job; also callable directly)."""
-        results = evaluate_all_parks(self.db)
+        results = evaluate_all_parks(self.db, self.principal)
         with self._lock:
             self.runs += 1
             self.last = results
