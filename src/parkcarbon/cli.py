@@ -240,7 +240,12 @@ def demo(
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the console afterwards")] = True,
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
-    days: Annotated[int, typer.Option(min=1, max=730, help="days of 15-minute history")] = 365,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=730, help="days of 15-minute history (default: from 1 January of the previous year)"
+        ),
+    ] = None,
     enterprises: Annotated[int, typer.Option(min=5, max=40, help="number of enterprises")] = 40,
     seed: Annotated[int, typer.Option(help="seed of every random draw (same seed, same park)")] = 42,
     live_every: Annotated[
@@ -316,6 +321,15 @@ def demo(
             caught = feed.step()
         if caught is not None:
             console.print(f"live feed caught up: {caught.accepted:,} readings through the intake")
+    # the demo starts with its warnings evaluated (the served console's schedule re-evaluates them)
+    from parkcarbon.services.supervision import warnings
+
+    demo_park = parks.get_park_by_code(runtime.db, SYSTEM, "demo")
+    evaluated = warnings.evaluate_warnings(runtime.db, SYSTEM, demo_park.id)
+    console.print(
+        f"warnings evaluated as of {evaluated.as_of}: {evaluated.open} open "
+        f"({evaluated.raised} raised, {evaluated.resolved} resolved)"
+    )
     table = Table(title="demo users")
     table.add_column("role")
     table.add_column("e-mail")

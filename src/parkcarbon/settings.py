@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="largest request body on any route [bytes]; larger ones get 413 before being read",
     )
+    warnings_interval_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        description="the server evaluates every park's warnings at start and then every this many seconds "
+        "(services/supervision/schedule.py); 0 = off (cron `parkcarbon warnings evaluate` only)",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
 

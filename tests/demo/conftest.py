@@ -28,7 +28,7 @@ class Built:
     url: str
 
 
-def build(path: Path, *, seed: int, days: int, enterprises: int, enterprise_demo: bool) -> Built:
+def build(path: Path, *, seed: int, days: int | None, enterprises: int, enterprise_demo: bool) -> Built:
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine)
@@ -41,9 +41,11 @@ def build(path: Path, *, seed: int, days: int, enterprises: int, enterprise_demo
     return Built(db, settings, park, url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Six enterprises, 21 days of history (E01 from 1 January 2025 for its enterprise file)."""
+    """Six enterprises with the demo's default history: every one from 1 January 2025 to ``NOW`` (what
+    ``parkcarbon demo`` builds, so last year, year on year and the seasonal projection are real).
+    Built once per test process and shared: tests that write to it (warnings) say so."""
     return build(
-        tmp_path_factory.mktemp("demo") / "demo.db", seed=42, days=21, enterprises=6, enterprise_demo=True
+        tmp_path_factory.mktemp("demo") / "demo.db", seed=42, days=None, enterprises=6, enterprise_demo=True
     )

@@ -105,8 +105,11 @@ def test_pv_output_is_zero_at_night_and_follows_the_clear_sky_shape(demo: Built)
 
 def test_weekends_and_holidays_are_lower_for_enterprises_without_shifts(demo: Built) -> None:
     cn = holidays.country_holidays("CN", years=[2026])
-    office = daily(demo, "E06-EL-MAIN")  # office building: office hours only
-    steel = daily(demo, "E01-EL-MAIN")  # three-shift rolling mill
+    # the last three weeks (Labour Day, its adjusted working Saturday); the history reaches back to
+    # January 2025, where the Spring Festival shutdown window (profiles.py) also empties working days
+    recent = (NOW - timedelta(days=21)).astimezone(TZ).date()
+    office = {d: v for d, v in daily(demo, "E06-EL-MAIN").items() if d >= recent}  # office hours only
+    steel = {d: v for d, v in daily(demo, "E01-EL-MAIN").items() if d >= recent}  # three-shift mill
     off = [d for d in office if not cn.is_working_day(d)]
     on = [d for d in office if cn.is_working_day(d)]
     assert any(d in cn for d in off), "the window holds Labour Day (1–5 May 2026)"
@@ -247,7 +250,7 @@ def test_overshoot_target_is_below_the_run_rate(demo: Built) -> None:
         if code == demo.park.overshoot_enterprise:
             assert ratio == pytest.approx(0.85, abs=0.01)  # the docstring's 15 % below the run rate
         else:
-            assert 1.03 <= ratio <= 1.16, code
+            assert 1.14 <= ratio <= 1.26, code  # 15–25 % headroom (generator.supervision_numbers)
     assert demo.park.overshoot_enterprise == "E04" and "E04" in demo.park.key_energy_units
 
 

@@ -60,12 +60,13 @@ def test_demo_benchmarking_ranks_products_with_output(demo: tuple[Database, obje
         assert row.rank is None or 1 <= row.rank <= row.peers
     # the generator books output = 0.85 × the month's energy (meters, diesel, coal with its measured NCV)
     # ÷ the product's specific energy × noise in [0.97, 1.03] (services/demo/catalogue.py: rolled steel
-    # 0.058, food 0.045, chemicals 0.42 tce/t, PCBA 0.012 tce/千件), so the unit energy recomputed from
-    # the rollups and activity data lies within spec / 0.85 ÷ [1.03, 0.97]; 0.2 % more for the outputs'
-    # rounding to 0.1 unit
-    spec = {"轧制钢材": 58.0, "饮料及食品": 45.0, "化工产品": 420.0, "电子组件": 12.0}
+    # 0.058, food 0.045, chemicals 0.42 tce/t, E04's formaldehyde 0.69 tce/t, PCBA 0.012 tce/千件) and
+    # sets the product's energy share to the same 0.85, so the unit energy recomputed from the rollups
+    # and activity data lies within spec ÷ [1.03, 0.97]; 0.2 % more for the outputs' rounding to 0.1 unit
+    spec = {"轧制钢材": 58.0, "饮料及食品": 45.0, "化工产品": 420.0, "甲醛（银法）": 690.0, "电子组件": 12.0}
     for row in report.rows:
-        lo, hi = spec[row.product_name] / 0.85 / 1.03, spec[row.product_name] / 0.85 / 0.97
+        assert row.energy_share == 0.85
+        lo, hi = spec[row.product_name] / 1.03, spec[row.product_name] / 0.97
         assert lo * 0.998 <= row.unit_energy_kgce <= hi * 1.002, row  # type: ignore[operator]
     steel = [r for r in report.rows if r.product_name == "轧制钢材"]
     # two rolling mills (industry class 3130) form a peer group: ranks 1 and 2

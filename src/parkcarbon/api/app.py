@@ -35,7 +35,9 @@ from parkcarbon.api.routers import (
     supervision_monitoring,
     users,
 )
+from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.runtime import Runtime
+from parkcarbon.services.supervision.schedule import WarningsSchedule
 from parkcarbon.settings import Settings, load_settings
 
 API_PREFIX = "/api/v1"
@@ -63,7 +65,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # the server's own warnings schedule: at start, then every interval (0 = off)
+        interval = settings.warnings_interval_seconds if settings else 0.0
+        schedule = WarningsSchedule(runtime.db, SYSTEM, interval) if interval > 0 else None
+        _app.state.warnings_schedule = schedule
+        if schedule is not None:
+            schedule.start()
+        try:
+            yield
+        finally:
+            if schedule is not None:
+                schedule.shutdown()
 
     app = FastAPI(
         title="parkcarbon API",

@@ -107,6 +107,8 @@ class ProductSpec:
     code: str
     unit: str
     tce_per_unit: float
+    #: The national energy-quota standard it is graded against (``core/factors/data/energy_quotas.csv``)
+    quota_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ NAMES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("稻香园食品有限公司", "Daoxiangyuan Foods Co., Ltd.", "C1431"),
         ("清泉乳业有限公司", "Qingquan Dairy Co., Ltd.", "C1441"),
         ("金穗烘焙食品有限公司", "Jinsui Bakery Co., Ltd.", "C1411"),
-        ("江南酿造有限公司", "Jiangnan Brewing Co., Ltd.", "C1462"),
+        # a brewery (啤酒制造, C1513): graded against GB 32047-2025 (see _QUOTA_PRODUCTS)
+        ("江南酿造有限公司", "Jiangnan Brewing Co., Ltd.", "C1513"),
         ("太湖水产冷冻食品有限公司", "Taihu Frozen Aquatic Foods Co., Ltd.", "C1361"),
         ("苏味调味品有限公司", "Suwei Condiments Co., Ltd.", "C1469"),
     ),
@@ -203,7 +206,8 @@ NAMES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("天宇计算机配件有限公司", "Tianyu Computer Components Co., Ltd.", "C3912"),
     ),
     "chemicals": (
-        ("苏和精细化工有限公司", "Suhe Fine Chemicals Co., Ltd.", "C2669"),
+        # makes formaldehyde (有机化学原料, C2614): graded against GB 46029-2025 (see _QUOTA_PRODUCTS)
+        ("苏和精细化工有限公司", "Suhe Fine Chemicals Co., Ltd.", "C2614"),
         ("江海新材料科技有限公司", "Jianghai New Materials Technology Co., Ltd.", "C2651"),
         ("东方涂料有限公司", "Dongfang Coatings Co., Ltd.", "C2641"),
         ("锦程助剂有限公司", "Jincheng Additives Co., Ltd.", "C2661"),
@@ -259,6 +263,19 @@ _PRODUCTS = {
     "food": ("饮料及食品", "FOOD", "t", 0.045),
     "electronics": ("电子组件", "PCBA", "千件", 0.012),
     "chemicals": ("化工产品", "CHEM", "t", 0.42),
+}
+
+#: Products of the demo that a national energy-quota standard (单位产品能源消耗限额) covers, by enterprise
+#: position: (name, code suffix, unit, tce per unit, quota_key). The grades are those of
+#: ``energy_quotas.csv`` (confidence M: one secondary transcription of each standard's table). The
+#: specific energy puts E04's formaldehyde (silver process) at 690 kgce/t, grade 2 of GB 46029-2025
+#: (≤ 700), and E26's beer at 31 kgce/kL, grade 2 of GB 32047-2025 (≤ 35). The other products — rolled
+#: steel, beverages and foods other than beer, electronic assemblies, the other chemicals — have no
+#: national quota standard in the library (GB 21256-2025 covers the crude-steel processes sintering to
+#: EAF, not rolling): benchmarking ranks them among their peers only.
+_QUOTA_PRODUCTS: dict[int, tuple[str, str, str, float, str]] = {
+    4: ("甲醛（银法）", "HCHO", "t", 0.690, "gb46029-2025.formaldehyde_silver"),
+    26: ("啤酒", "BEER", "kL", 0.031, "gb32047-2025.beer"),
 }
 
 
@@ -691,6 +708,9 @@ def _enterprise(seed: int, index: int) -> EnterpriseSpec:
     intensity, va = _ECONOMICS[sector]
     product = _PRODUCTS.get(sector)
     products = (ProductSpec(product[0], f"{code}-{product[1]}", product[2], product[3]),) if product else ()
+    if index in _QUOTA_PRODUCTS:
+        q_name, q_code, q_unit, q_tce, q_key = _QUOTA_PRODUCTS[index]
+        products = (ProductSpec(q_name, f"{code}-{q_code}", q_unit, q_tce, quota_key=q_key),)
     diesel = {"steel": 12.0, "chemicals": 4.0, "logistics": 22.0, "food": 3.0}.get(sector, 0.0) * scale
     return EnterpriseSpec(
         index=index,

@@ -1,5 +1,6 @@
-"""The demo park generator (演示园区生成器): a realistic mixed industrial park in Jiangsu with a year of
-15-minute meter history, activity data, economics, targets and one user for every role.
+"""The demo park generator (演示园区生成器): a realistic mixed industrial park in Jiangsu with 15-minute
+meter history from 1 January of the previous year, activity data, economics, targets and one user for
+every role.
 
 :func:`build_demo_park` creates, in the given database:
 
@@ -11,9 +12,10 @@
   process, HVAC, lighting, EV charging and rooftop PV, reactive-energy registers, natural gas, steam
   heat meters for purchased steam, hourly water meters) and the park's own (street lighting, sewage works, the
   administration building with PV, a public charging station);
-* ``days`` days of history up to the last full 15-minute tick, shaped by shifts, weekends, Chinese
-  public holidays, weather-driven HVAC and pvlib PV (:mod:`.profiles`, :mod:`.model`), loaded in bulk
-  with the intake's own arithmetic (:mod:`parkcarbon.ingest.history`);
+* 15-minute history from 1 January of the previous year (or ``days`` days) up to the last full
+  15-minute tick — every period at 15-minute resolution, no coarser backfill — shaped by shifts,
+  weekends, Chinese public holidays, weather-driven HVAC and pvlib PV (:mod:`.profiles`,
+  :mod:`.model`), loaded in bulk with the intake's own arithmetic (:mod:`parkcarbon.ingest.history`);
 * monthly diesel deliveries (steel, chemicals, food, logistics) and coal deliveries with a measured
   net calorific value (the chemical plant ``E04``'s coal-fired thermal-oil heater) as activity records
   through the activity-data upload service;
@@ -44,6 +46,24 @@ Planted anomalies (the :class:`DemoPark` manifest names them)
   the end and the live feed does not revive it.
 * **Register wrap** — ``E01-WT-MAIN`` is a six-digit register (``register_max`` 999 999.9) that wraps
   during the history; the intake arithmetic books the wrap correctly (flag ``wrapped``).
+
+Planted warnings (:attr:`DemoPark.planted_warnings`)
+----------------------------------------------------
+Evaluated at the end of the history, the early-warning rules raise exactly these, and nothing else:
+
+* ``E04`` ``energy_total`` red and ``carbon_total`` red (the target overshoot);
+* ``E04`` ``intensity_rise`` orange (energy +25 %, output value +8 %; above its intensity target) —
+  from February on: the rule compares complete months with actual economics;
+* ``E05`` ``offline_meter`` yellow (its EV-charging meter). Its missing readings are that warning,
+  not also a ``data_gap`` (services/supervision/warnings.py).
+
+The data gaps and the register wrap are data-quality findings (flags ``spans`` / ``wrapped``, meter
+status), the base load and the power factor diagnosis findings (services/supervision/diagnosis.py);
+none is a dual-control warning. Every other enterprise's targets leave 15–25 % headroom over its run
+rate and the park's 15 %, so the park and the others stay below the orange line (95 %).
+Known limit: in January the seasonal projection uses last year's January, and when the Spring Festival
+moved from January to February (2025 → 2026) a holiday-sensitive enterprise can read 96 % of its target
+on the last days of January (seen for E02 on 31 January 2026).
 """
 
 from __future__ import annotations
@@ -62,6 +82,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parkcarbon import core, sheets
+from parkcarbon.core import benchmarking as core_benchmarking
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.ingest.model import MeterInfo
 from parkcarbon.services.demo.catalogue import AREAS, EnterpriseSpec, MeterSpec, build_catalogue
@@ -76,9 +97,11 @@ from parkcarbon.services.intake.readings import MeterScope, load_meters
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters as meter_service
 from parkcarbon.services.registry.schemas import MeterCreate
+from parkcarbon.services.supervision import benchmarking as supervision_benchmarking
 from parkcarbon.services.supervision import targets as supervision_targets
 from parkcarbon.services.supervision.schemas import (
     EconomicsRow,
+    ProductBenchmarkSet,
     ProductOutputRecord,
     SettingsUpdate,
     TargetSet,
@@ -126,6 +149,10 @@ ACCOUNTING_PROFILE: dict[str, Any] = {
 }
 
 Progress = Callable[[str, float, float], None]
+
+#: Share of an enterprise's energy its production takes (the rest: offices, lighting, transport); the
+#: product output is derived from it and benchmarking divides the same share by the output.
+PRODUCTION_SHARE = 0.85
 
 
 @dataclass(frozen=True)
@@ -186,6 +213,9 @@ class DemoPark:
         The register that wraps during the history.
     key_energy_units
         Enterprises above 10 000 tce/a (重点用能单位) by their generated history.
+    planted_warnings
+        ``(enterprise code, rule, level)`` of the warnings the planted anomalies raise at the end of the
+        history — exactly these (module docstring, "Planted warnings").
     """
 
     park_id: int
@@ -222,6 +252,7 @@ class DemoPark:
     enterprise_demo: DemoEnterprise | None = None
     history_batch_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    planted_warnings: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 # ------------------------------------------------------------------------------------------ planting
@@ -306,7 +337,7 @@ def build_demo_park(
     settings: Settings,
     *,
     seed: int = 42,
-    days: int = 365,
+    days: int | None = None,
     enterprises: int = 40,
     password: str,
     now: datetime | None = None,
@@ -320,8 +351,11 @@ def build_demo_park(
     seed
         Seed of every random draw (sizes, options, weather, noise).
     days
-        Days of 15-minute history before ``now`` (the enterprise-file enterprise ``E01`` gets at least
-        from 1 January of the previous year).
+        Days of 15-minute history before ``now``; ``None`` (the default, what ``parkcarbon demo``
+        builds): every enterprise from 1 January of the previous year (park-local), so last year is
+        complete and year on year, the seasonal profile and the projection compare real years. A
+        shorter history (tests, ``--days``) still gives ``E01`` history from 1 January of the previous
+        year for its enterprise file.
     enterprises
         Number of enterprises (5 to 40; meters scale with it).
     password
@@ -340,7 +374,7 @@ def build_demo_park(
     timings: dict[str, float] = {}
     if not 5 <= enterprises <= 40:
         raise ValueError(f"the demo park has 5 to 40 enterprises; got {enterprises}")
-    if days < 1:
+    if days is not None and days < 1:
         raise ValueError(f"days must be at least 1; got {days}")
     pv_import = threading.Thread(target=_import_pvlib, daemon=True)  # 2 s of imports, overlapped
     pv_import.start()
@@ -373,7 +407,7 @@ def build_demo_park(
         park_id=seeded.park_id,
         park_code=PARK_CODE,
         seed=seed,
-        days=days,
+        days=0,  # set with the history below
         start=now,
         end=now,
         seeded=seeded,
@@ -412,9 +446,11 @@ def build_demo_park(
 
     # ---- history ----------------------------------------------------------------------------------
     end_tick = int(now.timestamp()) // TICK_S
-    first_tick = end_tick - days * 96
     demo_year = datetime.fromtimestamp(end_tick * TICK_S, tz).year - 1
     e01_first = int(datetime(demo_year, 1, 1, tzinfo=tz).timestamp()) // TICK_S
+    first_tick = e01_first if days is None else end_tick - days * 96
+    days = (end_tick - first_tick) // 96
+    park.days = days
     cal_first = min(first_tick, e01_first) if enterprise_demo else first_tick
     gaps, offline_from = _planted_gaps(end_tick, days, tz_name)
     offline_meter = "E05-EL-EV"
@@ -514,6 +550,7 @@ def build_demo_park(
     park.offline_meter = offline_meter
     park.offline_since = datetime.fromtimestamp(offline_from, UTC)
     park.wrapped_meter = "E01-WT-MAIN"
+    park.planted_warnings = _planted_warnings(codes, datetime.fromtimestamp(end_tick * TICK_S, tz).month)
 
     # ---- activity data: diesel and coal deliveries ------------------------------------------------------
     t = time.perf_counter()
@@ -577,6 +614,18 @@ def build_demo_park(
     return park
 
 
+def _planted_warnings(codes: set[str], month: int) -> set[tuple[str, str, str]]:
+    """(enterprise code, rule, level) of the warnings the planted anomalies raise (module docstring)."""
+    out: set[tuple[str, str, str]] = set()
+    if "E04" in codes:
+        out |= {("E04", "energy_total", "red"), ("E04", "carbon_total", "red")}
+        if month >= 2:
+            out.add(("E04", "intensity_rise", "orange"))
+    if "E05" in codes:
+        out.add(("E05", "offline_meter", "yellow"))
+    return out
+
+
 def _import_pvlib() -> None:
     import pvlib  # noqa: F401
 
@@ -629,19 +678,27 @@ def _activity_csv(
     ent: EnterpriseSpec, start: date, today: date, *, seed: int, skip_year: int | None
 ) -> bytes | None:
     """Monthly diesel deliveries and (E04) coal deliveries with the lab's NCV, for the months that ended
-    inside the history (E01's deliveries of the enterprise-file year come from the enterprise demo)."""
+    inside the history, and the running month's consumption to yesterday (the month-to-date stock count,
+    月中盘点, ``document_ref`` ``…-MTD``: the same daily rate, so month on month compares like with like
+    instead of a month with its fuel against one without). E01's deliveries of the enterprise-file year
+    come from the enterprise demo."""
     from parkcarbon.services.demo.profiles import stream_key, uniform
 
     rows: list[list[str]] = []
     month = date(start.year, start.month, 1)
     while True:
         last = date(month.year, month.month, _cal.monthrange(month.year, month.month)[1])
-        if last >= today:
-            break
+        running = last >= today
+        if running:
+            last = today - timedelta(days=1)  # through yesterday
+            if last < month:
+                break  # the 1st: nothing counted yet this month
+        share = ((last - month).days + 1) / _cal.monthrange(month.year, month.month)[1]
+        suffix = "-MTD" if running else ""
         n = np.asarray([month.year * 12 + month.month], dtype=np.int64)
         draw = float(uniform(stream_key(seed, ent.code, "deliveries"), n)[0])
         if ent.diesel_t_per_month > 0 and month.year != skip_year:
-            qty = round(ent.diesel_t_per_month * (0.8 + 0.4 * draw), 2)
+            qty = round(ent.diesel_t_per_month * (0.8 + 0.4 * draw) * share, 2)
             rows.append(
                 [
                     "diesel",
@@ -654,11 +711,11 @@ def _activity_csv(
                     "",
                     f"{qty * 7600:.0f}",
                     "园区中石化加油站",
-                    f"{ent.code}-DSL-{month:%Y%m}",
+                    f"{ent.code}-DSL-{month:%Y%m}{suffix}",
                 ]
             )
         if ent.coal_t_per_month > 0:
-            qty = round(ent.coal_t_per_month * (0.85 + 0.3 * draw), 1)
+            qty = round(ent.coal_t_per_month * (0.85 + 0.3 * draw) * share, 1)
             ncv = round(ent.coal_ncv_gj_per_t * (0.97 + 0.06 * draw), 2)
             rows.append(
                 [
@@ -672,10 +729,13 @@ def _activity_csv(
                     "GJ/t",
                     f"{qty * 850:.0f}",
                     "徐州煤炭贸易有限公司",
-                    f"{ent.code}-COAL-{month:%Y%m}",
+                    f"{ent.code}-COAL-{month:%Y%m}{suffix}",
                 ]
             )
+        if running:
+            break
         month = last + timedelta(days=1)
+    rows = [r for r in rows if float(r[1]) > 0]  # a running month's share too small to round
     if not rows:
         return None
     header = [
@@ -697,7 +757,10 @@ def _activity_csv(
 def _create_products(
     db: Database, catalogue: list[EnterpriseSpec], ent_ids: dict[str, int]
 ) -> dict[str, int]:
-    """The enterprises' products (enterprise file), by product code."""
+    """The enterprises' products (enterprise file), by product code, with their benchmarking settings:
+    the share of the enterprise's energy the product takes (0.85, the production share
+    :func:`supervision_numbers` derives the output from) and, where a national quota standard covers
+    it, the quota it is graded against (:data:`.catalogue._QUOTA_PRODUCTS`)."""
     out: dict[str, int] = {}
     for ent in catalogue[1:]:
         for prod in ent.products:
@@ -708,6 +771,19 @@ def _create_products(
                 ProductCreate(name=prod.name, product_code=prod.code, unit=prod.unit),
             )
             out[prod.code] = created.id
+            quota = core_benchmarking.energy_quota(prod.quota_key) if prod.quota_key else None
+            note = (
+                f"{quota.standard} {quota.clause}（{quota.product_zh}），置信度 {quota.confidence}"
+                if quota is not None
+                else "无国家单位产品能耗限额标准：仅与同类企业对标"
+            )
+            supervision_benchmarking.set_product_benchmark(
+                db,
+                SYSTEM,
+                ent_ids[ent.code],
+                created.id,
+                ProductBenchmarkSet(quota_key=prod.quota_key, energy_share=PRODUCTION_SHARE, note=note),
+            )
     return out
 
 
@@ -763,10 +839,11 @@ def supervision_numbers(
       output × the sector's value-added share. Months that ended inside the history are ``actual``;
       the current month to December are ``plan`` (the mean of this year's actual months).
     * Product output = 85 % of the month's energy ÷ the product's specific energy use.
-    * Targets of the current year: the run rate of the last (up to) 365 days × 1.04–1.15; the
+    * Targets of the current year: the run rate of the last (up to) 365 days × 1.15–1.25 (a 1.04
+      target put a well-run enterprise's projection at 96 % of it, above the 95 % orange line); the
       overshooting enterprise × 0.85. Intensities: the target ÷ the year's planned value added × 0.97
-      (the park's intensity basis is value added, 单位工业增加值). The park target = the enterprises'
-      targets + the park's own facilities × 1.05.
+      (the park's intensity basis is value added, 单位工业增加值). The park target = the park's run
+      rate × 1.15, at least the enterprises' targets + the park's own facilities × 1.05.
     """
     from parkcarbon.services.demo.profiles import stream_key, uniform
 
@@ -840,7 +917,7 @@ def supervision_numbers(
                 )
             )
             for prod in ent.products:
-                qty = 0.85 * tce_m / prod.tce_per_unit * noise
+                qty = PRODUCTION_SHARE * tce_m / prod.tce_per_unit * noise
                 products.append(ProductMonth(ent.code, prod.code, y, mo, "actual", round(qty, 1)))
         # the production plan: the run rate's output (the overshooting unit's extra energy brings 8 %)
         plan = tce_year / 12.0 / ent.intensity_tce_per_10k_cny * (1.08 / 1.25 if growth else 1.0)
@@ -852,12 +929,16 @@ def supervision_numbers(
                 )
             )
             for prod in ent.products:
-                qty = 0.85 * plan * ent.intensity_tce_per_10k_cny / prod.tce_per_unit
+                qty = PRODUCTION_SHARE * plan * ent.intensity_tce_per_10k_cny / prod.tce_per_unit
                 products.append(ProductMonth(ent.code, prod.code, y, mo, "plan", round(qty, 1)))
         va_year = ent.value_added_share * sum(out_of.get((year, mo), plan) for mo in range(1, 13))
         va_of[ent.code] = va_year
         draw = float(uniform(stream_key(seed, ent.code, "target"), np.asarray([year], dtype=np.int64))[0])
-        factor = 0.85 if growth else 1.04 + 0.11 * draw
+        # headroom of 15–25 % over the run rate: the projection stays below the orange line (95 % of
+        # the target) with the year's weather and noise, also in January when the Spring Festival moves
+        # between January and February (last year's seasonal profile then reads ~6 % high); only the
+        # planted overshoot is 15 % short
+        factor = 0.85 if growth else 1.15 + 0.10 * draw
         e_t, c_t = annual_tce[ent.code] * factor, annual_tco2e[ent.code] * factor
         targets.append(
             TargetRow(
@@ -871,9 +952,12 @@ def supervision_numbers(
                 "园区分解下达的年度能耗和碳排放双控目标" + ("（含二期装置，目标从严）" if growth else ""),
             )
         )
+    # the province's target for the park: the park's run rate (every enterprise and its own facilities)
+    # with 15 % headroom, and never below the sum of what the park handed down to its enterprises; the
+    # planted overshoot of one enterprise stays inside it (the park's figures stay green, E04's red)
     ent_targets = [r for r in targets if r.enterprise is not None]
-    p_e = sum(r.energy_tce for r in ent_targets) + park_tce * 1.05
-    p_c = sum(r.carbon_tco2e for r in ent_targets) + park_tco2e * 1.05
+    p_e = max(sum(annual_tce.values()) * 1.15, sum(r.energy_tce for r in ent_targets) + park_tce * 1.05)
+    p_c = max(sum(annual_tco2e.values()) * 1.15, sum(r.carbon_tco2e for r in ent_targets) + park_tco2e * 1.05)
     va_park = sum(va_of.values())
     targets.append(
         TargetRow(

@@ -443,12 +443,16 @@ def _enterprise_figures(
     division = industry_division(org.industry_code)
     area_ids = sorted({a for (e, a) in ctx.meters.values() if e == ent and a is not None})
     offline = sum(1 for mid in meter_ids if not ctx.completeness.get(mid, (0, 0, True))[2])
+    # the data_gap warning's basis: the meters that report (an offline meter is its own warning)
+    online = [ctx.completeness.get(mid, (0, 0, True)) for mid in meter_ids]
+    online_exp = sum(exp for _got, exp, up in online if up)
+    online_pct = 100.0 * sum(got for got, _exp, up in online if up) / online_exp if online_exp else None
     figures = EnterpriseFigures(
         **fields, enterprise_id=ent, name=org.name, name_en=org.name_en, industry_code=org.industry_code,
         industry_division=division[1] if division else None, area_ids=area_ids,
         key_energy_unit=annual_tce >= ctx.key_unit_tce, ets_emitter=annual_co2 >= ctx.ets_tco2e,
         annual_tce=annual_tce or None, annual_tco2e=annual_co2 or None, meters=len(meter_ids),
-        offline_meters=offline,
+        offline_meters=offline, online_completeness_pct=online_pct,
     )  # fmt: skip
     return figures, ends
 

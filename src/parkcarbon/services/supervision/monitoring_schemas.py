@@ -141,6 +141,11 @@ class EnterpriseFigures(Figures):
     annual_tco2e: float | None
     meters: int
     offline_meters: int
+    online_completeness_pct: float | None = Field(
+        default=None,
+        description="completeness_pct over the meters that are online: the data_gap warning's basis "
+        "(an offline meter's missing readings are its offline_meter warning, not a second one) [%]",
+    )
 
 
 class AreaFigures(Figures):

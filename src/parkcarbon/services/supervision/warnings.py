@@ -15,7 +15,9 @@ For every enterprise:
 * ``intensity_rise`` (yellow; orange when above the intensity target) — energy intensity of the
   complete months with economic data rose by more than ``intensity_rise_ratio`` (default 5 %) over the
   same months of last year;
-* ``data_gap`` (yellow) — month-to-date completeness below ``completeness_min_pct`` (default 90 %);
+* ``data_gap`` (yellow) — month-to-date completeness of the meters that are online below
+  ``completeness_min_pct`` (default 90 %); an offline meter's missing readings are its
+  ``offline_meter`` warning, not a second one (one cause, one warning);
 * ``offline_meter`` (yellow) — meters that sent nothing within max(3 × interval, 15 min) (meters that
   never reported are not commissioned yet and not counted).
 
@@ -221,19 +223,22 @@ def conditions(m: ParkMonitoring, settings: SupervisionSettings) -> list[Conditi
                              "target_intensity": e.target_energy_intensity, "basis": m.intensity_basis},
                 )
             )  # fmt: skip
-        if e.completeness_pct is not None and e.completeness_pct < settings.completeness_min_pct:
-            missing = 100.0 - e.completeness_pct
+        # one cause, one warning: the readings an offline meter is not sending are its offline_meter
+        # warning; data_gap judges the meters that report (monitoring's online_completeness_pct)
+        gap_pct = e.online_completeness_pct
+        if gap_pct is not None and gap_pct < settings.completeness_min_pct:
+            missing = 100.0 - gap_pct
             out.append(
                 Condition(
                     key=f"data_gap:{y}:{e.enterprise_id}", rule="data_gap", enterprise_id=e.enterprise_id,
                     level="yellow", value=missing,
-                    reason_zh=f"{name_zh}本月数据完整率 {e.completeness_pct:.1f}%，"
+                    reason_zh=f"{name_zh}本月在线计量表数据完整率 {gap_pct:.1f}%，"
                     f"低于 {settings.completeness_min_pct:.0f}%",
-                    reason_en=f"{name_en}: data completeness this month {e.completeness_pct:.1f}% is below "
-                    f"{settings.completeness_min_pct:.0f}%",
-                    numbers={"completeness_pct": e.completeness_pct,
+                    reason_en=f"{name_en}: data completeness this month {gap_pct:.1f}% (meters online) "
+                    f"is below {settings.completeness_min_pct:.0f}%",
+                    numbers={"completeness_pct": e.completeness_pct, "online_completeness_pct": gap_pct,
                              "minimum_pct": settings.completeness_min_pct,
-                             "meters": e.meters},
+                             "meters": e.meters, "offline_meters": e.offline_meters},
                 )
             )  # fmt: skip
         if e.offline_meters:
