@@ -49,10 +49,20 @@ def mount(app: FastAPI, runtime: Runtime, *, page_middleware: Sequence[Callable[
 
 
 def allow_origins(origins: Sequence[str]) -> None:
-    """Let the console's websocket accept a handshake only from these origins besides its own (engine.io
-    compares the ``Origin`` header with the request's own scheme and host when the list is empty, and
-    answers 400 to any other origin: a page elsewhere cannot drive a signed-in browser's console)."""
-    core.sio.eio.cors_allowed_origins = list(origins) or None
+    """Let the console's websocket accept a handshake only from its own origin (the scheme and ``Host``
+    of the handshake request) and these ``origins``; engine.io answers 400 to any other ``Origin``, so a
+    page elsewhere cannot drive a signed-in browser's console (cross-site websocket hijacking). A browser
+    always sends ``Origin`` on a websocket handshake and a page cannot forge it or ``Host``."""
+    allowed = frozenset(origins)
+
+    def accepted(origin: str | None, environ: dict[str, Any]) -> bool:
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO") or (
+            "https" if environ.get("asgi.scope", {}).get("scheme") in ("https", "wss") else "http"
+        )
+        own = f"{scheme.split(',')[0].strip()}://{environ.get('HTTP_HOST', '')}"
+        return origin is None or origin in allowed or origin == own
+
+    core.sio.eio.cors_allowed_origins = accepted
 
 
 def _install_not_found() -> None:
