@@ -238,3 +238,9 @@ def test_the_limiter_counts_per_family_and_address() -> None:
     limiter.hit("password", ATTACKER_ADDRESS)  # another family
     limiter.hit("login", OWNER_ADDRESS)  # another address
     limiter.hit("login", None)  # no address known: not limited here
+
+
+def test_an_email_with_a_nul_byte_is_bad_input_not_a_server_error(client: TestClient) -> None:
+    """PostgreSQL cannot even look up a text with NUL (it was a 500 there, found by schemathesis)."""
+    r = client.post(f"{API}/auth/token", json={"email": "a\u0000@example.cn", "password": "whatever-1234"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "email"
