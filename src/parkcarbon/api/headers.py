@@ -92,7 +92,7 @@ class HtmlPolicy:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method") == "HEAD":  # HEAD: no body to rewrite
             await self.app(scope, receive, send)
             return
         start: Message | None = None
