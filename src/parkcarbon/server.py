@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from parkcarbon.api.app import create_app
+from parkcarbon.api.headers import HtmlPolicy
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import Settings, load_settings
 from parkcarbon.web import console
@@ -15,5 +16,5 @@ def create_server(settings: Settings | None = None, *, runtime: Runtime | None =
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime.start(settings)
     app = create_app(settings, runtime=runtime)
-    console.mount(app, runtime)
+    console.mount(app, runtime, page_middleware=(HtmlPolicy,))
     return app

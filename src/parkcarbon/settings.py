@@ -6,12 +6,13 @@ their own. A development default secret key is refused unless ``PARKCARBON_ENV=d
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
 
@@ -40,8 +41,28 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="default timezone for new parks")
     language: Language = Field(default="zh-CN", description="default console language")
     token_ttl_minutes: int = Field(default=12 * 60, ge=1, description="lifetime of API bearer tokens")
-    login_max_failures: int = Field(default=5, ge=1, description="failed logins before lockout")
-    login_lockout_minutes: int = Field(default=15, ge=1, description="lockout duration")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="consecutive failed password checks of an account before back-off"
+    )
+    login_backoff_seconds: int = Field(
+        default=30, ge=1, description="first back-off after login_max_failures failures; doubles per failure"
+    )
+    login_backoff_max_seconds: int = Field(
+        default=300, ge=1, description="longest back-off of an account [s] (no lock lasts longer)"
+    )
+    auth_rate_limit_per_address: str = Field(
+        default="30/minute;300/hour",
+        description="password checks (login, token, password change) per client address ('limits' syntax)",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="storage of the rate-limit counters ('limits' URI: memory://, redis://host:6379 …)",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins (scheme://host[:port]) whose pages may open the console's websocket, "
+        "comma-separated; empty = the console's own origin only",
+    )
     ingest_max_batch: int = Field(default=200_000, ge=1, description="largest readings batch accepted")
     ingest_max_decompressed_bytes: int = Field(
         default=64 * 1024 * 1024,
@@ -66,6 +87,28 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8080
+
+    @field_validator("auth_rate_limit_per_address")
+    @classmethod
+    def _rate_limit_syntax(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '30/minute;300/hour': {value!r}") from exc
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for origin in value:
+                if not isinstance(origin, str) or not re.fullmatch(r"https?://[^/\s]+", origin):
+                    raise ValueError(f"an origin is scheme://host[:port] without a path: {origin!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -1,4 +1,4 @@
-"""Identity: password login, bearer tokens with expiry, API keys stored hashed, lockout, password change."""
+"""Identity: password login, bearer tokens with expiry, API keys stored hashed, back-off, password change."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from parkcarbon.services.accounts import auth
 from parkcarbon.services.accounts.schemas import LoginRequest
-from parkcarbon.services.errors import TooManyAttempts, Unauthorized
+from parkcarbon.services.errors import Unauthorized
 from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import ApiKey, AuditEvent, AuthToken, User
@@ -50,36 +50,28 @@ def test_wrong_password_is_401_problem_and_audited(client: TestClient, world: Wo
 def test_unknown_email_is_indistinguishable(client: TestClient) -> None:
     r = login(client, "nobody@example.cn", "whatever-password")
     assert r.status_code == 401
-    assert r.json()["detail"] == "wrong e-mail or password"
+    assert r.json()["detail"] == auth.LOGIN_FAILED and r.json()["code"] == "login_failed"
 
 
-def test_lockout_after_repeated_failures(db: Database, settings: Settings, world: World) -> None:
+def test_backoff_after_repeated_failures(db: Database, settings: Settings, world: World) -> None:
     email = world.a.users["financier"]
-    for _ in range(settings.login_max_failures - 1):
+    t0 = datetime.now(UTC)
+    for _ in range(settings.login_max_failures):
         with pytest.raises(Unauthorized):
-            auth.login(db, settings, LoginRequest(email=email, password=SecretStr("wrong-password")))
-    with pytest.raises(TooManyAttempts) as locked:
-        auth.login(db, settings, LoginRequest(email=email, password=SecretStr("wrong-password")))
-    assert locked.value.extra["retry_after_seconds"] > 0
-    # even the right password is refused while locked
-    with pytest.raises(TooManyAttempts):
-        auth.login(db, settings, LoginRequest(email=email, password=SecretStr(PASSWORD)))
-    # after the lockout period it works again
-    later = datetime.now(UTC) + timedelta(minutes=settings.login_lockout_minutes + 1)
+            auth.login(db, settings, LoginRequest(email=email, password=SecretStr("wrong-password")), now=t0)
+    # during the back-off even the right password is refused (from a client never seen before) ...
+    with pytest.raises(Unauthorized):
+        auth.login(db, settings, LoginRequest(email=email, password=SecretStr(PASSWORD)), now=t0)
+    # ... and once it has passed it works again
+    pause = auth.backoff_seconds(settings, settings.login_max_failures)
+    assert 0 < pause <= settings.login_backoff_max_seconds
+    later = t0 + timedelta(seconds=pause + 1)
     result = auth.login(db, settings, LoginRequest(email=email, password=SecretStr(PASSWORD)), now=later)
     assert result.principal.user_id == world.a.user_ids["financier"]
     with db.read() as s:
-        assert "auth.locked" in set(s.scalars(select(AuditEvent.action)))
-
-
-def test_locked_login_over_http_is_429_with_retry_after(
-    client: TestClient, world: World, settings: Settings
-) -> None:
-    email = world.a.users["provider"]
-    for _ in range(settings.login_max_failures):
-        r = login(client, email, "wrong-password")
-    assert r.status_code == 429
-    assert int(r.headers["retry-after"]) > 0
+        assert "auth.backoff" in set(s.scalars(select(AuditEvent.action)))
+        user = s.scalar(select(User).where(User.email == email))
+        assert user is not None and user.failed_logins == 0 and user.locked_until is None
 
 
 def test_expired_and_revoked_tokens_are_refused(db: Database, settings: Settings, world: World) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
@@ -14,7 +18,7 @@ from parkcarbon import __version__
 from parkcarbon.api import problems
 from parkcarbon.api.bodylimits import DeclaredLengthLimit
 from parkcarbon.api.deps import RuntimeDep
-from parkcarbon.api.headers import SecurityHeaders
+from parkcarbon.api.headers import HtmlPolicy, SecurityHeaders
 from parkcarbon.api.problems import reject_unknown_query
 from parkcarbon.api.routers import (
     api_keys,
@@ -82,7 +86,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description="园区数字化碳中和服务平台 — carbon-neutrality service platform for industrial parks.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served below from packaged assets (no CDN at run time)
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     max_body = (settings or Settings.model_construct()).max_body_bytes
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=max_body)
     app.add_middleware(DeclaredLengthLimit, max_bytes=max_body)
+    app.add_middleware(HtmlPolicy)  # the API docs' pages; the console's pages get it inside NiceGUI
     app.add_middleware(SecurityHeaders, hsts=settings is not None and settings.env == "production")
     app.state.runtime = runtime
     problems.install(app)
@@ -106,5 +111,41 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         api.include_router(module.router)
     app.include_router(api)
     problems.document_problems(app)
+    _install_docs(app)
 
     return app
+
+
+DOCS_ASSETS = f"{API_PREFIX}/docs-assets"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/api/v1/docs`` and ReDoc at ``/api/v1/redoc``, their scripts and styles served
+    from the ``fastapi-offline`` package (the pages reference no other host; the validator badge, which
+    would call out, is off)."""
+    assets = files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
+    openapi_url = app.openapi_url or f"{API_PREFIX}/openapi.json"
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} — Swagger UI",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(f"{API_PREFIX}/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} — ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )

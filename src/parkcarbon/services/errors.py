@@ -22,7 +22,9 @@ ERROR_CODES: dict[str, str] = {
     "not_found": "the object does not exist or is not visible to the user",
     "conflict": "the request conflicts with the current state of the object",
     "invalid_input": "input that is well-formed but wrong (see errors[] for each field)",
-    "too_many_attempts": "too many failed attempts; retry later",
+    "too_many_attempts": "too many failed attempts; retry after Retry-After",
+    "rate_limited": "too many password checks from this client address; retry after Retry-After",
+    "login_failed": "wrong e-mail or password (the same answer for unknown accounts and during back-off)",
     "service_busy": "the server holds as much as it may at once; retry after Retry-After",
     "payload_too_large": "the upload is larger than allowed",
     "method_not_allowed": "the HTTP method is not allowed on this path",
@@ -166,6 +168,14 @@ class TooManyAttempts(ServiceError):
     status = 429
     title = "Too many failed attempts"
     code = "too_many_attempts"
+
+
+class RateLimited(ServiceError):
+    """The client address used up its rate of password checks (``retry_after_seconds`` in ``extra``)."""
+
+    status = 429
+    title = "Too many requests"
+    code = "rate_limited"
 
 
 class PayloadTooLarge(ServiceError):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from parkcarbon.services.accounts.throttle import AddressLimiter
 from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database
 from parkcarbon.store.migrate import upgrade
@@ -13,6 +14,14 @@ from parkcarbon.store.migrate import upgrade
 class Runtime:
     settings: Settings
     db: Database
+    _limiter: AddressLimiter | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def limiter(self) -> AddressLimiter:
+        """The per-address rate limits of the password checks (built on first use, one per runtime)."""
+        if self._limiter is None:
+            self._limiter = AddressLimiter.from_settings(self.settings)
+        return self._limiter
 
     @classmethod
     def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:

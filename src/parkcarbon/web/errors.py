@@ -24,6 +24,8 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "conflict": ("与当前状态冲突", "Conflicts with the current state"),
     "invalid_input": ("输入有误", "Invalid input"),
     "too_many_attempts": ("失败次数过多，请稍后再试", "Too many failed attempts; try again later"),
+    "rate_limited": ("此地址的尝试过于频繁，请稍后再试", "Too many attempts from this address; try again later"),
+    "login_failed": ("邮箱或密码错误（多次失败后须稍候几分钟再试）", "Wrong e-mail or password (after repeated failures, wait a few minutes)"),
     "service_busy": ("服务繁忙，请稍后重试", "The service is busy; try again shortly"),
     "payload_too_large": ("文件过大", "The file is too large"),
     "method_not_allowed": ("不支持此操作", "This operation is not supported"),

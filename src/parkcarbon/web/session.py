@@ -81,6 +81,15 @@ def require() -> Session | None:
     return session
 
 
+def client_address() -> str | None:
+    """The address of this browser as the server sees it (the page request's peer), for the
+    per-address rate limits and the back-off's known clients of the password checks."""
+    try:
+        return ui.context.client.ip or None
+    except (RuntimeError, AttributeError):
+        return None
+
+
 def sign_out() -> None:
     hashed = token_hash()
     app.storage.user.pop(SESSION_KEY, None)

@@ -13,8 +13,18 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/token", response_model=TokenPublic, status_code=status.HTTP_201_CREATED)
 def create_token(runtime: RuntimeDep, body: LoginRequest, request: Request) -> TokenPublic:
-    """Log in with e-mail and password; returns a bearer token with its expiry."""
-    return auth.login(runtime.db, runtime.settings, body, kind="api").token
+    """Log in with e-mail and password; returns a bearer token with its expiry.
+
+    Limited per client address (429 ``rate_limited`` with ``Retry-After``); after repeated failures the
+    account backs off for a few minutes (answered like a wrong password, as is an unknown e-mail)."""
+    return auth.login(
+        runtime.db,
+        runtime.settings,
+        body,
+        kind="api",
+        client=client_address(request),
+        limiter=runtime.limiter,
+    ).token
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -30,7 +40,26 @@ def read_me(runtime: RuntimeDep, principal: PrincipalDep) -> MePublic:
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(
-    runtime: RuntimeDep, principal: PrincipalDep, secret: BearerSecretDep, body: PasswordChange
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    secret: BearerSecretDep,
+    body: PasswordChange,
+    request: Request,
 ) -> None:
-    """Change your password; every other token and session of yours is revoked."""
-    auth.change_password(runtime.db, principal, body, keep_token=secret)
+    """Change your password; every other token and session of yours is revoked. A wrong current password
+    counts as a failed password check of the account (back-off, 429 with ``Retry-After``)."""
+    auth.change_password(
+        runtime.db,
+        principal,
+        body,
+        keep_token=secret,
+        settings=runtime.settings,
+        client=client_address(request),
+        limiter=runtime.limiter,
+    )
+
+
+def client_address(request: Request) -> str | None:
+    """The peer address of the connection (behind a reverse proxy, run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips`` so that this is the client's, not the proxy's)."""
+    return request.client.host if request.client else None

@@ -17,7 +17,13 @@ Language = Annotated[str, Field(pattern=r"^(zh-CN|en)$")]
 
 
 class LoginRequest(RequestModel):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    # no control characters (a NUL cannot even be looked up on PostgreSQL; no account has one)
+    email: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=3, max_length=254, pattern=r"^[^\x00-\x1f\x7f]+$"
+        ),
+    ]
     password: Annotated[SecretStr, Field(min_length=1, max_length=256)]
 
 

@@ -198,7 +198,15 @@ def account_page() -> None:
                     return
                 keep = web_session.token_hash()
                 if guarded(
-                    lambda: auth.change_password(rt.db, p, body, keep_token_hash=keep),
+                    lambda: auth.change_password(
+                        rt.db,
+                        p,
+                        body,
+                        keep_token_hash=keep,
+                        settings=rt.settings,
+                        client=web_session.client_address(),
+                        limiter=rt.limiter,
+                    ),
                     success="account.password_changed",
                 ):
                     old.value = new.value = ""

@@ -25,7 +25,10 @@ def login_page() -> None:
         try:
             request = LoginRequest(email=email.value or "", password=SecretStr(password.value or ""))
             # argon2 is slow on purpose: off the event loop, so one login does not stall every page
-            result = await run.io_bound(auth.login, rt.db, rt.settings, request, kind="console")
+            client, limiter = web_session.client_address(), rt.limiter
+            result = await run.io_bound(
+                auth.login, rt.db, rt.settings, request, kind="console", client=client, limiter=limiter
+            )
         except ServiceError as exc:
             error.text = f"{t('login.failed')}: {error_text(exc)}"
             return
