@@ -56,7 +56,7 @@ class CreatedAtMixin:
 
 
 class ArchivedMixin:
-    """Evidence is archived (归档), never deleted: hidden from lists and gets, restorable by a platform admin."""
+    """Evidence is archived (归档), never deleted: hidden from lists and gets; restorable by the platform."""
 
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
     archived_by: Mapped[str | None] = mapped_column(String(254), default=None)

@@ -241,7 +241,7 @@ def enterprise_of(s: Session, p: Principal, enterprise_id: int) -> Organisation:
     """The enterprise, if it exists (not archived) in a park ``p`` belongs to (else NotFound)."""
     require_user(p)
     org = s.get(Organisation, enterprise_id)
-    if org is None or org.kind != OrgKind.ENTERPRISE:
+    if org is None or org.kind != OrgKind.ENTERPRISE or org.archived_at is not None:
         raise NotFound("enterprise not found")
     require_park_visible(p, org.park_id, "enterprise")
     return org
