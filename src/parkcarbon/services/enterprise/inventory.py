@@ -248,9 +248,11 @@ def _warnings(inv: Inventory, lines: list[InventoryLine]) -> list[dict[str, Any]
     return out
 
 
-def detail(s: Session, inv: Inventory) -> InventoryDetail:
+def detail(s: Session, inv: Inventory, p: Principal) -> InventoryDetail:
+    """The inventory as ``p`` may read it: cost fields (``supplier`` in an activity record's lineage,
+    at any depth of lineage, request and diff) are blank unless ``access.can_read_costs``."""
     lines = _lines(s, inv)
-    return InventoryDetail(
+    full = InventoryDetail(
         **InventoryPublic.model_validate(inv).model_dump(),
         options=inv.options or {},
         supplementary=inv.supplementary,
@@ -262,6 +264,7 @@ def detail(s: Session, inv: Inventory) -> InventoryDetail:
         snapshot_sha256=inv.snapshot_sha256,
         lines=[InventoryLinePublic.model_validate(line) for line in lines],
     )
+    return access.redact_costs_deep(full, access.can_read_costs(s, p, inv.park_id, inv.enterprise_id))
 
 
 def inventory_for_read(s: Session, p: Principal, inventory_id: int) -> tuple[Inventory, Organisation]:
@@ -378,7 +381,7 @@ def create_inventory(
         _calculate(s, inv)
         s.flush()
         _audit(s, p, "inventory.create", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def list_inventories(
@@ -397,7 +400,7 @@ def list_inventories(
 def get_inventory(db: Database, p: Principal, inventory_id: int) -> InventoryDetail:
     with db.read() as s:
         inv, _org = inventory_for_read(s, p, inventory_id)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def override_line(
@@ -437,7 +440,7 @@ def override_line(
                 "evidence_sha256": doc.sha256,
             },
         )
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def recalculate(db: Database, p: Principal, inventory_id: int) -> InventoryDetail:
@@ -467,7 +470,7 @@ def recalculate(db: Database, p: Principal, inventory_id: int) -> InventoryDetai
         _calculate(s, inv)
         s.flush()
         _audit(s, p, "inventory.recalculate", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 class _Old:
@@ -534,7 +537,7 @@ def submit_inventory(db: Database, p: Principal, inventory_id: int) -> Inventory
         inv.snapshot_sha256 = snapshot_sha256(inv, _lines(s, inv))
         s.flush()
         _audit(s, p, "inventory.submit", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def create_revision(db: Database, p: Principal, inventory_id: int) -> InventoryDetail:
@@ -568,7 +571,7 @@ def create_revision(db: Database, p: Principal, inventory_id: int) -> InventoryD
         inv.diff = _diff(old, old_lines, inv, _lines(s, inv))
         s.flush()
         _audit(s, p, "inventory.revise", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def _diff(
