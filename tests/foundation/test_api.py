@@ -47,7 +47,7 @@ def test_meter_crud_as_park_admin(client: TestClient, world: World) -> None:
     audit = client.get(
         f"{API}/audit-events", headers=h, params={"entity": "meter", "entity_id": meter["id"]}
     ).json()
-    assert [e["action"] for e in audit["data"]] == ["meter.delete", "meter.update", "meter.create"]
+    assert [e["action"] for e in audit["data"]] == ["meter.archive", "meter.update", "meter.create"]
     update = audit["data"][1]
     assert update["before"]["name"] == "锅炉天然气表" and update["after"]["name"] == "1#锅炉天然气表"
 

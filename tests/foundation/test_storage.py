@@ -92,3 +92,47 @@ def test_hour_vector_codec_layout_and_round_trip() -> None:
     many = np.stack([m, m * 2])
     assert encode_hours_many(many) == [blob, struct.pack("<100d", *(2 * v for v in values))]
     assert np.array_equal(decode_hours_many(encode_hours_many(many)), many)
+
+
+#: (table, column) foreign keys that hold evidence: deleting their parent is refused (issue 12 §3)
+EVIDENCE_FKS = [
+    ("meters", "park_id"),
+    ("meters", "enterprise_id"),
+    ("readings", "meter_id"),
+    ("reading_revisions", "meter_id"),
+    ("activity_records", "enterprise_id"),
+    ("enterprise_documents", "enterprise_id"),
+    ("inventories", "enterprise_id"),
+    ("inventory_lines", "enterprise_id"),
+    ("mrv_cases", "enterprise_id"),
+]
+
+
+def test_migrated_schema_restricts_evidence_foreign_keys_and_has_archive_columns(engine: Engine) -> None:
+    """The migrated database (SQLite and PostgreSQL) refuses cascades through evidence (migration 0410)."""
+    from sqlalchemy import inspect
+
+    insp = inspect(engine)
+    for table, column in EVIDENCE_FKS:
+        (fk,) = [fk for fk in insp.get_foreign_keys(table) if fk["constrained_columns"] == [column]]
+        assert (fk.get("options") or {}).get("ondelete", "").upper() == "RESTRICT", (table, column, fk)
+    for table in ("organisations", "meters", "enterprise_documents"):
+        assert {"archived_at", "archived_by"} <= {c["name"] for c in insp.get_columns(table)}, table
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'readings'").scalar_one()
+        assert "WITHOUT ROWID" in sql.upper()
+
+
+def test_hard_delete_of_a_meter_with_readings_is_refused(db: Database, world: World) -> None:
+    """Below the services too: a DELETE of a meter that has readings fails instead of cascading them."""
+    with db.transaction() as s:
+        meter_id = s.scalar(select(Meter.id).where(Meter.park_id == world.a.park_id).limit(1))
+        s.execute(
+            text("INSERT INTO readings (meter_id, ts, value, flags) VALUES (:m, 1767225600, 1.0, 0)"),
+            {"m": meter_id},
+        )
+    with pytest.raises(DBAPIError), db.transaction() as s:
+        s.execute(text("DELETE FROM meters WHERE id = :id"), {"id": meter_id})
+    with db.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM readings WHERE meter_id = :m"), {"m": meter_id}) == 1

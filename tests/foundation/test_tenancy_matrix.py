@@ -188,6 +188,8 @@ OWN_ACTOR = {
     "create_grant": ("b", "enterprise_admin"), "revoke_grant": ("b", "enterprise_admin"),
     "create_park": ("-", "platform_admin"), "delete_park": ("-", "platform_admin"),
     "create_platform_admin": ("-", "platform_admin"),
+    "restore_meter": ("-", "platform_admin"), "restore_organisation": ("-", "platform_admin"),
+    "restore_document": ("-", "platform_admin"),
     **dict.fromkeys((
         "update_enterprise_file", "create_facility", "update_facility", "delete_facility", "create_source",
         "update_source", "delete_source", "create_product", "update_product", "delete_product",
@@ -198,12 +200,29 @@ OWN_ACTOR = {
 }  # fmt: skip
 
 
+#: Operations whose entitled same-park request meets a state that refuses it: a park holding evidence is
+#: never deleted (issue 12 §3), and the seeded objects are not archived, so there is nothing to restore.
+AUTHORISED_CONFLICT = {
+    "delete_park": "archive.has_evidence",
+    "restore_meter": "state.not_allowed",
+    "restore_organisation": "state.not_allowed",
+    "restore_document": "state.not_allowed",
+}
+
+
 @pytest.mark.parametrize("op", [c for c in CASES if c.values[0].method != "GET"])
 def test_positive_control_same_tenant(
     client: TestClient, world: World, ids_b: dict[str, int], op: Operation
 ) -> None:
     """The generated requests are valid: an entitled actor of the same park succeeds with them."""
     response = send(client, op, ids_b, world.token(*OWN_ACTOR.get(op.operation_id, ("b", "park_admin"))))
+    if op.operation_id in AUTHORISED_CONFLICT:
+        # authorised and well-formed, refused by the object's state (the same code every time)
+        problem = response.json()
+        assert response.status_code == 409, response.text
+        codes = {problem["code"], *(e["code"] for e in problem["errors"])}
+        assert AUTHORISED_CONFLICT[op.operation_id] in codes, response.text
+        return
     assert response.status_code < 300, f"{op.method} {op.path}: {response.status_code} {response.text[:400]}"
 
 
@@ -218,3 +237,70 @@ def test_matrix_sees_every_operation() -> None:
         "create_api_key",
     } <= ids
     assert len(CASES) >= 30
+
+
+# --- intra-park: park-side roles never read an ungranted enterprise's cost fields (issue 12 §4/§5) ------
+
+#: The park-side roles that hold no ``costs`` grant of the park's enterprises.
+PARK_SIDE = ["park_admin", "park_analyst", "regulator"]
+COST_MARK = "MATRIX-成本-SUPPLIER"
+GET_CASES = [c for c in CASES if c.values[0].method == "GET"]
+
+
+def _cost_leaks(value: Any, path: str = "$") -> list[str]:
+    """JSON paths of non-null values under a key of ``access.COST_FIELDS``, at any depth."""
+    from parkcarbon.services.access import COST_FIELDS
+
+    if isinstance(value, dict):
+        return [f"{path}.{k}" for k, v in value.items() if k in COST_FIELDS and v is not None] + [
+            leak for k, v in value.items() for leak in _cost_leaks(v, f"{path}.{k}")
+        ]
+    if isinstance(value, list):
+        return [leak for i, v in enumerate(value) for leak in _cost_leaks(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.fixture
+def costed_b(db: Any, world: World, ids_b: dict[str, int]) -> dict[str, int]:
+    """Park B's ids, and an activity record of its first enterprise with cost figures (rolled back), taken
+    into the matrix's draft inventory (recalculated)."""
+    from datetime import date
+
+    from parkcarbon.services.enterprise import inventory
+    from parkcarbon.services.intake import activity
+    from parkcarbon.services.principal import SYSTEM
+
+    record = activity.ActivityRecordCreate(
+        carrier="diesel", quantity=2.0, unit="t", use="combustion", period_start=date(2024, 1, 1),
+        period_end=date(2024, 1, 31), cost_cny=123_456.78, supplier=COST_MARK,
+    )  # fmt: skip
+    activity.create_record(db, SYSTEM, world.b.enterprise_ids[0], record, today=date(2026, 1, 1))
+    inventory.recalculate(db, SYSTEM, ids_b["inventory_id"])
+    return ids_b
+
+
+@pytest.mark.parametrize("role", PARK_SIDE)
+@pytest.mark.parametrize("op", GET_CASES)
+def test_park_side_roles_read_no_cost_field(
+    client: TestClient, world: World, costed_b: dict[str, int], op: Operation, role: str
+) -> None:
+    """Every GET route (from the OpenAPI document), read in its own park by a park-side role: no response
+    body holds a non-null cost field (``access.COST_FIELDS``) or the cost marker of the ungranted one."""
+    response = send(client, op, costed_b, world.token("b", role))
+    if response.status_code >= 300:
+        return  # refused or not found: nothing read
+    if response.headers.get("content-type", "").startswith("application/json"):
+        leaks = _cost_leaks(response.json())
+        assert leaks == [], f"{role} reads cost fields on {op.path}: {leaks[:5]}"
+    assert COST_MARK.encode() not in response.content, f"{role} reads the enterprise's supplier on {op.path}"
+
+
+def test_cost_matrix_is_not_vacuous(client: TestClient, world: World, costed_b: dict[str, int]) -> None:
+    """The enterprise itself reads the cost marker on the routes the matrix walks (the check can fail)."""
+    token = world.token("b", "enterprise_admin")
+    seen = [
+        op.path
+        for op in (c.values[0] for c in GET_CASES)
+        if (r := send(client, op, costed_b, token)).status_code == 200 and COST_MARK.encode() in r.content
+    ]
+    assert len(seen) >= 2, seen  # the activity listing and the audit log at least

@@ -17,11 +17,12 @@ from parkcarbon.services.enterprise.schemas import ProductCreate
 from parkcarbon.services.intake.activity import ActivityRecordCreate, create_record
 from parkcarbon.services.intake.readings import MeterScope, ingest_raw
 from parkcarbon.services.principal import SYSTEM
-from parkcarbon.services.registry import meters
-from parkcarbon.services.registry.schemas import MeterCreate
+from parkcarbon.services.registry import grants, meters
+from parkcarbon.services.registry.schemas import GrantCreate, MeterCreate
 from parkcarbon.services.supervision import targets
 from parkcarbon.services.supervision.schemas import ProductOutputRecord
 from parkcarbon.store.db import Database
+from parkcarbon.vocab import GrantScope
 from tests.conftest import World, bearer
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -101,8 +102,12 @@ def test_diagnosis_finds_the_planted_base_load(
     assert base["saving"]["tco2e"] == pytest.approx(annual * body["coefficients"]["tco2e_per_kwh"])
     assert base["saving"]["cny"] > 0
     assert rules["power_factor"]["evidence"]["power_factor"] == pytest.approx(0.8)
-    assert rules["idle_equipment"]["subject"] == "DX-COMP"
-    assert rules["idle_equipment"]["service_kind"] == "compressed_air"
+    # sub-meter evidence needs the enterprise's meter_data grant: the park sees the finding and its saving
+    idle = rules["idle_equipment"]
+    assert idle["subject"] == "sub_meter" and idle["service_kind"] == "compressed_air"
+    assert idle["saving"]["kwh"] > 0 and "meter_data" in idle["evidence_withheld"]
+    assert "DX-COMP" not in str(idle) and "空压站" not in str(idle)
+    assert "DX-MAIN" in e2["meters"] and "DX-COMP" not in e2["meters"]
     # the flat enterprise runs continuously: no base-load finding
     assert all(f["rule"] != "base_load" for f in ents[planted["e3"]]["findings"])
 
@@ -196,3 +201,35 @@ def test_benchmarking_keeps_fuel_energy_without_an_emission_factor(
     # 67 200 kWh × 0.1229 kgce/kWh + 2 000 kg × 1.4571 kgce/kg over 400 kL
     assert row["unit_energy_kgce"] == pytest.approx((67_200 * 0.1229 + 2_000 * 1.4571) / 400, rel=1e-12)
     assert body["accounting_profile"]["source"] == "park"
+
+
+def test_sub_meter_evidence_follows_the_meter_data_grant(
+    client: TestClient, world: World, planted: dict[str, int], db: Database
+) -> None:
+    params = {"end": END.isoformat(), "days": 28, "enterprise_id": planted["e2"]}
+    analyst = bearer(world.token("a", "park_analyst"))
+
+    def idle() -> dict[str, Any]:
+        r = client.get(f"{API}/parks/{world.a.park_id}/diagnosis", params=params, headers=analyst)
+        assert r.status_code == 200, r.text
+        (e2,) = r.json()["enterprises"]
+        return next(f for f in e2["findings"] if f["rule"] == "idle_equipment")
+
+    withheld = idle()
+    assert withheld["subject"] == "sub_meter" and withheld["evidence_withheld"]
+    assert "meter" not in withheld["evidence"] and "working_hours_mean_kw" not in withheld["evidence"]
+    grant = grants.create_grant(
+        db,
+        SYSTEM,
+        GrantCreate(
+            enterprise_id=planted["e2"],
+            grantee_organisation_id=world.a.operator_id,
+            scope=GrantScope.METER_DATA,
+        ),
+    )
+    shown = idle()
+    assert shown["subject"] == "DX-COMP" and shown["evidence_withheld"] is None
+    assert shown["evidence"]["meter"] == "DX-COMP" and shown["evidence"]["working_hours_mean_kw"] > 0
+    assert shown["saving"] == withheld["saving"]  # the same finding, only the evidence differs
+    grants.revoke_grant(db, SYSTEM, grant.id)
+    assert idle()["evidence_withheld"]

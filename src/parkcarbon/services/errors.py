@@ -35,6 +35,7 @@ ERROR_CODES: dict[str, str] = {
     "state.not_allowed": "the action is not possible in the object's current state",
     "value.duplicate": "an object with this value exists already",
     "value.unknown_reference": "the referenced object does not exist in this park",
+    "archive.has_evidence": "the object still holds evidence; archive it instead of deleting it",
     "mrv.no_sources": "the monitoring plan has no emission source yet",
     "mrv.months_not_reviewed": "some ended months have not been reviewed",
     "mrv.months_not_ended": "the months have not ended yet",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, func
+from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -53,3 +53,10 @@ class Base(DeclarativeBase):
 
 class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class ArchivedMixin:
+    """Evidence is archived (归档), never deleted: hidden from lists and gets; restorable by the platform."""
+
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    archived_by: Mapped[str | None] = mapped_column(String(254), default=None)

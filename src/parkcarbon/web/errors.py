@@ -36,6 +36,7 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "state.not_allowed": ("当前状态下不能执行此操作", "Not possible in the current state"),
     "value.duplicate": ("该值已存在", "This value exists already"),
     "value.unknown_reference": ("引用的对象在本园区不存在", "The referenced object does not exist in this park"),
+    "archive.has_evidence": ("该对象仍保存证据数据，不能删除，请改为归档", "It still holds evidence; archive it instead of deleting it"),
     "mrv.no_sources": ("监测计划尚无排放源，请先添加排放源", "The monitoring plan has no emission source; add one first"),
     "mrv.months_not_reviewed": ("仍有已结束的月份未复核", "Some ended months have not been reviewed"),
     "mrv.months_not_ended": ("所选月份尚未结束", "The months have not ended yet"),

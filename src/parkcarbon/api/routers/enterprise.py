@@ -199,8 +199,14 @@ def _quote(name: str) -> str:
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_document(runtime: RuntimeDep, principal: PrincipalDep, document_id: IdPath) -> None:
-    """Delete a document (enterprise admin), unless it is evidence in a submitted inventory (409)."""
+    """Archive a document (enterprise admin): hidden, its bytes kept; a platform admin can restore it."""
     documents.delete_document(runtime.db, principal, document_id)
+
+
+@router.post("/documents/{document_id}/restore", response_model=DocumentPublic)
+def restore_document(runtime: RuntimeDep, principal: PrincipalDep, document_id: IdPath) -> DocumentPublic:
+    """Restore an archived document (platform admin)."""
+    return documents.restore_document(runtime.db, principal, document_id)
 
 
 @router.get("/enterprises/{enterprise_id}/targets", response_model=Page[TargetPublic])

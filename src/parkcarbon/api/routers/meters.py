@@ -55,4 +55,11 @@ def update_meter(
 
 @router.delete("/{meter_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_meter(runtime: RuntimeDep, principal: PrincipalDep, meter_id: IdPath) -> None:
+    """Archive the meter (readings are kept; a platform admin can restore it)."""
     meters.delete_meter(runtime.db, principal, meter_id)
+
+
+@router.post("/{meter_id}/restore", response_model=MeterPublic)
+def restore_meter(runtime: RuntimeDep, principal: PrincipalDep, meter_id: IdPath) -> MeterPublic:
+    """Restore an archived meter (platform admin)."""
+    return meters.restore_meter(runtime.db, principal, meter_id)

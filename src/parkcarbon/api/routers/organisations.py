@@ -47,4 +47,11 @@ def update_organisation(
 
 @router.delete("/{org_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_organisation(runtime: RuntimeDep, principal: PrincipalDep, org_id: IdPath) -> None:
+    """Archive the organisation (its data is kept, hidden; a platform admin can restore it)."""
     organisations.delete_organisation(runtime.db, principal, org_id)
+
+
+@router.post("/{org_id}/restore", response_model=OrganisationPublic)
+def restore_organisation(runtime: RuntimeDep, principal: PrincipalDep, org_id: IdPath) -> OrganisationPublic:
+    """Restore an archived organisation (platform admin)."""
+    return organisations.restore_organisation(runtime.db, principal, org_id)

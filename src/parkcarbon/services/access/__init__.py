@@ -10,6 +10,7 @@ resource × field, grant scopes) is documented in ``docs/access.md``.
 from __future__ import annotations
 
 from parkcarbon.services.access.rules import (
+    AUDIT_PRIVATE_ENTITIES,
     COST_FIELDS,
     administered_enterprises,
     can_accept_for_enterprise,
@@ -18,6 +19,7 @@ from parkcarbon.services.access.rules import (
     can_edit_registry,
     can_manage_enterprise,
     can_manage_members,
+    can_read_audit_event,
     can_read_costs,
     can_read_enterprise_data,
     can_upload_park_data,
@@ -31,6 +33,7 @@ from parkcarbon.services.access.rules import (
     is_park_staff,
     is_supervisor,
     redact_costs,
+    redact_costs_deep,
     require_enterprise_admin,
     require_enterprise_data,
     require_enterprise_read,
@@ -45,11 +48,13 @@ from parkcarbon.services.access.rules import (
     require_user,
     require_write_enterprise,
     side_of_case,
+    strip_cost_keys,
     verifier_orgs,
     visible_park_ids,
 )
 
 __all__ = [
+    "AUDIT_PRIVATE_ENTITIES",
     "COST_FIELDS",
     "administered_enterprises",
     "can_accept_for_enterprise",
@@ -58,6 +63,7 @@ __all__ = [
     "can_edit_registry",
     "can_manage_enterprise",
     "can_manage_members",
+    "can_read_audit_event",
     "can_read_costs",
     "can_read_enterprise_data",
     "can_upload_park_data",
@@ -71,6 +77,7 @@ __all__ = [
     "is_park_staff",
     "is_supervisor",
     "redact_costs",
+    "redact_costs_deep",
     "require_enterprise_admin",
     "require_enterprise_data",
     "require_enterprise_read",
@@ -85,6 +92,7 @@ __all__ = [
     "require_user",
     "require_write_enterprise",
     "side_of_case",
+    "strip_cost_keys",
     "verifier_orgs",
     "visible_park_ids",
 ]

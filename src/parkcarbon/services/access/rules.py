@@ -17,7 +17,7 @@ staff see what supervision needs: the directory, meter metadata and aggregated t
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -229,6 +229,51 @@ def redact_costs(item: _M, visible: bool) -> _M:
     return item.model_copy(update=blank) if blank else item
 
 
+def strip_cost_keys(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists) with every :data:`COST_FIELDS` key's value set to ``None``, at
+    any depth: inventory lineage, calculation requests, diffs, audit before/after."""
+    if isinstance(value, dict):
+        return {k: None if k in COST_FIELDS else strip_cost_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_cost_keys(v) for v in value]
+    return value
+
+
+def redact_costs_deep(item: _M, visible: bool) -> _M:
+    """Like :func:`redact_costs`, at every depth of the model (lineage dicts included)."""
+    if visible:
+        return item
+    return type(item).model_validate(strip_cost_keys(item.model_dump()))
+
+
+#: Audit-event entities that an enterprise's non-members read only with the named grant scope
+#: (``None``: never, e.g. MRV cases are between the enterprise and its accepted verifier).
+AUDIT_PRIVATE_ENTITIES: dict[str, GrantScope | None] = {
+    "document": GrantScope.DOCUMENTS,
+    "inventory": GrantScope.INVENTORY,
+    "inventory_line": GrantScope.INVENTORY,
+    "enterprise_profile": GrantScope.INVENTORY,
+    "enterprise_product": GrantScope.INVENTORY,
+    "mrv_case": None,
+    "mrv_comment": None,
+    "mrv_calendar": None,
+}
+
+
+def can_read_audit_event(s: Session, p: Principal, entity: str, enterprise_id: int | None) -> bool:
+    """Whether ``p`` could read directly what an audit event of ``entity`` on ``enterprise_id`` is about.
+
+    Enterprise members and the platform admin read every event of the enterprise; others read events
+    of an enterprise-private entity (:data:`AUDIT_PRIVATE_ENTITIES`) only with the scope it needs.
+    """
+    if p.is_platform_admin or enterprise_id is None or is_enterprise_member(p, enterprise_id):
+        return True
+    if entity not in AUDIT_PRIVATE_ENTITIES:
+        return True
+    scope = AUDIT_PRIVATE_ENTITIES[entity]
+    return scope is not None and scope in granted_scopes(s, p, enterprise_id)
+
+
 def require_enterprise_data(
     s: Session, p: Principal, park_id: int, enterprise_id: int, scope: GrantScope, what: str
 ) -> None:
@@ -241,7 +286,7 @@ def enterprise_of(s: Session, p: Principal, enterprise_id: int) -> Organisation:
     """The enterprise, if it exists (not archived) in a park ``p`` belongs to (else NotFound)."""
     require_user(p)
     org = s.get(Organisation, enterprise_id)
-    if org is None or org.kind != OrgKind.ENTERPRISE:
+    if org is None or org.kind != OrgKind.ENTERPRISE or org.archived_at is not None:
         raise NotFound("enterprise not found")
     require_park_visible(p, org.park_id, "enterprise")
     return org

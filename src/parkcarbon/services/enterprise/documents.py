@@ -22,13 +22,12 @@ from parkcarbon.services.enterprise.schemas import DocumentPublic, DocumentUploa
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
+from parkcarbon.services.registry import archive
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     EnterpriseDocument,
     EnterpriseDocumentBlob,
     GrantScope,
-    Inventory,
-    InventoryLine,
 )
 
 __all__ = [
@@ -188,7 +187,7 @@ def list_documents(db: Database, p: Principal, enterprise_id: int, page: PagePar
         access.require_enterprise_read(s, p, org, GrantScope.DOCUMENTS)
         query = (
             select(EnterpriseDocument)
-            .where(EnterpriseDocument.enterprise_id == org.id)
+            .where(EnterpriseDocument.enterprise_id == org.id, EnterpriseDocument.archived_at.is_(None))
             .order_by(EnterpriseDocument.id.desc())
         )
         rows, total = paginate(s, query, page)
@@ -197,7 +196,7 @@ def list_documents(db: Database, p: Principal, enterprise_id: int, page: PagePar
 
 def _get(s: Session, p: Principal, document_id: int) -> EnterpriseDocument:
     doc = s.get(EnterpriseDocument, document_id)
-    if doc is None:
+    if doc is None or doc.archived_at is not None:
         raise NotFound("document not found")
     org = access.enterprise_of(s, p, doc.enterprise_id)
     access.require_enterprise_read(s, p, org, GrantScope.DOCUMENTS)
@@ -223,30 +222,37 @@ def read_content(db: Database, p: Principal, document_id: int) -> DocumentConten
 
 
 def delete_document(db: Database, p: Principal, document_id: int) -> None:
-    """Delete a document (enterprise admin), unless it is evidence in a submitted inventory."""
+    """Archive a document (enterprise admin): it leaves lists and gets, its bytes and hash stay."""
     with db.transaction() as s:
         doc = _get(s, p, document_id)
         org = access.enterprise_of(s, p, doc.enterprise_id)
         access.require_enterprise_admin(p, org, "delete documents")
-        frozen = s.scalar(
-            select(Inventory.id)
-            .join(InventoryLine, InventoryLine.inventory_id == Inventory.id)
-            .where(InventoryLine.evidence_document_id == doc.id, Inventory.status == "submitted")
-            .limit(1)
-        )
-        if frozen is not None:
-            raise Conflict(
-                f"document {doc.id} is evidence in submitted inventory {frozen}; it cannot be deleted",
-                errors=[{"field": "document_id", "reason": "is evidence in a submitted inventory"}],
-            )
-        audit.record(
+        archive.archive(
             s,
             p,
-            "document.delete",
+            doc,
             entity="document",
             entity_id=doc.id,
             park_id=doc.park_id,
             enterprise_id=doc.enterprise_id,
             before={"id": doc.id, "kind": doc.kind, "sha256": doc.sha256},
         )
-        s.delete(doc)
+
+
+def restore_document(db: Database, p: Principal, document_id: int) -> DocumentPublic:
+    """Bring an archived document back (platform admin)."""
+    with db.transaction() as s:
+        doc = s.get(EnterpriseDocument, document_id)
+        access.require_platform_admin(p)
+        if doc is None:
+            raise NotFound("document not found")
+        archive.restore(
+            s,
+            p,
+            doc,
+            entity="document",
+            entity_id=document_id,
+            park_id=doc.park_id,
+            enterprise_id=doc.enterprise_id,
+        )
+        return DocumentPublic.model_validate(doc)

@@ -249,10 +249,12 @@ def _warnings(inv: Inventory, lines: list[InventoryLine]) -> list[dict[str, Any]
     return out
 
 
-def detail(s: Session, inv: Inventory) -> InventoryDetail:
+def detail(s: Session, inv: Inventory, p: Principal) -> InventoryDetail:
+    """The inventory as ``p`` may read it: cost fields (``supplier`` in an activity record's lineage,
+    at any depth of lineage, request and diff) are blank unless ``access.can_read_costs``."""
     lines = _lines(s, inv)
     used, park = _profiles(s, inv)
-    return InventoryDetail(
+    full = InventoryDetail(
         **InventoryPublic.model_validate(inv).model_dump(),
         options=inv.options or {},
         accounting_profile=profile_used(used, "park" if not park else "inventory"),
@@ -266,6 +268,7 @@ def detail(s: Session, inv: Inventory) -> InventoryDetail:
         snapshot_sha256=inv.snapshot_sha256,
         lines=[InventoryLinePublic.model_validate(line) for line in lines],
     )
+    return access.redact_costs_deep(full, access.can_read_costs(s, p, inv.park_id, inv.enterprise_id))
 
 
 def _profiles(s: Session, inv: Inventory) -> tuple[AccountingOptions, list[ProfileDifference]]:
@@ -398,7 +401,7 @@ def create_inventory(
         _calculate(s, inv)
         s.flush()
         _audit(s, p, "inventory.create", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def list_inventories(
@@ -417,7 +420,7 @@ def list_inventories(
 def get_inventory(db: Database, p: Principal, inventory_id: int) -> InventoryDetail:
     with db.read() as s:
         inv, _org = inventory_for_read(s, p, inventory_id)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def override_line(
@@ -457,7 +460,7 @@ def override_line(
                 "evidence_sha256": doc.sha256,
             },
         )
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def recalculate(db: Database, p: Principal, inventory_id: int) -> InventoryDetail:
@@ -487,7 +490,7 @@ def recalculate(db: Database, p: Principal, inventory_id: int) -> InventoryDetai
         _calculate(s, inv)
         s.flush()
         _audit(s, p, "inventory.recalculate", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 class _Old:
@@ -554,7 +557,7 @@ def submit_inventory(db: Database, p: Principal, inventory_id: int) -> Inventory
         inv.snapshot_sha256 = snapshot_sha256(inv, _lines(s, inv))
         s.flush()
         _audit(s, p, "inventory.submit", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def create_revision(db: Database, p: Principal, inventory_id: int) -> InventoryDetail:
@@ -588,7 +591,7 @@ def create_revision(db: Database, p: Principal, inventory_id: int) -> InventoryD
         inv.diff = _diff(old, old_lines, inv, _lines(s, inv))
         s.flush()
         _audit(s, p, "inventory.revise", inv)
-        return detail(s, inv)
+        return detail(s, inv, p)
 
 
 def _diff(

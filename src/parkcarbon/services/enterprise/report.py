@@ -511,7 +511,7 @@ def build_report(
     """The report file of an inventory version (readers of the inventory: members, grantees, verifier)."""
     with db.read() as s:
         inv_row, org = inventory_for_read(s, p, inventory_id)
-        inv = detail(s, inv_row)
+        inv = detail(s, inv_row, p)
         ent = file_of(s, org)
     stem = f"ghg-report-{inv.year}-v{inv.version}-{'summary-en' if language == 'en' else 'zh'}"
     if fmt_ == "xlsx":

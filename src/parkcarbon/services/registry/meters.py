@@ -18,6 +18,7 @@ from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import PARK_STAFF, Principal
+from parkcarbon.services.registry import archive
 from parkcarbon.services.registry.schemas import MeterCreate, MeterPublic, MeterUpdate
 from parkcarbon.services.registry.unique import ensure_unique_in_park
 from parkcarbon.store.db import Database
@@ -38,7 +39,7 @@ def check_carrier_unit(carrier_id: str, unit: str) -> list[dict[str, Any]]:
 def visible_meters(s: Session, p: Principal) -> Select[Meter]:
     """A query of the meters ``p`` may see."""
     access.require_user(p)
-    query = select(Meter).order_by(Meter.id)
+    query = select(Meter).where(Meter.archived_at.is_(None)).order_by(Meter.id)
     if p.is_platform_admin:
         return query
     staff_parks = {m.park_id for m in p.memberships if m.role in PARK_STAFF}
@@ -174,18 +175,37 @@ def update_meter(db: Database, p: Principal, meter_id: int, data: MeterUpdate) -
 
 
 def delete_meter(db: Database, p: Principal, meter_id: int) -> None:
+    """Archive the meter: it leaves lists and gets; its readings stay (evidence of past inventories)."""
     with db.transaction() as s:
         meter = _get(s, p, meter_id)
         if not access.can_manage_enterprise(p, meter.park_id, meter.enterprise_id):
             raise Forbidden("removing meters needs park_admin, or enterprise_admin of the owning enterprise")
-        audit.record(
+        archive.archive(
             s,
             p,
-            "meter.delete",
+            meter,
             entity="meter",
             entity_id=meter.id,
             park_id=meter.park_id,
             enterprise_id=meter.enterprise_id,
             before=audit.snapshot(meter),
         )
-        s.delete(meter)
+
+
+def restore_meter(db: Database, p: Principal, meter_id: int) -> MeterPublic:
+    """Bring an archived meter back (platform admin)."""
+    with db.transaction() as s:
+        meter = s.get(Meter, meter_id)
+        access.require_platform_admin(p)
+        if meter is None:
+            raise NotFound("meter not found")
+        archive.restore(
+            s,
+            p,
+            meter,
+            entity="meter",
+            entity_id=meter_id,
+            park_id=meter.park_id,
+            enterprise_id=meter.enterprise_id,
+        )
+        return MeterPublic.model_validate(meter)

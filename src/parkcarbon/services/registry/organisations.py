@@ -13,6 +13,7 @@ from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
+from parkcarbon.services.registry import archive
 from parkcarbon.services.registry.schemas import OrganisationCreate, OrganisationPublic, OrganisationUpdate
 from parkcarbon.services.registry.unique import ensure_unique_in_park
 from parkcarbon.store.db import Database
@@ -23,7 +24,7 @@ def list_organisations(
     db: Database, p: Principal, page: PageParams, *, park_id: int | None = None, kind: OrgKind | None = None
 ) -> Page[OrganisationPublic]:
     visible = access.visible_park_ids(p)
-    query = select(Organisation).order_by(Organisation.id)
+    query = select(Organisation).where(Organisation.archived_at.is_(None)).order_by(Organisation.id)
     if visible is not None:
         query = query.where(Organisation.park_id.in_(visible or {-1}))
     if park_id is not None:
@@ -39,7 +40,7 @@ def list_organisations(
 
 def _get(s: Session, p: Principal, org_id: int) -> Organisation:
     org = s.get(Organisation, org_id)
-    if org is None:
+    if org is None or org.archived_at is not None:
         raise NotFound("organisation not found")
     access.require_park_visible(p, org.park_id, "organisation")
     return org
@@ -111,18 +112,39 @@ def update_organisation(
 
 
 def delete_organisation(db: Database, p: Principal, org_id: int) -> None:
+    """Archive the organisation (never a hard delete): an enterprise's meters, readings, activity data,
+    documents, inventories and MRV cases stay, hidden with it, until a platform admin restores it."""
     with db.transaction() as s:
         org = _get(s, p, org_id)
         access.require_park_role(p, org.park_id, Role.PARK_ADMIN)
         if org.kind == OrgKind.PARK_OPERATOR and org.id in {m.organisation_id for m in p.memberships}:
             raise InvalidInput.field("org_id", "you cannot delete the operator organisation you belong to")
-        audit.record(
+        archive.archive(
             s,
             p,
-            "organisation.delete",
+            org,
             entity="organisation",
             entity_id=org.id,
             park_id=org.park_id,
+            enterprise_id=org.id if org.kind == OrgKind.ENTERPRISE else None,
             before=audit.snapshot(org),
         )
-        s.delete(org)
+
+
+def restore_organisation(db: Database, p: Principal, org_id: int) -> OrganisationPublic:
+    """Bring an archived organisation back with everything it held (platform admin)."""
+    with db.transaction() as s:
+        org = s.get(Organisation, org_id)
+        access.require_platform_admin(p)
+        if org is None:
+            raise NotFound("organisation not found")
+        archive.restore(
+            s,
+            p,
+            org,
+            entity="organisation",
+            entity_id=org_id,
+            park_id=org.park_id,
+            enterprise_id=org.id if org.kind == OrgKind.ENTERPRISE else None,
+        )
+        return OrganisationPublic.model_validate(org)

@@ -14,7 +14,15 @@ from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.schemas import ParkCreate, ParkPublic, ParkUpdate
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import Park, Role
+from parkcarbon.store.models import (
+    ActivityRecord,
+    EnterpriseDocument,
+    Inventory,
+    Meter,
+    MrvCase,
+    Park,
+    Role,
+)
 
 
 def list_parks(db: Database, p: Principal, page: PageParams) -> Page[ParkPublic]:
@@ -85,6 +93,30 @@ def update_park(db: Database, p: Principal, park_id: int, data: ParkUpdate) -> P
         return ParkPublic.model_validate(park)
 
 
+#: evidence tables whose rows keep a park from being deleted (their foreign keys are RESTRICT)
+_EVIDENCE: tuple[tuple[str, Any], ...] = (
+    ("meters", Meter.park_id),
+    ("activity records", ActivityRecord.park_id),
+    ("documents", EnterpriseDocument.park_id),
+    ("inventories", Inventory.park_id),
+    ("MRV cases", MrvCase.park_id),
+)
+
+
+def _refuse_if_evidence(s: Session, park_id: int) -> None:
+    """409 ``archive.has_evidence`` naming what the park still holds (never cascaded away)."""
+    held = [what for what, column in _EVIDENCE if s.scalar(select(column).where(column == park_id).limit(1))]
+    if held:
+        raise Conflict(
+            f"the park still holds evidence ({', '.join(held)}); archive its organisations instead",
+            code="archive.has_evidence",
+            errors=[
+                {"field": "park_id", "reason": f"holds {what}", "code": "archive.has_evidence"}
+                for what in held
+            ],
+        )
+
+
 def delete_park(db: Database, p: Principal, park_id: int) -> None:
     access.require_park_visible(p, park_id)
     access.require_platform_admin(p)
@@ -92,6 +124,7 @@ def delete_park(db: Database, p: Principal, park_id: int) -> None:
         park = s.get(Park, park_id)
         if park is None:
             raise NotFound("park not found")
+        _refuse_if_evidence(s, park.id)
         audit.record(
             s,
             p,

@@ -135,6 +135,8 @@ class FindingPublic(BaseModel):
     service_zh: str
     service_en: str
     parameters: dict[str, Any]
+    #: why sub-meter evidence was left out (the enterprise has not granted ``meter_data`` to the reader)
+    evidence_withheld: str | None = None
 
 
 class EnterpriseDiagnosis(BaseModel):

@@ -12,7 +12,9 @@ weekends on), and runs the rules of :mod:`parkcarbon.core.diagnosis`:
 
 tce and tCO2e per kWh come from the accounting engine (the park's accounting profile, the window's
 year, the park's province) and are returned with their lineage. The park's supervision roles see every
-enterprise; an enterprise's members their own.
+enterprise's findings and savings; an enterprise's members their own. Sub-meter evidence (the sub-meter's
+code, name and series figures) reaches only readers with the enterprise's ``meter_data`` grant (its
+members and the platform admin included); others get the finding with ``evidence_withheld`` saying so.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from parkcarbon.services.supervision.analysis_schemas import (
 from parkcarbon.services.supervision.benchmarking import _visible
 from parkcarbon.services.supervision.targets import settings_of
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import Meter, MeterHours, Organisation, OrgKind
+from parkcarbon.store.models import GrantScope, Meter, MeterHours, Organisation, OrgKind
 from parkcarbon.store.models.readings import (
     HOUR_SLOTS,
     decode_hours,
@@ -116,6 +118,10 @@ def diagnosis(
         if visible is not None:
             query = query.where(Organisation.id.in_(visible))
         orgs = {o.id: o.name for o in s.scalars(query.order_by(Organisation.id))}
+        # sub-meter evidence (meter codes, names, series-derived figures) needs a meter_data grant
+        sub_meter_ok = {
+            e: access.can_read_enterprise_data(s, p, park_id, e, GrantScope.METER_DATA) for e in orgs
+        }
         meters = [
             _M(m.id, m.enterprise_id, m.parent_id, m.code, m.name, m.unit, m.purpose)
             for m in s.scalars(
@@ -200,19 +206,22 @@ def diagnosis(
             continue
         findings = dg.diagnose(data)
         pub = [
-            FindingPublic(
-                rule=f.rule,
-                subject=f.subject,
-                title_zh=f.title_zh,
-                title_en=f.title_en,
-                evidence={k: _clean(v) for k, v in f.evidence.items()},
-                saving=SavingPublic(**f.saving.__dict__),
-                service_kind=f.service_kind,
-                service_zh=dg.SERVICE_KINDS[f.service_kind][0],
-                service_en=dg.SERVICE_KINDS[f.service_kind][1],
-                parameters=f.parameters,
+            _withhold(f_pub) if not sub_meter_ok[ent_id] and f_pub.subject != "enterprise" else f_pub
+            for f_pub in (
+                FindingPublic(
+                    rule=f.rule,
+                    subject=f.subject,
+                    title_zh=f.title_zh,
+                    title_en=f.title_en,
+                    evidence={k: _clean(v) for k, v in f.evidence.items()},
+                    saving=SavingPublic(**f.saving.__dict__),
+                    service_kind=f.service_kind,
+                    service_zh=dg.SERVICE_KINDS[f.service_kind][0],
+                    service_en=dg.SERVICE_KINDS[f.service_kind][1],
+                    parameters=f.parameters,
+                )
+                for f in findings
             )
-            for f in findings
         ]
         cny = [f.saving.cny for f in findings if f.saving.cny is not None]
         out.append(
@@ -220,7 +229,7 @@ def diagnosis(
                 enterprise_id=ent_id,
                 enterprise_name=name,
                 observed_hours=data.observed_hours,
-                meters=[m.code for m in ms],
+                meters=[m.code for m in ms if sub_meter_ok[ent_id] or m.parent_id is None],
                 findings=pub,
                 saving_kwh=sum(f.saving.kwh for f in findings),
                 saving_tce=sum(f.saving.tce for f in findings),
@@ -255,6 +264,26 @@ def diagnosis(
         },
         enterprises=out,
         warnings=warnings,
+    )
+
+
+#: what a finding on a sub-meter keeps when the reader has no ``meter_data`` grant
+_WITHHELD = (
+    "sub-meter evidence withheld: the enterprise has not granted meter_data (分项计量数据) to the reader"
+)
+_KEPT_EVIDENCE = ("idle_ratio",)
+
+
+def _withhold(f: FindingPublic) -> FindingPublic:
+    """The enterprise-level part of a sub-meter finding: rule, ratio and saving, no meter identity."""
+    return f.model_copy(
+        update={
+            "subject": "sub_meter",
+            "title_zh": "分项计量设备在非生产时段持续运行（需企业授权计量数据查看明细）",
+            "title_en": "Equipment keeps running while the plant is idle (details need a meter_data grant)",
+            "evidence": {k: v for k, v in f.evidence.items() if k in _KEPT_EVIDENCE},
+            "evidence_withheld": _WITHHELD,
+        }
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parkcarbon.store.base import Base, CreatedAtMixin, JSONType, utcnow
+from parkcarbon.store.base import ArchivedMixin, Base, CreatedAtMixin, JSONType, utcnow
 
 _PARK = "parks.id"
 _ORG = "organisations.id"
@@ -119,15 +119,15 @@ class EnterpriseProduct(CreatedAtMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
-class EnterpriseDocument(CreatedAtMixin, Base):
+class EnterpriseDocument(ArchivedMixin, CreatedAtMixin, Base):
     """An evidence file (凭证): invoices, calibration certificates, plans, reports; content in a blob row."""
 
     __tablename__ = "enterprise_documents"
     __table_args__ = (Index(None, "park_id", "enterprise_id"), Index(None, "enterprise_id", "sha256"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="CASCADE"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="RESTRICT"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="RESTRICT"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
@@ -162,8 +162,8 @@ class Inventory(CreatedAtMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="CASCADE"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="RESTRICT"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="RESTRICT"))
     year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     method: Mapped[str] = mapped_column(String(32))
@@ -198,8 +198,8 @@ class InventoryLine(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inventory_id: Mapped[int] = mapped_column(ForeignKey("inventories.id", ondelete="CASCADE"), index=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="CASCADE"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="RESTRICT"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="RESTRICT"))
     position: Mapped[int] = mapped_column(Integer)
     activity_id: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("emission_sources.id", ondelete="SET NULL"))
@@ -231,8 +231,8 @@ class MrvCase(CreatedAtMixin, Base):
     __table_args__ = (UniqueConstraint("enterprise_id", "year", "market"), Index(None, "park_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="CASCADE"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey(_PARK, ondelete="RESTRICT"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey(_ORG, ondelete="RESTRICT"))
     year: Mapped[int] = mapped_column(Integer)
     market: Mapped[str] = mapped_column(String(32))
     province: Mapped[str | None] = mapped_column(String(8))

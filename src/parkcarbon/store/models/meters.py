@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parkcarbon.store.base import Base, CreatedAtMixin
+from parkcarbon.store.base import ArchivedMixin, Base, CreatedAtMixin
 
 
-class Meter(CreatedAtMixin, Base):
+class Meter(ArchivedMixin, CreatedAtMixin, Base):
     __tablename__ = "meters"
     __table_args__ = (UniqueConstraint("park_id", "code"), Index(None, "park_id", "enterprise_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="CASCADE"))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="RESTRICT"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id", ondelete="SET NULL"))
     code: Mapped[str] = mapped_column(String(64))  # external code used by gateways and uploads

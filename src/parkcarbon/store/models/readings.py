@@ -45,7 +45,7 @@ class Reading(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     meter_id: Mapped[int] = mapped_column(
-        ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        ForeignKey("meters.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
     )
     ts: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # epoch s, UTC
     value: Mapped[float] = mapped_column(Float)  # in the meter's unit, before the multiplier
@@ -60,8 +60,8 @@ class ReadingRevision(Base):
     __table_args__ = (Index(None, "meter_id", "ts"), Index(None, "park_id", "changed_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="CASCADE"))
-    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="RESTRICT"))
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="RESTRICT"))
     ts: Mapped[int] = mapped_column(BigInteger)
     old_value: Mapped[float] = mapped_column(Float)
     new_value: Mapped[float] = mapped_column(Float)
@@ -241,8 +241,8 @@ class ActivityRecord(CreatedAtMixin, Base):
     __table_args__ = (Index(None, "park_id", "enterprise_id", "period_start"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="CASCADE"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="RESTRICT"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     carrier: Mapped[str] = mapped_column(String(32))
     quantity: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(16))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parkcarbon.store.base import Base, CreatedAtMixin
+from parkcarbon.store.base import ArchivedMixin, Base, CreatedAtMixin
 
 
 class Park(CreatedAtMixin, Base):
@@ -26,7 +26,7 @@ class Park(CreatedAtMixin, Base):
     accounting_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-class Organisation(CreatedAtMixin, Base):
+class Organisation(ArchivedMixin, CreatedAtMixin, Base):
     __tablename__ = "organisations"
     __table_args__ = (UniqueConstraint("park_id", "name"), Index(None, "park_id", "kind"))
 
