@@ -51,8 +51,11 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         DocumentUpload(filename="matrix.csv", content_base64=base64.b64encode(b"a,b\n1,2\n").decode()),
     )
     inv = inventory.create_inventory(db, SYSTEM, ent, InventoryCreate(year=2024))
-    case = mrv.create_case(
-        db, SYSTEM, CaseCreate(enterprise_id=ent, year=2024, verifier_organisation_id=park.verifier_id)
+    case = mrv.create_case_unchecked(
+        db,
+        SYSTEM,
+        CaseCreate(enterprise_id=ent, year=2024, verifier_organisation_id=park.verifier_id),
+        verifier_accepted=True,
     )
     comment = mrv.add_comment(db, SYSTEM, case.id, CommentCreate(text="matrix remark"))
     ids: dict[str, Any] = {

@@ -26,6 +26,7 @@ from parkcarbon.api.routers import (
     enterprise_inventory,
     enterprise_mrv,
     grants,
+    invitations,
     meters,
     organisations,
     parks,
@@ -39,7 +40,9 @@ from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import Settings, load_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (auth, parks, organisations, areas, meters, users, api_keys, grants, audit, calc, readings)
+ROUTERS = (
+    auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings
+)  # fmt: skip
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
 

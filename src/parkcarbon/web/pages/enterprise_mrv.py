@@ -137,7 +137,9 @@ def mrv_list_page() -> None:
 
 
 def _side(p: Principal, case: CaseDetail) -> str:
-    return access.side_of_case(p, case.enterprise_id, case.verifier_organisation_id)
+    return access.side_of_case(
+        p, case.enterprise_id, case.verifier_organisation_id, case.verifier_accepted_at is not None
+    )
 
 
 def _latest_submitted(p: Principal, case: CaseDetail) -> int | None:
