@@ -54,7 +54,7 @@ def _require_org_admin(s: Session, p: Principal, org: Organisation | None, org_i
     if org.kind == OrgKind.ENTERPRISE:
         if not access.can_manage_members(p, org):
             raise Forbidden(
-                "an enterprise's members are added by its own admins; invite them instead (POST /invitations)",
+                "an enterprise's members are added by its own admins; invite them (POST /invitations)",
                 code="membership.invite_instead",
             )
         return org
@@ -289,7 +289,8 @@ def break_glass_membership(db: Database, p: Principal, data: BreakGlassMembershi
         invitations.notify_enterprise_admins(
             s,
             org,
-            title_zh=f"平台管理员紧急授权：用户 {data.user_id} 以 {data.role} 加入本企业。原因：{data.reason}",
+            title_zh=f"平台管理员紧急授权：用户 {data.user_id} 以 {data.role} 加入本企业。"
+            f"原因：{data.reason}",
             title_en=f"Break-glass by the platform admin: user {data.user_id} joined as {data.role}. "
             f"Reason: {data.reason}",
         )
