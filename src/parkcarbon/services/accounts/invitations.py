@@ -236,6 +236,7 @@ def redeem_invitation(db: Database, data: InvitationRedeem) -> InvitationPublic:
         if inv is None or not hmac.compare_digest(inv.email.encode(), email.encode()):
             raise _invalid_code()
         _check_redeemable(s, inv, now)
+        inv_id = inv.id
         user = s.scalar(select(User).where(User.email == email))
         password_hash = user.password_hash if user is not None else None
         if user is not None:
@@ -257,12 +258,12 @@ def redeem_invitation(db: Database, data: InvitationRedeem) -> InvitationPublic:
         # single use: only one redemption flips the row (a concurrent second one finds it redeemed)
         flipped = s.execute(
             update(Invitation)
-            .where(Invitation.id == inv.id, Invitation.status.in_(("pending", "accepted")))
+            .where(Invitation.id == inv_id, Invitation.status.in_(("pending", "accepted")))
             .values(status="redeemed", redeemed_at=now)
         )
         if not getattr(flipped, "rowcount", 0):
             raise _used()
-        fresh = s.get(Invitation, inv.id)
+        fresh = s.get(Invitation, inv_id)
         if fresh is None:
             raise _invalid_code()
         s.refresh(fresh)
