@@ -239,6 +239,8 @@ def redeem_invitation(db: Database, data: InvitationRedeem) -> InvitationPublic:
         inv_id = inv.id
         user = s.scalar(select(User).where(User.email == email))
         password_hash = user.password_hash if user is not None else None
+        if user is not None and not user.is_active:
+            raise _invalid_code()
         if user is not None:
             principal = load_principal(s, user)
             if principal.is_platform_admin or principal.roles_in_park(inv.park_id) & PARK_SUPERVISION:
