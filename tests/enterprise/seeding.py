@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from parkcarbon.services.accounts import invitations
+from parkcarbon.services.accounts.schemas import InvitationCreate
 from parkcarbon.services.demo.seed import SeededPark
 from parkcarbon.services.enterprise import documents, inventory, mrv, profile
 from parkcarbon.services.enterprise.schemas import (
@@ -27,8 +29,8 @@ _CACHE: dict[tuple[str, int], dict[str, int]] = {}
 
 def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
     """Ids of a facility, source, product, document, a draft 2024 inventory with its first line, and a
-    2024 MRV case (planning, the park's verifier assigned) with an open remark, all of the park's first
-    enterprise. Created (and committed) on first use for this database."""
+    2024 MRV case (planning, the park's verifier assigned) with an open remark, a 2023 case whose verifier
+    is only proposed, and a pending invitation, all of the park's first enterprise. Created (and committed) on first use for this database."""
     key = (str(engine.url), park.park_id)
     if key in _CACHE:
         return _CACHE[key]
@@ -58,6 +60,18 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         verifier_accepted=True,
     )
     comment = mrv.add_comment(db, SYSTEM, case.id, CommentCreate(text="matrix remark"))
+    # a 2023 case whose verifier the park only proposed, and a pending invitation into the enterprise
+    proposed = mrv.create_case_unchecked(
+        db,
+        SYSTEM,
+        CaseCreate(enterprise_id=ent, year=2023, verifier_organisation_id=park.verifier_id),
+        verifier_accepted=False,
+    )
+    invitation = invitations.create_invitation(
+        db,
+        SYSTEM,
+        InvitationCreate(enterprise_id=ent, email="matrix.invitee@example.cn", role="enterprise_member"),
+    )
     ids: dict[str, Any] = {
         "facility_id": fac.id,
         "source_id": src.id,
@@ -68,6 +82,8 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         "line_id": inv.lines[0].id,
         "case_id": case.id,
         "comment_id": comment.id,
+        "proposed_case_id": proposed.id,
+        "invitation_id": invitation.id,
         "verifier_organisation_id": park.verifier_id,
     }
     _CACHE[key] = ids

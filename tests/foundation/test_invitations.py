@@ -215,12 +215,12 @@ def test_break_glass_is_platform_admin_only_audited_and_notified(
     body = {"user_id": world.a.user_ids["verifier"], "organisation_id": ent, "role": "enterprise_member",
             "reason": "企业管理员离职，企业书面申请恢复访问 (ticket 4711)"}  # fmt: skip
     for role in ("park_admin", "enterprise_admin"):
-        r = client.post(f"{API}/memberships/break-glass", headers=bearer(world.token("a", role)), json=body)
+        r = client.post(f"{API}/break-glass/memberships", headers=bearer(world.token("a", role)), json=body)
         assert r.status_code == 403, role
     root = bearer(world.token("-", "platform_admin"))
-    no_reason = client.post(f"{API}/memberships/break-glass", headers=root, json={**body, "reason": ""})
+    no_reason = client.post(f"{API}/break-glass/memberships", headers=root, json={**body, "reason": ""})
     assert no_reason.status_code == 422
-    r = client.post(f"{API}/memberships/break-glass", headers=root, json=body)
+    r = client.post(f"{API}/break-glass/memberships", headers=root, json=body)
     assert r.status_code == 201, r.text
     assert (world.a.user_ids["verifier"], "enterprise_member") in _memberships(db, ent)
     ent_admin = bearer(world.token("a", "enterprise_admin"))

@@ -62,7 +62,7 @@ def decline_invitation(
     return invitations.decline_invitation(runtime.db, principal, invitation_id)
 
 
-@router.post("/memberships/break-glass", response_model=MembershipPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/break-glass/memberships", response_model=MembershipPublic, status_code=status.HTTP_201_CREATED)
 def break_glass_membership(
     runtime: RuntimeDep, principal: PrincipalDep, body: BreakGlassMembershipCreate
 ) -> MembershipPublic:
