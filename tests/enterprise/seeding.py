@@ -30,7 +30,8 @@ _CACHE: dict[tuple[str, int], dict[str, int]] = {}
 def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
     """Ids of a facility, source, product, document, a draft 2024 inventory with its first line, and a
     2024 MRV case (planning, the park's verifier assigned) with an open remark, a 2023 case whose verifier
-    is only proposed, and a pending invitation, all of the park's first enterprise. Created (and committed) on first use for this database."""
+    is only proposed, and a pending invitation, all of the park's first enterprise. Created (and
+    committed) on first use for this database."""
     key = (str(engine.url), park.park_id)
     if key in _CACHE:
         return _CACHE[key]
