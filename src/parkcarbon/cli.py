@@ -124,7 +124,7 @@ def user_create(
             if organisation is None or role is None:
                 err.print("[red]give --platform-admin, or both --org and --role[/red]")
                 raise typer.Exit(2)
-            created = users.create_user(
+            created = users.create_user_unchecked(
                 runtime.db,
                 SYSTEM,
                 UserCreate(

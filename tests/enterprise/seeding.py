@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from parkcarbon.services.accounts import invitations
+from parkcarbon.services.accounts.schemas import InvitationCreate
 from parkcarbon.services.demo.seed import SeededPark
 from parkcarbon.services.enterprise import documents, inventory, mrv, profile
 from parkcarbon.services.enterprise.schemas import (
@@ -27,8 +29,9 @@ _CACHE: dict[tuple[str, int], dict[str, int]] = {}
 
 def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
     """Ids of a facility, source, product, document, a draft 2024 inventory with its first line, and a
-    2024 MRV case (planning, the park's verifier assigned) with an open remark, all of the park's first
-    enterprise. Created (and committed) on first use for this database."""
+    2024 MRV case (planning, the park's verifier assigned) with an open remark, a 2023 case whose verifier
+    is only proposed, and a pending invitation, all of the park's first enterprise. Created (and
+    committed) on first use for this database."""
     key = (str(engine.url), park.park_id)
     if key in _CACHE:
         return _CACHE[key]
@@ -51,10 +54,25 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         DocumentUpload(filename="matrix.csv", content_base64=base64.b64encode(b"a,b\n1,2\n").decode()),
     )
     inv = inventory.create_inventory(db, SYSTEM, ent, InventoryCreate(year=2024))
-    case = mrv.create_case(
-        db, SYSTEM, CaseCreate(enterprise_id=ent, year=2024, verifier_organisation_id=park.verifier_id)
+    case = mrv.create_case_unchecked(
+        db,
+        SYSTEM,
+        CaseCreate(enterprise_id=ent, year=2024, verifier_organisation_id=park.verifier_id),
+        verifier_accepted=True,
     )
     comment = mrv.add_comment(db, SYSTEM, case.id, CommentCreate(text="matrix remark"))
+    # a 2023 case whose verifier the park only proposed, and a pending invitation into the enterprise
+    proposed = mrv.create_case_unchecked(
+        db,
+        SYSTEM,
+        CaseCreate(enterprise_id=ent, year=2023, verifier_organisation_id=park.verifier_id),
+        verifier_accepted=False,
+    )
+    invitation = invitations.create_invitation(
+        db,
+        SYSTEM,
+        InvitationCreate(enterprise_id=ent, email="matrix.invitee@example.cn", role="enterprise_member"),
+    )
     ids: dict[str, Any] = {
         "facility_id": fac.id,
         "source_id": src.id,
@@ -65,6 +83,8 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         "line_id": inv.lines[0].id,
         "case_id": case.id,
         "comment_id": comment.id,
+        "proposed_case_id": proposed.id,
+        "invitation_id": invitation.id,
         "verifier_organisation_id": park.verifier_id,
     }
     _CACHE[key] = ids

@@ -312,21 +312,34 @@ def test_park_accounting_profile(client: TestClient, world: World) -> None:
 
 
 def test_the_enterprise_sees_acts_on_its_members_in_its_audit_view(client: TestClient, world: World) -> None:
-    """Issue 12 §2: audit events about an enterprise carry its enterprise_id, whoever acted."""
+    """Issue 12 §2: audit events about an enterprise carry its enterprise_id, whoever acted. The park admin
+    can no longer plant a member (403); what it can do, invite, shows in the enterprise's audit view."""
     enterprise = world.a.enterprise_ids[0]
-    created = client.post(
+    park_admin = bearer(world.token("a", "park_admin"))
+    planted = client.post(
         f"{API}/users",
-        headers=bearer(world.token("a", "park_admin")),
+        headers=park_admin,
         json={
             "email": "planted.by.park@example.cn", "display_name": "planted", "password": "Planted-Passw0rd",
             "organisation_id": enterprise, "role": "enterprise_member",
         },
     )  # fmt: skip
-    assert created.status_code == 201, created.text
+    assert planted.status_code == 403, planted.text
+    invited = client.post(
+        f"{API}/invitations",
+        headers=park_admin,
+        json={
+            "enterprise_id": enterprise,
+            "email": "planted.by.park@example.cn",
+            "role": "enterprise_member",
+        },
+    )
+    assert invited.status_code == 201, invited.text
     seen = client.get(
         f"{API}/audit-events",
-        params={"entity": "user", "entity_id": str(created.json()["id"])},
+        params={"entity": "invitation", "entity_id": str(invited.json()["id"])},
         headers=bearer(world.token("a", "enterprise_admin")),
     )
     assert seen.status_code == 200, seen.text
-    assert [e["action"] for e in seen.json()["data"]] == ["user.create"]
+    assert [e["action"] for e in seen.json()["data"]] == ["invitation.create"]
+    assert "pci_" not in seen.text  # the one-time code is never logged

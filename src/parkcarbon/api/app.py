@@ -30,6 +30,7 @@ from parkcarbon.api.routers import (
     enterprise_inventory,
     enterprise_mrv,
     grants,
+    invitations,
     meters,
     organisations,
     parks,
@@ -45,7 +46,9 @@ from parkcarbon.services.supervision.schedule import WarningsSchedule
 from parkcarbon.settings import Settings, load_settings
 
 API_PREFIX = "/api/v1"
-ROUTERS = (auth, parks, organisations, areas, meters, users, api_keys, grants, audit, calc, readings)
+ROUTERS = (
+    auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings
+)  # fmt: skip
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
 

@@ -48,6 +48,16 @@ ERROR_CODES: dict[str, str] = {
     "mrv.not_verifier_body": "the organisation is not a verification body of this park",
     "mrv.line_required": "a correction request names the line to correct",
     "mrv.line_unknown": "the line is not a line of this case's inventory",
+    "mrv.no_proposed_verifier": "no verifier is waiting for the enterprise's acceptance",
+    "mrv.verifier_not_accepted": "the enterprise has not accepted the proposed verifier yet",
+    "membership.invite_instead": "an enterprise's members are added by its own admins; invite instead",
+    "invitation.invalid_code": "the invitation code (with this e-mail) is not valid",
+    "invitation.used": "the invitation code has been used already",
+    "invitation.expired": "the invitation has expired",
+    "invitation.awaiting_enterprise": "the enterprise's admin has not accepted the invitation yet",
+    "invitation.park_side_account": "a park-side or platform account cannot join an enterprise by invitation",
+    "invitation.self": "an inviter cannot invite their own account",
+    "invitation.password": "the password is not the existing account's password",
 }
 
 

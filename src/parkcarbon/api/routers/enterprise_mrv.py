@@ -63,8 +63,20 @@ def read_case(runtime: RuntimeDep, principal: PrincipalDep, case_id: IdPath) -> 
 def update_case(
     runtime: RuntimeDep, principal: PrincipalDep, case_id: IdPath, body: CaseUpdate
 ) -> CaseDetail:
-    """Assign the verifier (before submission)."""
+    """Name the verifier before submission (the enterprise's admin assigns, the park admin proposes)."""
     return mrv.update_case(runtime.db, principal, case_id, body)
+
+
+@router.post("/mrv/cases/{case_id}/verifier/accept", response_model=CaseDetail)
+def accept_case_verifier(runtime: RuntimeDep, principal: PrincipalDep, case_id: IdPath) -> CaseDetail:
+    """The enterprise's admin accepts the proposed verifier; until then the verifier sees nothing."""
+    return mrv.accept_verifier(runtime.db, principal, case_id)
+
+
+@router.post("/mrv/cases/{case_id}/verifier/decline", response_model=CaseDetail)
+def decline_case_verifier(runtime: RuntimeDep, principal: PrincipalDep, case_id: IdPath) -> CaseDetail:
+    """The enterprise's admin declines the proposed verifier."""
+    return mrv.decline_verifier(runtime.db, principal, case_id)
 
 
 @router.post("/mrv/cases/{case_id}/actions", response_model=CaseDetail)

@@ -96,6 +96,15 @@ def verifier_orgs(p: Principal) -> frozenset[int]:
     return p.orgs_with(Role.VERIFIER)
 
 
+class _OrgLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def park_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+
+
 # --- console predicates (buttons and counts) ---------------------------------------------------------
 
 
@@ -119,13 +128,40 @@ def can_ack_warnings(p: Principal, park_id: int) -> bool:
     return is_park_staff(p, park_id)
 
 
-def side_of_case(p: Principal, enterprise_id: int, verifier_organisation_id: int | None) -> str:
-    """Which side of an MRV case ``p`` acts on: ``enterprise``, ``verifier`` or ``other``."""
+def side_of_case(
+    p: Principal, enterprise_id: int, verifier_organisation_id: int | None, verifier_accepted: bool
+) -> str:
+    """Which side of an MRV case ``p`` acts on: ``enterprise``, ``verifier`` or ``other``.
+
+    A verifier organisation is on the case only once the enterprise accepted it (``verifier_accepted``).
+    """
     if p.is_platform_admin or is_enterprise_member(p, enterprise_id):
         return "enterprise"
-    if verifier_organisation_id is not None and verifier_organisation_id in verifier_orgs(p):
+    if (
+        verifier_accepted
+        and verifier_organisation_id is not None
+        and verifier_organisation_id in verifier_orgs(p)
+    ):
         return "verifier"
     return "other"
+
+
+def can_propose_verifier(p: Principal, park_id: int, enterprise_id: int) -> bool:
+    """Naming a verifier on the enterprise's MRV case: its admin (accepted at once), the park admin and the
+    platform admin (a proposal the enterprise accepts or declines)."""
+    return is_enterprise_admin(p, enterprise_id) or is_park_admin(p, park_id)
+
+
+def can_invite(p: Principal, org: _OrgLike) -> bool:
+    """Inviting an e-mail address into an enterprise: the park admin, the platform admin, its own admin."""
+    return org.kind == OrgKind.ENTERPRISE and (
+        is_park_admin(p, org.park_id) or is_enterprise_admin(p, org.id)
+    )
+
+
+def can_break_glass(p: Principal) -> bool:
+    """The break-glass act (adding a member to an enterprise directly, with a reason): platform admin only."""
+    return p.is_platform_admin
 
 
 def can_write_enterprise(p: Principal, enterprise_id: int) -> bool:
@@ -140,15 +176,6 @@ def can_accept_for_enterprise(p: Principal, enterprise_id: int) -> bool:
     act is separate (:mod:`parkcarbon.services.accounts.invitations`).
     """
     return is_enterprise_admin(p, enterprise_id)
-
-
-class _OrgLike(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def park_id(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
 
 
 def administered_enterprises(p: Principal) -> frozenset[int]:
@@ -301,7 +328,9 @@ def is_assigned_verifier(s: Session, p: Principal, enterprise_id: int, case_id: 
     if not orgs:
         return False
     query = select(MrvCase.id).where(
-        MrvCase.enterprise_id == enterprise_id, MrvCase.verifier_organisation_id.in_(orgs)
+        MrvCase.enterprise_id == enterprise_id,
+        MrvCase.verifier_organisation_id.in_(orgs),
+        MrvCase.verifier_accepted_at.is_not(None),
     )
     if case_id is not None:
         query = query.where(MrvCase.id == case_id)

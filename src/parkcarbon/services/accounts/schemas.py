@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, StringConstraints
 
@@ -52,6 +52,56 @@ class MembershipCreate(RequestModel):
     user_id: Id
     organisation_id: Id
     role: Role
+
+
+class BreakGlassMembershipCreate(MembershipCreate):
+    """The platform admin's break-glass act (紧急授权): a membership of an enterprise with a stated reason."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)] = Field(
+        description="why the enterprise's own admins could not add the member (recorded in its audit log)"
+    )
+
+
+EnterpriseRole = Literal[Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER]
+
+
+class InvitationCreate(RequestModel):
+    enterprise_id: Id
+    email: EmailStr
+    role: EnterpriseRole
+    expires_in_days: Annotated[int, Field(ge=1, le=30)] = 7
+
+
+class InvitationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    park_id: int
+    enterprise_id: int
+    email: str
+    role: Role
+    status: Literal["pending", "accepted", "declined", "redeemed", "expired"]
+    expires_at: datetime
+    invited_by: str
+    decided_at: datetime | None
+    redeemed_at: datetime | None
+    membership_id: int | None
+    created_at: datetime
+
+
+class InvitationCreated(InvitationPublic):
+    code: str = Field(
+        description="the one-time redemption code, shown only in this response (no mail is configured: "
+        "hand it to the invited person); only its SHA-256 is stored"
+    )
+
+
+class InvitationRedeem(RequestModel):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=100)]
+    email: EmailStr
+    password: Annotated[SecretStr, Field(min_length=1, max_length=256)] = Field(
+        description="a new account's password (policy-checked), or the existing account's password"
+    )
+    display_name: DisplayName | None = None
 
 
 class UserCreate(RequestModel):

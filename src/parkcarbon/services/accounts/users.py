@@ -10,8 +10,10 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from parkcarbon.services import access, audit
+from parkcarbon.services.accounts import invitations
 from parkcarbon.services.accounts.auth import check_password_policy, hash_password, load_principal
 from parkcarbon.services.accounts.schemas import (
+    BreakGlassMembershipCreate,
     MembershipCreate,
     MembershipPublic,
     MePublic,
@@ -44,9 +46,18 @@ def _enterprise_id(org: Organisation | None) -> int | None:
 
 
 def _require_org_admin(s: Session, p: Principal, org: Organisation | None, org_id: int) -> Organisation:
+    """Managing ``org``'s members. An enterprise's members are managed by its own admins only
+    (``access.can_manage_members``); park and platform admins invite (:mod:`.invitations`)."""
     if org is None:
         raise NotFound("organisation not found")
     access.require_park_visible(p, org.park_id, "organisation")
+    if org.kind == OrgKind.ENTERPRISE:
+        if not access.can_manage_members(p, org):
+            raise Forbidden(
+                "an enterprise's members are added by its own admins; invite them (POST /invitations)",
+                code="membership.invite_instead",
+            )
+        return org
     admin_of = administered_org_ids(s, p)
     if admin_of is not None and org_id not in admin_of:
         raise Forbidden("managing members needs park_admin, or enterprise_admin of this enterprise")
@@ -109,13 +120,28 @@ def get_user(db: Database, p: Principal, user_id: int) -> UserPublic:
 
 
 def create_user(db: Database, p: Principal, data: UserCreate) -> UserPublic:
-    """Create a user together with their first membership."""
+    """Create a user together with their first membership (an enterprise's: only by its own admin)."""
     access.require_user(p)
+    return _create_user(db, p, data, checked=True)
+
+
+def create_user_unchecked(db: Database, p: Principal, data: UserCreate) -> UserPublic:
+    """Internal (no authorisation check): the demo seeding and the installation's CLI. Audited as ``p``."""
+    return _create_user(db, p, data, checked=False)
+
+
+def _create_user(db: Database, p: Principal, data: UserCreate, *, checked: bool) -> UserPublic:
     email = str(data.email).lower()
     password = data.password.get_secret_value()
     check_password_policy(password, email)
     with db.transaction() as s:
-        org = _require_org_admin(s, p, s.get(Organisation, data.organisation_id), data.organisation_id)
+        found = s.get(Organisation, data.organisation_id)
+        if checked:
+            org = _require_org_admin(s, p, found, data.organisation_id)
+        elif found is None:
+            raise NotFound("organisation not found")
+        else:
+            org = found
         _check_role(org, data.role)
         if s.scalar(select(User.id).where(User.email == email)) is not None:
             raise Conflict(
@@ -235,40 +261,74 @@ def get_membership(db: Database, p: Principal, membership_id: int) -> Membership
 
 
 def create_membership(db: Database, p: Principal, data: MembershipCreate) -> MembershipPublic:
+    """Add an existing account to an organisation. An enterprise's: its own admins only."""
     access.require_user(p)
     with db.transaction() as s:
         org = _require_org_admin(s, p, s.get(Organisation, data.organisation_id), data.organisation_id)
-        _check_role(org, data.role)
-        user = s.get(User, data.user_id)
-        # Admins may add any existing account by id (an invitation by e-mail would be the console's
-        # way); not revealing more than existence is fine here because ids are not enumerable data.
-        if user is None:
-            raise NotFound("user not found")
-        exists_already = s.scalar(
-            select(Membership.id).where(
-                Membership.user_id == user.id,
-                Membership.organisation_id == org.id,
-                Membership.role == data.role,
+        return _add_membership(s, p, org, data, "membership.create", {})
+
+
+def break_glass_membership(db: Database, p: Principal, data: BreakGlassMembershipCreate) -> MembershipPublic:
+    """Break-glass (紧急授权): the platform admin adds a member to an enterprise directly, with a reason.
+
+    A separate act from the ordinary membership route: it is audited with the enterprise's id (so the
+    enterprise's own audit view shows it, reason included) and every admin of the enterprise gets an
+    in-app notification.
+    """
+    if not access.can_break_glass(p):
+        raise Forbidden("the break-glass act needs the platform_admin role")
+    with db.transaction() as s:
+        org = s.get(Organisation, data.organisation_id)
+        if org is None:
+            raise NotFound("organisation not found")
+        if org.kind != OrgKind.ENTERPRISE:
+            raise InvalidInput.field(
+                "organisation_id", "break-glass applies to enterprises; use POST /memberships"
             )
-        )
-        if exists_already is not None:
-            raise Conflict(
-                "the user already has this role here", errors=[{"field": "role", "reason": "exists"}]
-            )
-        m = Membership(user_id=user.id, organisation_id=org.id, park_id=org.park_id, role=data.role)
-        s.add(m)
-        s.flush()
-        audit.record(
+        out = _add_membership(s, p, org, data, "membership.break_glass", {"reason": data.reason})
+        invitations.notify_enterprise_admins(
             s,
-            p,
-            "membership.create",
-            entity="membership",
-            entity_id=m.id,
-            park_id=org.park_id,
-            enterprise_id=_enterprise_id(org),
-            after=audit.snapshot(m),
+            org,
+            title_zh=f"平台管理员紧急授权：用户 {data.user_id} 以 {data.role} 加入本企业。"
+            f"原因：{data.reason}",
+            title_en=f"Break-glass by the platform admin: user {data.user_id} joined as {data.role}. "
+            f"Reason: {data.reason}",
         )
-        return MembershipPublic.model_validate(m)
+        return out
+
+
+def _add_membership(
+    s: Session, p: Principal, org: Organisation, data: MembershipCreate, action: str, extra: dict[str, str]
+) -> MembershipPublic:
+    _check_role(org, data.role)
+    user = s.get(User, data.user_id)
+    # Admins may add any existing account by id; not revealing more than existence is fine here
+    # because ids are not enumerable data.
+    if user is None:
+        raise NotFound("user not found")
+    exists_already = s.scalar(
+        select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.organisation_id == org.id,
+            Membership.role == data.role,
+        )
+    )
+    if exists_already is not None:
+        raise Conflict("the user already has this role here", errors=[{"field": "role", "reason": "exists"}])
+    m = Membership(user_id=user.id, organisation_id=org.id, park_id=org.park_id, role=data.role)
+    s.add(m)
+    s.flush()
+    audit.record(
+        s,
+        p,
+        action,
+        entity="membership",
+        entity_id=m.id,
+        park_id=org.park_id,
+        enterprise_id=_enterprise_id(org),
+        after={**(audit.snapshot(m) or {}), **extra},
+    )
+    return MembershipPublic.model_validate(m)
 
 
 def delete_membership(db: Database, p: Principal, membership_id: int) -> None:

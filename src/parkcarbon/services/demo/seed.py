@@ -141,7 +141,7 @@ def seed_park(
             role=role,
             language=None,
         )
-        user_id = users.create_user(db, SYSTEM, body).id
+        user_id = users.create_user_unchecked(db, SYSTEM, body).id
         seeded.user_ids[label] = user_id
         seeded.membership_ids[label] = (
             users.list_memberships(db, SYSTEM, PageParams(), user_id=user_id).data[0].id

@@ -297,8 +297,12 @@ def seed_enterprise_demo(
     if target_tco2e is not None:
         target = TargetSet(year=year + 1, target_tco2e=target_tco2e, note="较上年下降约5%")
         profile.set_target(db, SYSTEM, enterprise_id, target)
-    case = mrv.create_case(
-        db, SYSTEM, CaseCreate(enterprise_id=enterprise_id, year=year, verifier_organisation_id=verifier_id)
+    # the demo stands in for the enterprise's acceptance of its verifier (internal, unchecked path)
+    case = mrv.create_case_unchecked(
+        db,
+        SYSTEM,
+        CaseCreate(enterprise_id=enterprise_id, year=year, verifier_organisation_id=verifier_id),
+        verifier_accepted=True,
     )
     return DemoEnterprise(
         enterprise_id=enterprise_id,

@@ -71,9 +71,12 @@ from parkcarbon.store.models import (
 
 __all__ = [
     "TRANSITIONS",
+    "accept_verifier",
     "act",
     "add_comment",
     "create_case",
+    "create_case_unchecked",
+    "decline_verifier",
     "get_case",
     "list_cases",
     "overview",
@@ -134,6 +137,7 @@ def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None
         status=case.status,
         verifier_organisation_id=case.verifier_organisation_id,
         verifier_name=names.get(case.verifier_organisation_id) if case.verifier_organisation_id else None,
+        verifier_accepted_at=case.verifier_accepted_at,
         inventory_id=case.inventory_id,
         reported_tco2e=reported,
         verified_tco2e=case.verified_tco2e,
@@ -148,13 +152,20 @@ def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None
     )
 
 
+def _accepted(case: MrvCase) -> bool:
+    return case.verifier_organisation_id is not None and case.verifier_accepted_at is not None
+
+
 def _side(s: Session, p: Principal, case: MrvCase) -> str | None:
     """``enterprise``, ``verifier``, ``park``, ``grantee`` or None (no access)."""
     if p.is_platform_admin:
         return "enterprise"
     if access.is_enterprise_member(p, case.enterprise_id):
         return "enterprise"
-    if case.verifier_organisation_id is not None and case.verifier_organisation_id in access.verifier_orgs(p):
+    if (
+        access.side_of_case(p, case.enterprise_id, case.verifier_organisation_id, _accepted(case))
+        == "verifier"
+    ):
         return "verifier"
     if p.roles_in_park(case.park_id) & PARK_SUPERVISION:
         return "park"
@@ -285,7 +296,10 @@ def list_cases(
         if enterprises:
             cond = cond | MrvCase.enterprise_id.in_(enterprises)
         if verifiers:
-            cond = cond | MrvCase.verifier_organisation_id.in_(verifiers)
+            # a verifier merely proposed sees nothing of the case until the enterprise accepts it
+            cond = cond | (
+                MrvCase.verifier_organisation_id.in_(verifiers) & MrvCase.verifier_accepted_at.is_not(None)
+            )
         if parks:
             cond = cond | MrvCase.park_id.in_(parks)
         query = query.where(cond)
@@ -386,6 +400,7 @@ def _event(
             "status": case.status,
             "inventory_id": case.inventory_id,
             "verifier": case.verifier_organisation_id,
+            "verifier_accepted": _accepted(case),
         },
     )
 
@@ -403,85 +418,155 @@ def _check_verifier(s: Session, park_id: int, org_id: int | None) -> None:
 
 
 def create_case(db: Database, p: Principal, data: CaseCreate, *, today: date | None = None) -> CaseDetail:
-    """Open an MRV case for an enterprise and year (its admin, or the park admin)."""
+    """Open an MRV case for an enterprise and year (its admin, or the park admin).
+
+    A verifier named by the enterprise's admin is accepted at once; one named by the park (or platform)
+    admin is a proposal the enterprise accepts (:func:`accept_verifier`) or declines.
+    """
     with db.transaction() as s:
         org = access.enterprise_of(s, p, data.enterprise_id)
-        if not (
-            p.is_platform_admin
-            or access.is_enterprise_admin(p, org.id)
-            or Role.PARK_ADMIN in p.roles_in_park(org.park_id)
-        ):
+        if not access.can_propose_verifier(p, org.park_id, org.id):
             raise Forbidden("opening an MRV case needs the enterprise's admin or the park admin")
-        _check_verifier(s, org.park_id, data.verifier_organisation_id)
-        exists = s.scalar(
-            select(MrvCase.id).where(
-                MrvCase.enterprise_id == org.id, MrvCase.year == data.year, MrvCase.market == data.market
-            )
+        case_id = _create_case(s, p, org, data, accepted=access.can_accept_for_enterprise(p, org.id))
+    return get_case(db, p, case_id, today=today)
+
+
+def create_case_unchecked(
+    db: Database, p: Principal, data: CaseCreate, *, verifier_accepted: bool, today: date | None = None
+) -> CaseDetail:
+    """Internal (no authorisation check): seeding the demo, where the installation stands in for the
+    enterprise's acceptance of the verifier. Audited with ``p`` as the actor."""
+    with db.transaction() as s:
+        org = s.get(Organisation, data.enterprise_id)
+        if org is None or org.kind != OrgKind.ENTERPRISE:
+            raise NotFound("enterprise not found")
+        case_id = _create_case(s, p, org, data, accepted=verifier_accepted)
+    return get_case(db, p, case_id, today=today)
+
+
+def _create_case(s: Session, p: Principal, org: Organisation, data: CaseCreate, *, accepted: bool) -> int:
+    _check_verifier(s, org.park_id, data.verifier_organisation_id)
+    exists = s.scalar(
+        select(MrvCase.id).where(
+            MrvCase.enterprise_id == org.id, MrvCase.year == data.year, MrvCase.market == data.market
         )
-        if exists is not None:
-            raise Conflict(
-                f"case {exists} exists for {data.year} in {data.market}",
-                errors=[
-                    {
-                        "field": "year",
-                        "reason": "a case for this year and market exists",
-                        "code": "value.duplicate",
-                    }
-                ],
-            )
-        park = s.get(Park, org.park_id)
-        prof = s.get(EnterpriseProfile, org.id)
-        province = (prof.province if prof and prof.province else None) or (park.province if park else None)
-        report_due, verification_due = due_dates(s, org.park_id, data.market, province, data.year)
-        case = MrvCase(
-            park_id=org.park_id,
-            enterprise_id=org.id,
-            year=data.year,
-            market=data.market,
-            province=province,
-            status="planning",
-            verifier_organisation_id=data.verifier_organisation_id,
-            report_due=report_due,
-            verification_due=verification_due,
-            created_by=p.label,
+    )
+    if exists is not None:
+        raise Conflict(
+            f"case {exists} exists for {data.year} in {data.market}",
+            errors=[
+                {
+                    "field": "year",
+                    "reason": "a case for this year and market exists",
+                    "code": "value.duplicate",
+                }
+            ],
         )
-        s.add(case)
-        s.flush()
-        _event(s, p, case, "open", None, None)
-        s.flush()
-    return get_case(db, p, case.id, today=today)
+    park = s.get(Park, org.park_id)
+    prof = s.get(EnterpriseProfile, org.id)
+    province = (prof.province if prof and prof.province else None) or (park.province if park else None)
+    report_due, verification_due = due_dates(s, org.park_id, data.market, province, data.year)
+    case = MrvCase(
+        park_id=org.park_id,
+        enterprise_id=org.id,
+        year=data.year,
+        market=data.market,
+        province=province,
+        status="planning",
+        verifier_organisation_id=data.verifier_organisation_id,
+        verifier_accepted_at=datetime.now(UTC) if accepted and data.verifier_organisation_id else None,
+        report_due=report_due,
+        verification_due=verification_due,
+        created_by=p.label,
+    )
+    s.add(case)
+    s.flush()
+    _event(s, p, case, "open", None, None)
+    if data.verifier_organisation_id is not None and not accepted:
+        _event(s, p, case, "propose_verifier", case.status, None)
+    s.flush()
+    return case.id
 
 
 def update_case(
     db: Database, p: Principal, case_id: int, data: CaseUpdate, *, today: date | None = None
 ) -> CaseDetail:
-    """Assign (or change) the verifier before the report is submitted (enterprise admin or park admin)."""
+    """Name (or change) the verifier before the report is submitted.
+
+    The enterprise's admin assigns it (accepted at once); the park admin only proposes it, and the
+    proposed verifier sees nothing of the case until the enterprise accepts (:func:`accept_verifier`).
+    """
     with db.transaction() as s:
         case, _side = _case(s, p, case_id)
-        if not (
-            p.is_platform_admin
-            or access.is_enterprise_admin(p, case.enterprise_id)
-            or Role.PARK_ADMIN in p.roles_in_park(case.park_id)
-        ):
-            raise Forbidden("assigning the verifier needs the enterprise's admin or the park admin")
+        if not access.can_propose_verifier(p, case.park_id, case.enterprise_id):
+            raise Forbidden("naming the verifier needs the enterprise's admin or the park admin")
         changes = data.model_dump(exclude_unset=True)
         if "verifier_organisation_id" in changes:
-            if case.status not in {"planning", "monitoring", "reporting"}:
-                raise Conflict(
-                    "the verifier cannot change once the report is submitted",
-                    errors=[
-                        {
-                            "field": "verifier_organisation_id",
-                            "reason": f"case is {case.status}",
-                            "code": "state.not_allowed",
-                        }
-                    ],
-                )
+            _require_open_for_verifier(case)
             _check_verifier(s, case.park_id, changes["verifier_organisation_id"])
             case.verifier_organisation_id = changes["verifier_organisation_id"]
+            accepted = access.can_accept_for_enterprise(p, case.enterprise_id)
+            case.verifier_accepted_at = (
+                datetime.now(UTC) if accepted and case.verifier_organisation_id is not None else None
+            )
             s.flush()
-            _event(s, p, case, "assign_verifier", case.status, None)
+            action = (
+                "assign_verifier" if accepted or case.verifier_organisation_id is None else "propose_verifier"
+            )
+            _event(s, p, case, action, case.status, None)
     return get_case(db, p, case_id, today=today)
+
+
+def _require_open_for_verifier(case: MrvCase) -> None:
+    if case.status not in {"planning", "monitoring", "reporting"}:
+        raise Conflict(
+            "the verifier cannot change once the report is submitted",
+            errors=[
+                {
+                    "field": "verifier_organisation_id",
+                    "reason": f"case is {case.status}",
+                    "code": "state.not_allowed",
+                }
+            ],
+        )
+
+
+def _decide_verifier(
+    db: Database, p: Principal, case_id: int, *, accept: bool, today: date | None
+) -> CaseDetail:
+    with db.transaction() as s:
+        case, _side = _case(s, p, case_id)
+        if not access.can_accept_for_enterprise(p, case.enterprise_id):
+            raise Forbidden("only the enterprise's own admin accepts or declines a proposed verifier")
+        _require_open_for_verifier(case)
+        if case.verifier_organisation_id is None or case.verifier_accepted_at is not None:
+            raise Conflict(
+                "no verifier is waiting for the enterprise's acceptance",
+                errors=[
+                    {
+                        "field": "verifier_organisation_id",
+                        "reason": "no proposed verifier",
+                        "code": "mrv.no_proposed_verifier",
+                    }
+                ],
+            )
+        if accept:
+            case.verifier_accepted_at = datetime.now(UTC)
+        else:
+            case.verifier_organisation_id = None
+        s.flush()
+        _event(s, p, case, "accept_verifier" if accept else "decline_verifier", case.status, None)
+    return get_case(db, p, case_id, today=today)
+
+
+def accept_verifier(db: Database, p: Principal, case_id: int, *, today: date | None = None) -> CaseDetail:
+    """The enterprise's admin accepts the verifier the park proposed; from now on it sees the case."""
+    return _decide_verifier(db, p, case_id, accept=True, today=today)
+
+
+def decline_verifier(db: Database, p: Principal, case_id: int, *, today: date | None = None) -> CaseDetail:
+    """The enterprise's admin declines the proposed verifier (the case has none again)."""
+    return _decide_verifier(db, p, case_id, accept=False, today=today)
 
 
 def _month_ended(year: int, month: int, today: date) -> bool:
@@ -644,6 +729,12 @@ def act(db: Database, p: Principal, case_id: int, data: CaseAct, *, today: date 
             if case.verifier_organisation_id is None:
                 raise InvalidInput.field(
                     "verifier_organisation_id", "assign a verifier before submitting", code="mrv.no_verifier"
+                )
+            if case.verifier_accepted_at is None:
+                raise InvalidInput.field(
+                    "verifier_organisation_id",
+                    "accept the proposed verifier before submitting",
+                    code="mrv.verifier_not_accepted",
                 )
             if data.action == "resubmit" and _open_corrections(s, case):
                 raise InvalidInput.field(

@@ -495,6 +495,9 @@ class CasePublic(BaseModel):
     status: str
     verifier_organisation_id: int | None
     verifier_name: str | None
+    verifier_accepted_at: datetime | None = Field(
+        description="when the enterprise accepted the verifier; null while it is only proposed"
+    )
     inventory_id: int | None
     reported_tco2e: float | None = Field(description="total of the submitted inventory under review")
     verified_tco2e: float | None

@@ -17,7 +17,7 @@ from parkcarbon.store.models.enterprise import (
     MrvEvent,
     MrvMonthReview,
 )
-from parkcarbon.store.models.identity import ApiKey, AuthToken, Membership, User
+from parkcarbon.store.models.identity import ApiKey, AuthToken, Invitation, Membership, User
 from parkcarbon.store.models.meters import Meter
 from parkcarbon.store.models.readings import (
     ActivityRecord,
@@ -67,6 +67,7 @@ __all__ = [
     "IngestBatch",
     "Inventory",
     "InventoryLine",
+    "Invitation",
     "Membership",
     "Meter",
     "MeterDay",

@@ -238,6 +238,8 @@ class MrvCase(CreatedAtMixin, Base):
     province: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(24), default="planning")
     verifier_organisation_id: Mapped[int | None] = mapped_column(ForeignKey(_ORG, ondelete="SET NULL"))
+    #: when the enterprise accepted the verifier (or proposed it itself); None = merely proposed
+    verifier_accepted_at: Mapped[datetime | None]
     inventory_id: Mapped[int | None] = mapped_column(ForeignKey("inventories.id", ondelete="SET NULL"))
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     report_due: Mapped[date] = mapped_column(Date)

@@ -66,3 +66,30 @@ class AuthToken(CreatedAtMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))  # "api" | "console"
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class Invitation(CreatedAtMixin, Base):
+    """An invitation (邀请) of an e-mail address into an enterprise with a role.
+
+    A park or platform admin invites; the enterprise's own admin accepts (or declines). An enterprise
+    without an admin is joined by redeeming the one-time code, of which only the SHA-256 is stored.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index(None, "enterprise_id", "status"), Index(None, "park_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: pending → accepted (by the enterprise's admin) → redeemed; or declined / revoked
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    expires_at: Mapped[datetime]
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_by: Mapped[str] = mapped_column(String(254))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    redeemed_at: Mapped[datetime | None]
+    membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id", ondelete="SET NULL"))

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
 from pydantic import SecretStr, ValidationError
 
 from parkcarbon.services import access
-from parkcarbon.services.accounts import apikeys, audit_log, auth, users
+from parkcarbon.services.accounts import apikeys, audit_log, auth, invitations, users
 from parkcarbon.services.accounts.schemas import ApiKeyCreate, PasswordChange, UserCreate
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.pagination import PageParams
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import ROLES_BY_KIND, OrgKind
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import validation_text
-from parkcarbon.web.i18n import t, te
+from parkcarbon.web.i18n import register_texts, t, te
 from parkcarbon.web.layout import frame, notify_error
 from parkcarbon.web.widgets import (
     Column,
@@ -30,6 +32,53 @@ from parkcarbon.web.widgets import (
 )
 
 ALL = PageParams(limit=1000)
+
+register_texts(
+    {
+        "invitations.pending": ("待处理的邀请", "Pending invitations"),
+        "invitations.accept": ("接受", "Accept"),
+        "invitations.decline": ("拒绝", "Decline"),
+    }
+)
+
+
+def _pending_invitations(p: Principal, org_names: dict[int, str]) -> None:
+    """Invitations into the enterprises the caller administers: accept or decline (issue 12 §2)."""
+    db = web_session.runtime().db
+    pending = [
+        i
+        for i in invitations.list_invitations(db, p, ALL).data
+        if i.status == "pending" and access.can_accept_for_enterprise(p, i.enterprise_id)
+    ]
+    if not pending:
+        return
+    with ui.card().classes("w-full").mark("invitations-pending"):
+        ui.label(t("invitations.pending")).classes("text-subtitle1")
+        for inv in pending:
+            with ui.row().classes("items-center q-gutter-sm"):
+                ui.label(
+                    f"{inv.email} · {te(inv.role)}@{org_names.get(inv.enterprise_id, '?')} · {inv.invited_by}"
+                    f" · {fmt_time(inv.expires_at)}"
+                )
+                accept, decline = _decision_handlers(p, inv.id)
+                ui.button(t("invitations.accept"), on_click=accept).props("dense color=primary").mark(
+                    f"invitation-accept-{inv.id}"
+                )
+                ui.button(t("invitations.decline"), on_click=decline).props(
+                    "dense outline color=negative"
+                ).mark(f"invitation-decline-{inv.id}")
+
+
+def _decision_handlers(p: Principal, invitation_id: int) -> tuple[Callable[[], None], Callable[[], None]]:
+    db = web_session.runtime().db
+
+    def accept() -> None:
+        guarded(lambda: invitations.accept_invitation(db, p, invitation_id), success="saved", reload=True)
+
+    def decline() -> None:
+        guarded(lambda: invitations.decline_invitation(db, p, invitation_id), success="saved", reload=True)
+
+    return accept, decline
 
 
 @ui.page("/users")
@@ -71,6 +120,7 @@ def users_page() -> None:
         rows = users.list_users(db, p, ALL).data
         memberships = users.list_memberships(db, p, ALL).data
         org_names = {o.id: o.name for o in orgs}
+        _pending_invitations(p, org_names)
         by_user: dict[int, list[str]] = {}
         for m in memberships:
             by_user.setdefault(m.user_id, []).append(f"{te(m.role)}@{org_names.get(m.organisation_id, '?')}")

@@ -32,6 +32,12 @@ register_texts(
         "mrv.year": ("年度", "Year"),
         "mrv.market": ("市场", "Market"),
         "mrv.verifier": ("核查机构", "Verifier"),
+        "mrv.verifier_proposed": (
+            "园区提议的核查机构，待企业确认",
+            "Verifier proposed by the park, awaiting the enterprise",
+        ),
+        "mrv.verifier_accept": ("接受核查机构", "Accept verifier"),
+        "mrv.verifier_decline": ("拒绝核查机构", "Decline verifier"),
         "mrv.report_due": ("年报截止", "Report due"),
         "mrv.verification_due": ("核查截止", "Verification due"),
         "mrv.overdue": ("逾期", "Overdue"),
@@ -137,7 +143,9 @@ def mrv_list_page() -> None:
 
 
 def _side(p: Principal, case: CaseDetail) -> str:
-    return access.side_of_case(p, case.enterprise_id, case.verifier_organisation_id)
+    return access.side_of_case(
+        p, case.enterprise_id, case.verifier_organisation_id, case.verifier_accepted_at is not None
+    )
 
 
 def _latest_submitted(p: Principal, case: CaseDetail) -> int | None:
@@ -165,6 +173,7 @@ def mrv_case_page(case_id: int) -> None:
             f" · {t('mrv.verifier')} {case.verifier_name or t('none')}"
             + (f" · {t('mrv.inventory')} #{case.inventory_id}" if case.inventory_id else "")
         ).classes("text-grey-7")
+        _verifier_proposal(case, p)
         _action_bar(case, p)
         if case.plan:
             with ui.expansion(t("mrv.plan"), icon="assignment").classes("w-full").mark("case-plan"):
@@ -198,6 +207,31 @@ def mrv_case_page(case_id: int) -> None:
 
 
 TRANSITIONS = set(mrv.TRANSITIONS)
+
+
+def _verifier_proposal(case: CaseDetail, p: Principal) -> None:
+    """A verifier proposed by the park: the enterprise's admin accepts or declines it (issue 12 §2)."""
+    if case.verifier_organisation_id is None or case.verifier_accepted_at is not None:
+        return
+    db = web_session.runtime().db
+    with ui.row().classes("q-gutter-sm items-center").mark("verifier-proposal"):
+        ui.label(f"{t('mrv.verifier_proposed')}: {case.verifier_name}").classes("text-warning")
+        if not access.can_accept_for_enterprise(p, case.enterprise_id):
+            return
+        ui.button(
+            t("mrv.verifier_accept"),
+            icon="how_to_reg",
+            on_click=lambda: guarded(
+                lambda: mrv.accept_verifier(db, p, case.id), success="saved", reload=True
+            ),
+        ).props("color=primary").mark("verifier-accept")
+        ui.button(
+            t("mrv.verifier_decline"),
+            icon="block",
+            on_click=lambda: guarded(
+                lambda: mrv.decline_verifier(db, p, case.id), success="saved", reload=True
+            ),
+        ).props("outline color=negative").mark("verifier-decline")
 
 
 def _action_bar(case: CaseDetail, p: Principal) -> None:

@@ -7,7 +7,7 @@ become ``RESTRICT``. On SQLite the tables are rebuilt (``batch_alter_table``); `
 ``WITHOUT ROWID``.
 
 Revision ID: 0410_archive
-Revises: 0300_supervision
+Revises: 0400_invitations
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0410_archive"
-down_revision = "0300_supervision"
+down_revision = "0400_invitations"
 branch_labels = None
 depends_on = None
 

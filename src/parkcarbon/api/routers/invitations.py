@@ -1,0 +1,71 @@
+"""Invitations into an enterprise (the park invites, the enterprise accepts) and the break-glass act."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from parkcarbon.api.deps import IdPath, PageDep, PrincipalDep, RuntimeDep
+from parkcarbon.services.accounts import invitations, users
+from parkcarbon.services.accounts.schemas import (
+    BreakGlassMembershipCreate,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationPublic,
+    InvitationRedeem,
+    MembershipPublic,
+)
+from parkcarbon.services.pagination import Page
+
+router = APIRouter(tags=["users"])
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+@router.post("/invitations", response_model=InvitationCreated, status_code=status.HTTP_201_CREATED)
+def create_invitation(
+    runtime: RuntimeDep, principal: PrincipalDep, body: InvitationCreate
+) -> InvitationCreated:
+    """Invite an e-mail address into an enterprise (park admin, platform admin, the enterprise's admin).
+
+    The one-time code is in this response only (no mail is sent); only its SHA-256 is stored.
+    """
+    return invitations.create_invitation(runtime.db, principal, body)
+
+
+@router.get("/invitations", response_model=Page[InvitationPublic])
+def list_invitations(
+    runtime: RuntimeDep, principal: PrincipalDep, page: PageDep, enterprise_id: OptionalId = None
+) -> Page[InvitationPublic]:
+    return invitations.list_invitations(runtime.db, principal, page, enterprise_id=enterprise_id)
+
+
+@router.post("/invitations/redeem", response_model=InvitationPublic)
+def redeem_invitation(runtime: RuntimeDep, body: InvitationRedeem) -> InvitationPublic:
+    """Redeem a one-time code (no sign-in): creates the account if needed, and the membership."""
+    return invitations.redeem_invitation(runtime.db, body)
+
+
+@router.post("/invitations/{invitation_id}/accept", response_model=InvitationPublic)
+def accept_invitation(
+    runtime: RuntimeDep, principal: PrincipalDep, invitation_id: IdPath
+) -> InvitationPublic:
+    """The enterprise's own admin accepts the invitation."""
+    return invitations.accept_invitation(runtime.db, principal, invitation_id)
+
+
+@router.post("/invitations/{invitation_id}/decline", response_model=InvitationPublic)
+def decline_invitation(
+    runtime: RuntimeDep, principal: PrincipalDep, invitation_id: IdPath
+) -> InvitationPublic:
+    """The enterprise's own admin declines the invitation."""
+    return invitations.decline_invitation(runtime.db, principal, invitation_id)
+
+
+@router.post("/break-glass/memberships", response_model=MembershipPublic, status_code=status.HTTP_201_CREATED)
+def break_glass_membership(
+    runtime: RuntimeDep, principal: PrincipalDep, body: BreakGlassMembershipCreate
+) -> MembershipPublic:
+    """Platform admin only: add a member to an enterprise directly, with a mandatory reason. Audited in
+    the enterprise's own audit log and notified to its admins."""
+    return users.break_glass_membership(runtime.db, principal, body)
