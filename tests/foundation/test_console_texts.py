@@ -30,3 +30,13 @@ def test_province_code_is_shown_by_name() -> None:
         assert enterprise_file._province("CN-JS") == "江苏"  # ISO 3166-2:CN
     with mock.patch.object(enterprise_file, "language", return_value="en"):
         assert enterprise_file._province("CN-JS") == "Jiangsu"
+
+
+def test_a_passed_deadline_reads_overdue_not_negative_days() -> None:
+    from parkcarbon.web.pages.enterprise_mrv import deadline_text
+
+    with mock.patch.object(i18n, "language", return_value="zh-CN"):
+        assert deadline_text(-247) == "逾期 247 天"
+        assert deadline_text(21) == "剩余天数 21"
+    with mock.patch.object(i18n, "language", return_value="en"):
+        assert deadline_text(-1) == "1 days overdue"

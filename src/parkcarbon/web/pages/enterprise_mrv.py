@@ -58,6 +58,7 @@ register_texts(
         "mrv.opinion": ("核查结论", "Verification opinion"),
         "mrv.reminders": ("待办提醒", "Reminders"),
         "mrv.days_left": ("剩余天数", "Days left"),
+        "mrv.overdue_days": ("逾期 {n} 天", "{n} days overdue"),
         "mrv.stage": ("阶段", "Stage"),
         "mrv.inventory": ("报送盘查版本", "Inventory submitted"),
         "mrv.none_submitted": (
@@ -136,10 +137,17 @@ def mrv_list_page() -> None:
                 for r in reminders:
                     ui.label(
                         f"{r.enterprise_name} {r.year} · {t(f'mrv.stage.{r.stage}')} · {r.due} · "
-                        f"{t('mrv.days_left')} {r.days_left}"
+                        + deadline_text(r.days_left)
                     ).classes("text-negative" if r.overdue else "")
         table = data_table(_case_columns(), mrv.list_cases(db, p), mark="case-table")
         table.on("rowClick", lambda e: ui.navigate.to(f"/mrv/{e.args[1]['id']}"))
+
+
+def deadline_text(days_left: int) -> str:
+    """``剩余天数 N`` before a deadline, ``逾期 N 天`` after it (never a negative count of days left)."""
+    if days_left < 0:
+        return t("mrv.overdue_days").format(n=-days_left)
+    return f"{t('mrv.days_left')} {days_left}"
 
 
 def _side(p: Principal, case: CaseDetail) -> str:
