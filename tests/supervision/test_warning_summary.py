@@ -91,3 +91,12 @@ def test_summary_api(client: TestClient, db: Database, park: SeededPark, setting
     r = client.get(f"/api/v1/parks/{park.park_id}/warning-summary", headers=bearer(login.token.access_token))
     assert r.status_code == 200, r.text
     assert r.json()["open_count"] == 17 and len(r.json()["groups"]) == 6
+
+
+def test_the_compared_months_read_as_runs() -> None:
+    """A warning names "1–11 月", not "1,2,3,4,5,6,7,8,9,10,11 月"."""
+    from parkcarbon.services.supervision.warnings import month_spans
+
+    assert month_spans(list(range(1, 12))) == "1–11"
+    assert month_spans([5, 1, 2, 3, 6, 9]) == "1–3, 5–6, 9"
+    assert month_spans([7]) == "7"

@@ -51,6 +51,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -125,6 +126,17 @@ class Condition:
 
 
 # ------------------------------------------------------------------------------------------- rules
+
+
+def month_spans(months: Sequence[int]) -> str:
+    """Months as runs, ``[1, 2, 3, 5, 6]`` → ``"1–3, 5–6"`` (the months an intensity compares)."""
+    runs: list[list[int]] = []
+    for m in sorted(set(months)):
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def _total_condition(
@@ -207,7 +219,7 @@ def conditions(m: ParkMonitoring, settings: SupervisionSettings) -> list[Conditi
         if now_i is not None and last_i and now_i > last_i * (1 + settings.intensity_rise_ratio):
             rise = now_i / last_i - 1
             above_target = bool(e.target_energy_intensity and now_i > e.target_energy_intensity)
-            months = ",".join(str(x) for x in e.intensity_months)
+            months = month_spans(e.intensity_months)
             out.append(
                 Condition(
                     key=f"intensity_rise:{y}:{e.enterprise_id}", rule="intensity_rise",
