@@ -229,3 +229,23 @@ def test_break_glass_is_platform_admin_only_audited_and_notified(
     assert len(glass) == 1 and "ticket 4711" in str(glass[0])
     notes = client.get(f"{API}/parks/{world.a.park_id}/notifications", headers=ent_admin).json()["data"]
     assert any(n["event"] == "break_glass" and "ticket 4711" in n["title_en"] for n in notes)
+
+
+def test_park_admin_cannot_rename_or_deactivate_an_enterprise_account(
+    client: TestClient, world: World
+) -> None:
+    """The park cannot lock an enterprise out of its own data (issue 12 §2): 200 on the old code."""
+    target = world.a.user_ids["enterprise_admin"]
+    park_admin = bearer(world.token("a", "park_admin"))
+    r = client.patch(f"{API}/users/{target}", json={"is_active": False}, headers=park_admin)
+    assert r.status_code == 403, r.text
+    assert r.json()["code"] == "membership.invite_instead"
+    r = client.patch(f"{API}/users/{target}", json={"display_name": "park was here"}, headers=park_admin)
+    assert r.status_code == 403, r.text
+    # the enterprise's own admin changes its member, and the enterprise's audit view shows it
+    own = bearer(world.token("a", "enterprise_admin"))
+    member = world.a.user_ids["enterprise_member"]
+    r = client.patch(f"{API}/users/{member}", json={"display_name": "能源主管"}, headers=own)
+    assert r.status_code == 200, r.text
+    events = client.get(f"{API}/audit-events", params={"entity": "user"}, headers=own).json()["data"]
+    assert any(e["action"] == "user.update" and str(e["entity_id"]) == str(member) for e in events)

@@ -199,7 +199,7 @@ OWN_ACTOR = {
     # issue 12 §2: an enterprise's members come from its own admin; the platform's break-glass is apart
     "break_glass_membership": ("-", "platform_admin"),
     "create_user": ("b", "enterprise_admin"), "create_membership": ("b", "enterprise_admin"),
-    "delete_membership": ("b", "enterprise_admin"),
+    "delete_membership": ("b", "enterprise_admin"), "update_user": ("b", "enterprise_admin"),
     "accept_invitation": ("b", "enterprise_admin"), "decline_invitation": ("b", "enterprise_admin"),
     "accept_case_verifier": ("b", "enterprise_admin"), "decline_case_verifier": ("b", "enterprise_admin"),
     **dict.fromkeys((

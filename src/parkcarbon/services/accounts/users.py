@@ -211,13 +211,31 @@ def update_user(db: Database, p: Principal, user_id: int, data: UserUpdate) -> U
             orgs = set(s.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id)))
             if not orgs or not orgs <= admin_of:
                 raise Forbidden("you administer only some of this user's organisations")
+        enterprises = list(
+            s.scalars(
+                select(Organisation)
+                .join(Membership, Membership.organisation_id == Organisation.id)
+                .where(Membership.user_id == user.id, Organisation.kind == OrgKind.ENTERPRISE)
+                .order_by(Organisation.id)
+            )
+        )
+        if not is_self and not p.is_platform_admin:
+            # an enterprise's accounts are its own: the park cannot rename or deactivate them (issue 12 §2)
+            for org in enterprises:
+                if not access.can_manage_members(p, org):
+                    raise Forbidden(
+                        "an enterprise's accounts are changed by its own admins",
+                        code="membership.invite_instead",
+                    )
         before = audit.snapshot(user)
         for key, value in data.model_dump(exclude_unset=True).items():
             setattr(user, key, value)
         s.flush()
         audit.record(
-            s, p, "user.update", entity="user", entity_id=user.id, before=before, after=audit.snapshot(user)
-        )
+            s, p, "user.update", entity="user", entity_id=user.id, before=before, after=audit.snapshot(user),
+            park_id=enterprises[0].park_id if enterprises else None,
+            enterprise_id=enterprises[0].id if enterprises else None,
+        )  # fmt: skip
         return UserPublic.model_validate(user)
 
 
