@@ -8,6 +8,9 @@ only — no traffic goes anywhere."""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -115,6 +118,32 @@ def test_password_change_hashes_outside_transactions(
     assert argon2_calls and not any(argon2_calls)
     login = LoginRequest(email=email, password=SecretStr("Fresh-Passw0rd-77"))
     assert auth.login(db, settings, login).principal.user_id == principal.user_id
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_argon2_runs_on_low_priority_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A login flood yields the CPU to intake: the checks run on threads whose niceness is
+    ARGON2_NICENESS above the caller's, never on the caller's own thread (issue 12 §6)."""
+    seen: list[tuple[int, int]] = []
+    real = auth._hasher
+
+    class Spy:
+        def verify(self, h: str, p: str) -> bool:
+            tid = threading.get_native_id()
+            seen.append((tid, os.getpriority(os.PRIO_PROCESS, tid)))
+            return real.verify(h, p)
+
+        def hash(self, p: str) -> str:
+            return real.hash(p)
+
+    monkeypatch.setattr(auth, "_hasher", Spy())
+    h = real.hash(PASSWORD)
+    assert auth.verify_password(h, PASSWORD) and not auth.verify_password(h, "wrong-pass-1234")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert len(seen) == 2
+    for tid, niceness in seen:
+        assert tid != threading.get_native_id()
+        assert niceness == min(19, mine + auth.ARGON2_NICENESS)
 
 
 def test_backoff_is_progressive_and_capped(settings: Settings) -> None:

@@ -6,11 +6,13 @@ ingest API keys ``pck_``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -48,21 +50,40 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 #: 64 MiB): a login flood queues here, off the event loop and outside every transaction, and leaves the
 #: other cores to intake.
 ARGON2_SLOTS = max(1, (os.cpu_count() or 2) // 2)
-_slots = threading.BoundedSemaphore(ARGON2_SLOTS)
+#: The scheduling niceness of the threads that run argon2 (Linux sets it per thread): where a login flood
+#: and intake want the same core, the scheduler gives intake the core and argon2 the idle time around it.
+ARGON2_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Initialiser of an argon2 thread: lower its own priority (a thread may always lower its own; on
+    platforms without per-thread priorities this is a no-op)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ARGON2_NICENESS)
+
+
+_argon2 = ThreadPoolExecutor(
+    max_workers=ARGON2_SLOTS, thread_name_prefix="argon2", initializer=_lower_priority
+)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def hash_password(password: str) -> str:
-    with _slots:
-        return _hasher.hash(password)
+    return _argon2.submit(_hasher.hash, password).result()
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches (argon2); call it outside any transaction (it is slow on purpose)."""
-    with _slots:
-        try:
-            return _hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+    """Whether ``password`` matches (argon2); call it outside any transaction (it is slow on purpose).
+
+    The check runs on one of :data:`ARGON2_SLOTS` low-priority threads (:data:`ARGON2_NICENESS`); the
+    caller waits for it."""
+    return _argon2.submit(_verify, password_hash, password).result()
 
 
 def digest(secret: str) -> str:
