@@ -394,6 +394,55 @@ def calc(file: Annotated[str, typer.Argument(help="JSON request file, or - for s
     typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
 
 
+@app.command("verify")
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="a proof bundle (JSON) exported by the platform")],
+    key: Annotated[str, typer.Option(help="the log's verifier key: <name>+<hash>+<base64 key>")],
+    origin: Annotated[str | None, typer.Option(help="the log's origin (default: the key's name)")] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="file holding the last checkpoint you trusted; checked for consistency, then updated"
+        ),
+    ] = None,
+) -> None:
+    """Verify a proof bundle offline (离线验证): signature, inclusion of every entry, and that the log only
+    grew since the checkpoint in --state. Exit 0 and print the entries when it holds; exit 1 with the
+    reason otherwise."""
+    from parkcarbon.core import note, proofbundle
+
+    try:
+        verifier = note.Verifier.parse(key)
+    except note.NoteError as exc:
+        err.print(f"[red]bad key:[/red] {exc.reason}")
+        raise typer.Exit(2) from exc
+    try:
+        data = json.loads(bundle.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]cannot read the bundle:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    trusted = None
+    if state is not None and state.exists():
+        trusted = proofbundle.Trusted.from_json(json.loads(state.read_text(encoding="utf-8")))
+    try:
+        result = proofbundle.verify_bundle(data, origin or verifier.name, [verifier], trusted)
+    except proofbundle.VerifyError as exc:
+        err.print(f"[red]NOT VERIFIED:[/red] {exc.reason}")
+        raise typer.Exit(1) from exc
+    cp = result.checkpoint
+    console.print(
+        f"[green]verified[/green]: {len(result.entries)} entries in {cp.origin} at tree size {cp.size}"
+    )
+    if result.consistent_with is not None:
+        console.print(f"the log only grew since the trusted checkpoint of size {result.consistent_with}")
+    for entry in result.entries:
+        record = entry.record()
+        shown = json.dumps(record, ensure_ascii=False) if not isinstance(record, bytes) else record.hex()
+        console.print(f"  #{entry.index}: {shown}", markup=False, highlight=False)
+    if state is not None:
+        state.write_text(json.dumps(result.trusted().to_json()), encoding="utf-8")
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()
 
