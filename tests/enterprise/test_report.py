@@ -119,3 +119,18 @@ def test_without_an_embeddable_font_the_report_names_the_remedy(
         fonts.cjk_font.cache_clear()
     # the workbook needs no font
     assert report.build_report(db, admin, inv.id, fmt_="xlsx").content.startswith(b"PK")
+
+
+def test_chinese_report_names_the_carriers_in_chinese(
+    db: Database, demo: DemoEnterprise, who: Who, cjk_font_installed: str
+) -> None:
+    """Issue 13 §7: the emission-source table of the Chinese report names each carrier as GB/T 2589-2020
+    Annex A does (电力, 天然气, 柴油), never by its vocabulary id (electricity, natural_gas, diesel)."""
+    admin = who("enterprise_admin")
+    inv = inventory.create_inventory(db, admin, demo.enterprise_id, InventoryCreate(year=YEAR))
+    text = _text(report.build_report(db, admin, inv.id).content)
+    sources = text.split("三、排放源识别", 1)[1].split("四、活动数据及来源", 1)[0]
+    for name in ("电力", "天然气", "柴油"):
+        assert name in sources, name
+    for raw in ("electricity", "natural_gas", "diesel"):
+        assert raw not in sources, raw

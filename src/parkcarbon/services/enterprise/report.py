@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from parkcarbon.core.carriers import CARRIERS
 from parkcarbon.reports import Block, FontNotFoundError, Sheet, render_pdf, render_xlsx
 from parkcarbon.reports.render import fmt
 from parkcarbon.services.enterprise.inventory import detail, inventory_for_read
@@ -76,6 +77,15 @@ class ReportFile:
     filename: str
     media_type: str
     content: bytes
+
+
+def carrier_zh(carrier_id: str | None) -> str | None:
+    """The Chinese name of an energy carrier (电力, 天然气, 柴油 … as GB/T 2589-2020 Annex A names it) for
+    the Chinese report; an id outside the vocabulary is printed as it is."""
+    if carrier_id is None:
+        return None
+    found = CARRIERS.get(carrier_id)
+    return found.name_zh if found else carrier_id
 
 
 def _q(x: float | None) -> str:
@@ -156,7 +166,10 @@ def report_blocks_zh(ent: EnterpriseFile, inv: InventoryDetail) -> list[Block]:
                     ln.position,
                     ln.source_name,
                     CATEGORY_ZH.get(ln.category, ln.category),
-                    ln.carrier or (ln.result or {}).get("process") or (ln.result or {}).get("gas") or "—",
+                    carrier_zh(ln.carrier)
+                    or (ln.result or {}).get("process")
+                    or (ln.result or {}).get("gas")
+                    or "—",
                     ORIGIN_ZH.get(ln.origin, ln.origin),
                 ]
                 for ln in inv.lines
