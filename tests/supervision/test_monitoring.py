@@ -630,6 +630,8 @@ def test_archived_meters_leave_the_counts_but_not_the_totals(db: Database, park:
     after = next(e for e in m.enterprises if e.enterprise_id == e1)
     assert after.meters == 0 and after.offline_meters == 0
     assert after.completeness_pct != pytest.approx(100.0 * 52 / 60)
+    report = quality_report(db, SYSTEM, park.park_id, start=datetime(2025, 3, 1, tzinfo=TZ), end=NOW)
+    assert e1 not in {q.enterprise_id for q in report.enterprises if q.meters}
     ytd1 = kwh(1, date(2025, 1, 1), AS_OF)
     assert math.isclose(after.ytd_tce, ytd1 * TCE_PER_KWH, rel_tol=1e-9)
     assert math.isclose(after.ytd_tce, before.ytd_tce, rel_tol=1e-12)
