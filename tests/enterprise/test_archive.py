@@ -4,6 +4,7 @@ and a park that still holds evidence cannot be deleted."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -13,8 +14,11 @@ from parkcarbon.services.enterprise import documents, inventory
 from parkcarbon.services.enterprise.demo import DemoEnterprise
 from parkcarbon.services.enterprise.schemas import InventoryCreate
 from parkcarbon.services.errors import Conflict, Forbidden, NotFound
+from parkcarbon.services.intake import readings
 from parkcarbon.services.pagination import PageParams
+from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters, organisations
+from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import ActivityRecord, AuditEvent, Meter, Organisation, Reading
 from tests.conftest import World, bearer
@@ -150,3 +154,48 @@ def test_restore_routes_answer_platform_admin_only(
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "state.not_allowed"
     assert client.delete(f"/api/v1/organisations/{demo.enterprise_id}", headers=park_admin).status_code == 204
     assert client.post(f"/api/v1/organisations/{demo.enterprise_id}/restore", headers=root).status_code == 200
+
+
+def test_intake_refuses_rows_of_an_archived_meter_and_keeps_the_others(
+    db: Database, demo: DemoEnterprise, who: Who, settings: Settings
+) -> None:
+    """A reading of an archived meter is refused row by row (code ``meter.archived``), every other row
+    of the batch is stored; once restored the meter records again (fails on the old code: accepted)."""
+    with db.read() as s:
+        el = s.get(Meter, demo.electricity_meter_id)
+        gas = s.get(Meter, demo.gas_meter_id)
+        assert el is not None and gas is not None
+        el_code, gas_code, park = el.code, gas.code, el.park_id
+    meters.delete_meter(db, who("park_admin"), demo.electricity_meter_id)
+    held_el, held_gas = _readings(db, demo.electricity_meter_id), _readings(db, demo.gas_meter_id)
+
+    def batch(*codes: str, minute: int) -> bytes:
+        ts = f"{YEAR + 1}-01-02T00:{minute:02d}:17+08:00"
+        return orjson.dumps({"readings": [{"meter_code": c, "ts": ts, "value": 1e7} for c in codes]})
+
+    result = readings.submit_readings(
+        db,
+        settings,
+        SYSTEM,
+        batch(el_code, gas_code, minute=0),
+        content_type="application/json",
+        park_id=park,
+    )
+    assert result.rows == 2 and result.accepted == 1
+    assert [(r.row, r.field, r.code) for r in result.rejected] == [(0, "meter_code", "meter.archived")]
+    assert "restore" in result.rejected[0].reason
+    assert _readings(db, demo.electricity_meter_id) == held_el
+    assert _readings(db, demo.gas_meter_id) == held_gas + 1
+
+    # a batch of only the archived meter is refused whole (422) with the same per-row code
+    with pytest.raises(readings.BatchRejected) as refused:
+        readings.submit_readings(
+            db, settings, SYSTEM, batch(el_code, minute=1), content_type="application/json", park_id=park
+        )
+    assert [e.get("code") for e in refused.value.errors] == ["meter.archived"]
+
+    meters.restore_meter(db, who("-:platform_admin"), demo.electricity_meter_id)
+    again = readings.submit_readings(
+        db, settings, SYSTEM, batch(el_code, minute=2), content_type="application/json", park_id=park
+    )
+    assert again.accepted == 1 and not again.rejected

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from parkcarbon.services import access
 from parkcarbon.services.enterprise import calendar, inventory, mrv
 from parkcarbon.services.enterprise.demo import DemoEnterprise
 from parkcarbon.services.enterprise.schemas import (
@@ -20,7 +21,7 @@ from parkcarbon.services.enterprise.schemas import (
 )
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import AuditEvent
+from parkcarbon.store.models import AuditEvent, MrvMonthReview
 from tests.enterprise.conftest import TODAY, YEAR, Who
 
 
@@ -156,3 +157,28 @@ def demo_park(db: Database, demo: DemoEnterprise) -> int:
         org = s.get(Organisation, demo.enterprise_id)
         assert org is not None
         return org.park_id
+
+
+def test_case_views_of_inventory_lines_pass_the_cost_redaction(
+    db: Database, demo: DemoEnterprise, who: Who
+) -> None:
+    """The monthly summaries of a case are stored views of the inventory's lines: a cost field in them
+    (planted here in the stored summary, as a richer line view would carry it) reaches the enterprise
+    but not the verifier, who has no ``costs`` grant (fails on the old code: the verifier saw it)."""
+    admin, verifier = who("enterprise_admin"), who("verifier")
+    mrv.review_months(db, admin, demo.case_id, ReviewCreate(months=[1]), today=TODAY)
+    with db.transaction() as s:
+        review = s.scalars(select(MrvMonthReview).where(MrvMonthReview.case_id == demo.case_id)).one()
+        sources = [
+            {**src, "supplier": "国网某供电公司", "cost_cny": 12345.6} for src in review.summary["sources"]
+        ]
+        review.summary = {**review.summary, "sources": sources}
+    with db.read() as s:
+        assert not access.can_read_costs(s, verifier, demo_park(db, demo), demo.enterprise_id)
+
+    def costs(p: object) -> list[object]:
+        case = mrv.get_case(db, p, demo.case_id, today=TODAY)  # type: ignore[arg-type]
+        return [(src["supplier"], src["cost_cny"]) for r in case.reviews for src in r.summary["sources"]]
+
+    assert costs(admin) and set(costs(admin)) == {("国网某供电公司", 12345.6)}
+    assert costs(verifier) and set(costs(verifier)) == {(None, None)}

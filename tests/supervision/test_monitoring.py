@@ -33,6 +33,7 @@ from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     Membership,
+    Meter,
     Reading,
     SupervisionNotification,
     SupervisionWarning,
@@ -610,3 +611,27 @@ def test_park_yoy_covers_only_enterprises_with_a_complete_last_year(db: Database
     assert m.park.yoy_subjects == len(park.enterprise_ids)
     assert math.isclose(m.park.last_year_ytd_tce or 0, last * TCE_PER_KWH, rel_tol=1e-9)
     assert math.isclose(m.park.yoy_tce_pct or 0, (this - last) / last * 100, rel_tol=1e-9)
+
+
+def test_archived_meters_leave_the_counts_but_not_the_totals(db: Database, park: SeededPark) -> None:
+    """An archived meter is not counted, not in completeness, never offline; its past consumption stays in
+    every total (issue 12 §3; fails on the old code: enterprise 1 still counted its archived meters)."""
+    from parkcarbon.services.registry import meters
+
+    e1 = park.enterprise_ids[1]
+    m0 = monitoring.park_monitoring(db, SYSTEM, park.park_id, as_of=AS_OF, now=NOW)
+    before = next(e for e in m0.enterprises if e.enterprise_id == e1)
+    assert before.meters > 0 and before.completeness_pct == pytest.approx(100.0 * 52 / 60)
+    with db.read() as s:
+        ids = list(s.scalars(select(Meter.id).where(Meter.enterprise_id == e1)))
+    for mid in ids:
+        meters.delete_meter(db, SYSTEM, mid)
+    m = monitoring.park_monitoring(db, SYSTEM, park.park_id, as_of=AS_OF, now=NOW)
+    after = next(e for e in m.enterprises if e.enterprise_id == e1)
+    assert after.meters == 0 and after.offline_meters == 0
+    assert after.completeness_pct != pytest.approx(100.0 * 52 / 60)
+    report = quality_report(db, SYSTEM, park.park_id, start=datetime(2025, 3, 1, tzinfo=TZ), end=NOW)
+    assert e1 not in {q.enterprise_id for q in report.enterprises if q.meters}
+    ytd1 = kwh(1, date(2025, 1, 1), AS_OF)
+    assert math.isclose(after.ytd_tce, ytd1 * TCE_PER_KWH, rel_tol=1e-9)
+    assert math.isclose(after.ytd_tce, before.ytd_tce, rel_tol=1e-12)

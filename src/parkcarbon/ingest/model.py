@@ -36,6 +36,8 @@ class MeterInfo:
         IANA timezone of the meter's park (timestamps without offset, days and months).
     gas_temperature_c, gas_pressure_kpa_abs
         Working conditions of a gas meter, enabling m3 (actual) → Nm3 at intake.
+    archived
+        The meter was archived (issue 12 §3): its rows are refused with the code ``meter.archived``.
     """
 
     id: int
@@ -53,6 +55,7 @@ class MeterInfo:
     timezone: str = "Asia/Shanghai"
     gas_temperature_c: float | None = None
     gas_pressure_kpa_abs: float | None = None
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class Rejection:
     reason: str
     meter_code: str | None = None
     line: int | None = None
+    code: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -74,6 +78,8 @@ class Rejection:
         }
         if self.line is not None:
             out["line"] = self.line
+        if self.code is not None:
+            out["code"] = self.code
         return out
 
 

@@ -58,6 +58,10 @@ MAX_ABS_VALUE = 1e15
 #: Readings arriving later than this after their timestamp are flagged ``late`` [s].
 LATE_AFTER_S = 3600
 
+#: Reason for a row of an archived meter (code ``meter.archived``): its readings are evidence, not
+#: a live feed; a platform admin restores the meter to record again (issue 12 §3).
+ARCHIVED_REASON = "the meter is archived; a platform admin can restore it to record readings"
+
 _NORMAL = {"Nm3", "10^4 Nm3"}
 _ACTUAL = {"m3", "10^4 m3", "10^8 m3", "L"}
 _T0_K = 273.15
@@ -204,7 +208,14 @@ def validate(
                 name = raw.meter_code[j] if raw.meter_code[j] is not None else raw.meter_id[j]
                 errors[j] = ("meter_code", f"meter {name} {scope_reason}")
     safe = np.where(unknown, 0, midx)
+    row_codes: dict[int, str] = {}
     if meters:
+        m_archived = np.asarray([m.archived for m in meters], dtype=bool)[safe] & ~unknown
+        if m_archived.any():
+            for j in np.flatnonzero(m_archived).tolist():
+                if j not in errors:
+                    errors[j] = ("meter_code", ARCHIVED_REASON)
+                    row_codes[j] = "meter.archived"
         m_kind = np.asarray([KIND_CODES.get(m.kind, 0) for m in meters], dtype=np.int64)[safe]
         m_active = np.asarray([m.active for m in meters], dtype=bool)[safe]
         reject(~unknown & ~m_active, "meter_code", "the meter is inactive; activate it to record readings")
@@ -400,6 +411,7 @@ def validate(
             reason=reason,
             meter_code=raw.meter_code[j] if isinstance(raw.meter_code[j], str) else None,
             line=lines[j] if lines else None,
+            code=row_codes.get(j),
         )
         for j, (fname, reason) in sorted(errors.items())
     ]

@@ -88,6 +88,8 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "factor.missing": ("因子库中无此默认因子", "No default factor in the library"),
     "factor.ambiguous": ("数据来源不一致，请指定选项", "The sources disagree; choose with an option"),
     "process.invalid": ("工艺过程的输入无效", "The input of the process method is invalid"),
+    # branch archive2 (issue 12 §3): a reading row of an archived meter
+    "meter.archived": ("该计量器具已归档，不再接收读数；平台管理员可恢复", "The meter is archived and takes no readings; a platform admin can restore it"),
 }  # fmt: skip
 
 #: codes too generic to stand alone: the service's message is shown beside their text

@@ -264,7 +264,7 @@ def get_case(db: Database, p: Principal, case_id: int, *, today: date | None = N
             comments = s.scalars(
                 select(MrvComment).where(MrvComment.case_id == case.id).order_by(MrvComment.id)
             ).all()
-        return CaseDetail(
+        detail = CaseDetail(
             **public.model_dump(),
             plan=(case.plan or _plan(s, case.enterprise_id)) if confidential else None,
             verification_opinion=case.verification_opinion,
@@ -273,6 +273,9 @@ def get_case(db: Database, p: Principal, case_id: int, *, today: date | None = N
             events=[EventPublic.model_validate(e) for e in events],
             allowed_actions=_allowed(p, case, side),
         )
+        # the plan and the monthly summaries are views of the inventory's lines: the same cost
+        # redaction as the inventory detail (a verifier without a ``costs`` grant sees no cost field)
+        return access.redact_costs_deep(detail, access.can_read_costs(s, p, case.park_id, case.enterprise_id))
 
 
 def list_cases(

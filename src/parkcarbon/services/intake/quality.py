@@ -144,7 +144,7 @@ def quality_report(
                 MeterStatus.last_seen_at,
             )
             .outerjoin(MeterStatus, MeterStatus.meter_id == Meter.id)
-            .where(Meter.park_id == park_id)
+            .where(Meter.park_id == park_id, Meter.archived_at.is_(None))  # archived: not reporting
         )  # fmt: skip
         if enterprise_id is not None:
             mq = mq.where(Meter.enterprise_id == enterprise_id)

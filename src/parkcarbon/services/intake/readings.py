@@ -131,7 +131,7 @@ def load_meters(
             Meter.id, Meter.park_id, Meter.enterprise_id, Meter.area_id, Meter.code, Meter.carrier,
             Meter.unit, Meter.kind, Meter.multiplier, Meter.rated_capacity_per_hour, Meter.register_max,
             Meter.active, Park.timezone, MeterGasConditions.temperature_c,
-            MeterGasConditions.pressure_kpa_abs,
+            MeterGasConditions.pressure_kpa_abs, Meter.archived_at.is_not(None),
         )
         .join(Park, Park.id == Meter.park_id)
         .outerjoin(MeterGasConditions, MeterGasConditions.meter_id == Meter.id)

@@ -43,6 +43,7 @@ class RowRejection(BaseModel):
     field: str
     reason: str
     line: int | None = Field(default=None, description="CSV only: 1-based line in the file")
+    code: str | None = Field(default=None, description="machine-readable reason, e.g. meter.archived")
 
 
 class ReadingsResult(BaseModel):

@@ -218,15 +218,23 @@ def _load_context(
         (ent, y, mo, kind): (ov, va)
         for ent, y, mo, kind, ov, va in s.execute(eq)  # columns, no ORM objects
     }
-    mq = select(Meter.id, Meter.enterprise_id, Meter.area_id, Meter.parent_id, Meter.kind).where(
-        Meter.park_id == park.id
-    )
+    mq = select(
+        Meter.id,
+        Meter.enterprise_id,
+        Meter.area_id,
+        Meter.parent_id,
+        Meter.kind,
+        Meter.archived_at.is_not(None),
+    ).where(Meter.park_id == park.id)
     if enterprise_id is not None:
         mq = mq.where(Meter.enterprise_id == enterprise_id)
     all_meters: dict[int, tuple[int | None, int | None]] = {}
     meters: dict[int, tuple[int | None, int | None]] = {}
-    for mid, ent, area, parent, kind in s.execute(mq):
-        all_meters[mid] = (ent, area)
+    for mid, ent, area, parent, kind, archived in s.execute(mq):
+        # an archived meter sends nothing any more: not counted, not in completeness, never "offline";
+        # its past consumption stays in every total (the rollups are evidence; ``meters`` keeps it)
+        if not archived:
+            all_meters[mid] = (ent, area)
         if parent is None and kind != "instant":
             meters[mid] = (ent, area)
     options = accounting_options(s, park.id)
