@@ -116,6 +116,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page.not_found.hint": ("链接可能已失效或输入有误。", "The link may be outdated or mistyped."),
     "page.back": ("返回上一页", "Back"),
     "page.home": ("返回首页", "Home"),
+    # --- console --- (branch console: MRV preconditions, diagnosis order, meter page, lists, overview)
+    "console.confirm": ("确认", "Confirm"),
+    "mrv.confirm.title": ("确认操作", "Confirm"),
+    "mrv.confirm.body": (
+        "确定要执行“{action}”吗？此操作将记入流转记录和审计日志。",
+        "Do you want to “{action}”? The step is recorded in the history and the audit log.",
+    ),
+    "mrv.confirm.submit": (
+        "提交后报送的盘查版本将锁定，核查机构开始可以查看。",
+        "After submission the inventory version is locked and the verifier can open it.",
+    ),
+    "mrv.blocked": ("暂不可用", "Not yet possible"),
+    "mrv.submitted_inventory": ("报送的盘查结果", "Submitted inventory"),
+    "mrv.evidence": ("凭证资料", "Evidence documents"),
+    "mrv.open_inventory": ("打开盘查结果", "Open the inventory"),
+    "mrv.download": ("下载", "Download"),
+    "mrv.no_documents": ("暂无凭证资料", "No documents"),
+    "dg.order_by": ("排序依据", "Order by"),
+    "dg.order.cny": ("年节约金额 (元)", "Saving (CNY)"),
+    "dg.order.kwh": ("年节电 (kWh)", "Saving (kWh)"),
+    "dg.order.tco2e": ("年减排 (tCO2e)", "Reduction (tCO2e)"),
+    "dg.unit.cny": ("元", "CNY"),
+    "dg.unit.kwh": ("kWh", "kWh"),
+    "dg.unit.tco2e": ("tCO2e", "tCO2e"),
+    "inv.confirm_submit": (
+        "提交后本版本将冻结，不能再修改（可另建修订版本）。确定提交吗？",
+        "Submitting freezes this version: it cannot be changed (a revision can be made). Submit?",
+    ),
 }
 
 ENUM_TEXTS: dict[str, tuple[str, str]] = {

@@ -165,6 +165,21 @@ def guarded(action: Callable[[], Any], *, success: str | None = None, reload: bo
     return True
 
 
+def confirm(text: str, on_confirm: Callable[[], Any], *, mark: str = "confirm-dialog") -> None:
+    """Ask before an act that cannot be undone (freezing, submitting …); ``on_confirm`` runs on 确认."""
+    with ui.dialog() as dialog, ui.card().classes("q-pa-md").mark(mark):
+        ui.label(text).classes("text-body1")
+        with ui.row().classes("justify-end w-full"):
+            ui.button(t("cancel"), on_click=dialog.close).props("flat")
+
+            def go() -> None:
+                dialog.close()
+                on_confirm()
+
+            ui.button(t("console.confirm"), on_click=go).props("color=primary").mark("confirm-ok")
+    dialog.open()
+
+
 def revoke_button_column(table: ui.table, on_revoke: Callable[[int], Any]) -> None:
     """Put a revoke button into the ``status`` column of rows that are still active."""
     table.add_slot(
