@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -70,6 +71,13 @@ def test_park_sees_ranking_quartiles_and_the_planted_base_load(
     expect(page.get_by_text("能源管理与运行优化").first).to_be_visible()
     expect(page.get_by_text("年节电潜力 (kWh)").first).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "console-diagnosis.png"), full_page=True)
+    # issue 13 §7: ordered by annual saving in CNY (the header's figure), kWh on the switch; no empty ones
+    expect(first).to_contain_text("元")
+    _assert_descending(page, "元")
+    page.locator(".q-btn-toggle").get_by_text("年节电 (kWh)").click()
+    page.wait_for_url(f"{base}/diagnosis?days=28&by=kwh")
+    expect(page.locator(".q-expansion-item").first).to_contain_text("kWh")
+    _assert_descending(page, "kWh")
 
     # English
     page.locator(".q-select").filter(has_text="中文").click()
@@ -77,6 +85,20 @@ def test_park_sees_ranking_quartiles_and_the_planted_base_load(
     expect(page.locator(".text-h5").get_by_text("Energy-saving diagnosis")).to_be_visible()
     expect(page.get_by_text("High base load outside production", exact=False).first).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "console-diagnosis-english.png"), full_page=True)
+
+
+def _assert_descending(page: Page, unit: str) -> None:
+    """The enterprise headers ``name — n · value unit`` are in non-increasing order of value, none empty."""
+    headers = page.locator(
+        ".q-expansion-item.pc-card > .q-expansion-item__container > .q-item"
+    ).all_inner_texts()
+    values = []
+    for h in headers:
+        m = re.search(r"— (\d+) · ([\d,.]+) " + re.escape(unit), h)
+        assert m is not None, h
+        assert int(m.group(1)) > 0, h  # an enterprise without a finding is not listed
+        values.append(float(m.group(2).replace(",", "")))
+    assert values and values == sorted(values, reverse=True), values
 
 
 def test_enterprise_sees_only_its_own_findings(

@@ -180,12 +180,8 @@ def _finding_card(f: Any) -> None:
             ).props("dense flat").classes("w-full")  # fmt: skip
 
 
-#: the saving a diagnosis is ordered by → (label key, decimals, unit)
-_MEASURES = {
-    "cny": ("dg.saving_cny", 0, "元"),
-    "kwh": ("dg.saving_kwh", 0, "kWh"),
-    "tco2e": ("dg.saving_tco2e", 2, "tCO2e"),
-}
+#: the saving a diagnosis is ordered by → (decimals, unit key)
+_MEASURES = {"cny": (0, "dg.unit.cny"), "kwh": (0, "dg.unit.kwh"), "tco2e": (2, "dg.unit.tco2e")}
 
 
 def _diagnosis_view(report: DiagnosisReport, by: str) -> None:
