@@ -46,18 +46,32 @@ def data_table(
     mark: str,
     row_key: str = "id",
     actions: Callable[[Any], None] | None = None,
+    search_extra: Callable[[Any], str] | None = None,
 ) -> ui.table:
-    """A searchable, paginated table of pydantic rows."""
+    """A searchable, paginated table of pydantic rows; ``search_extra`` adds text the search box finds
+    without showing it (e.g. both languages' industry names)."""
     cols = [
         {"name": c.name, "label": t(c.label_key), "field": c.name, "sortable": True, "align": "left"}
         for c in columns
     ]
+    if search_extra is not None:
+        cols.append(
+            {
+                "name": "_search",
+                "label": "",
+                "field": "_search",
+                "classes": "hidden",
+                "headerClasses": "hidden",
+            }
+        )
     data = []
     for row in rows:
         item = {row_key: getattr(row, row_key)}
         for c in columns:
             value = getattr(row, c.name, None)
             item[c.name] = c.format(value) if c.format else ("" if value is None else value)
+        if search_extra is not None:
+            item["_search"] = search_extra(row)
         data.append(item)
     with ui.card().classes("pc-card w-full"):
         search = (
@@ -86,6 +100,7 @@ def form_dialog(
     *,
     mark: str,
     on_done: Callable[[Any], None] | None = None,
+    done_key: str = "created",
 ) -> ui.dialog:
     """A dialog that collects ``fields`` and calls ``submit``; service errors are shown beside the form."""
     with ui.dialog() as dialog, ui.card().classes("w-[32rem]").mark(f"{mark}-dialog"):
@@ -126,7 +141,7 @@ def form_dialog(
                 error.text = _validation_text(exc)
                 return
             dialog.close()
-            ui.notify(t("created"), type="positive")
+            ui.notify(t(done_key), type="positive")
             if on_done:
                 on_done(result)
 

@@ -104,8 +104,9 @@ def update_organisation(
 ) -> OrganisationPublic:
     with db.transaction() as s:
         org = _get(s, p, org_id)
-        own_admin = org.kind == OrgKind.ENTERPRISE and access.is_enterprise_admin(p, org.id)
-        if not (own_admin or p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(org.park_id)):
+        if not access.can_edit_organisation(
+            p, org.park_id, org.id, is_enterprise=org.kind == OrgKind.ENTERPRISE
+        ):
             raise Forbidden("editing needs park_admin, or enterprise_admin of this enterprise")
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:

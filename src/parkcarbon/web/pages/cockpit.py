@@ -707,7 +707,7 @@ def cockpit_enterprise_page(enterprise_id: int) -> None:
             table.props("flat dense").mark("meter-table")
             table.add_slot(
                 "body-cell-code",
-                """<q-td :props="props"><a :href="'/cockpit/meter/' + props.row.id"
+                """<q-td :props="props"><a :href="'/meters/' + props.row.id + '?back=cockpit'"
                      class="text-primary" style="text-decoration:none">{{ props.value }}</a></q-td>""",
             )
 
