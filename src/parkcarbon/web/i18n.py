@@ -170,6 +170,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "meter.chart": ("每日用量", "Daily consumption"),
     "meter.chart_hourly": ("每小时用量", "Hourly consumption"),
+    "overview.meters_with_data": ("可查看数据的计量器具", "Meters whose data you read"),
+    "dev.devices_of": ("{n} 台：{codes}", "{n}: {codes}"),
+    "ck.timezone_note": ("（{tz}）", " ({tz})"),
     "inv.confirm_submit": (
         "提交后本版本将冻结，不能再修改（可另建修订版本）。确定提交吗？",
         "Submitting freezes this version: it cannot be changed (a revision can be made). Submit?",

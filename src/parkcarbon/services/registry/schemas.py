@@ -109,6 +109,17 @@ class ParkUpdate(PatchModel):
     accounting_options: AccountingProfile | None = None
 
 
+class ParkCounts(BaseModel):
+    """The park overview's figures (count queries, scoped by access)."""
+
+    park_id: int
+    enterprises: int
+    service_organisations: int = Field(description="service providers, verifiers and financiers")
+    areas: int
+    meters: int = Field(description="meters in the park's registry (metadata every member reads)")
+    meters_with_data: int = Field(description="meters whose readings the caller may read")
+
+
 class ParkPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
