@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -63,13 +64,25 @@ def test_park_sees_ranking_quartiles_and_the_planted_base_load(
 
     page.locator(".q-item").filter(has_text="节能诊断").first.click()
     page.wait_for_url(f"{base}/diagnosis")
-    # the planted base load of E03 is the park's largest finding: its card is open at the top
+    # issue 13 §7: ordered by annual saving value (CNY, the header's figure): E01's capacitor bank out of
+    # service costs it a power-factor surcharge on its whole bill, the park's most valuable finding
+    first = page.locator(".q-expansion-item").first
+    expect(first).to_contain_text("华东精密轧钢有限公司")
+    expect(first).to_contain_text("元")
+    expect(page.get_by_text("功率因数偏低", exact=False).first).to_be_visible()
+    _assert_descending(page, "元")
+    page.screenshot(path=str(artifacts_dir / "console-diagnosis.png"), full_page=True)
+    # by kWh: the planted base load of E03 is the park's largest finding, its card open at the top
+    page.locator(".q-btn-toggle").get_by_text("年节电 (kWh)").click()
+    page.wait_for_url(f"{base}/diagnosis?days=28&by=kwh")
     first = page.locator(".q-expansion-item").first
     expect(first).to_contain_text("星海电子科技有限公司")
+    expect(first).to_contain_text("kWh")
     expect(page.get_by_text("非生产时段基础负荷偏高", exact=False).first).to_be_visible()
     expect(page.get_by_text("能源管理与运行优化").first).to_be_visible()
     expect(page.get_by_text("年节电潜力 (kWh)").first).to_be_visible()
-    page.screenshot(path=str(artifacts_dir / "console-diagnosis.png"), full_page=True)
+    _assert_descending(page, "kWh")
+    page.screenshot(path=str(artifacts_dir / "console-diagnosis-by-kwh.png"), full_page=True)
 
     # English
     page.locator(".q-select").filter(has_text="中文").click()
@@ -77,6 +90,20 @@ def test_park_sees_ranking_quartiles_and_the_planted_base_load(
     expect(page.locator(".text-h5").get_by_text("Energy-saving diagnosis")).to_be_visible()
     expect(page.get_by_text("High base load outside production", exact=False).first).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "console-diagnosis-english.png"), full_page=True)
+
+
+def _assert_descending(page: Page, unit: str) -> None:
+    """The enterprise headers ``name — n · value unit`` are in non-increasing order of value, none empty."""
+    headers = page.locator(
+        ".q-expansion-item.pc-card > .q-expansion-item__container > .q-item"
+    ).all_inner_texts()
+    values = []
+    for h in headers:
+        m = re.search(r"— (\d+) · ([\d,.]+) " + re.escape(unit), h)
+        assert m is not None, h
+        assert int(m.group(1)) > 0, h  # an enterprise without a finding is not listed
+        values.append(float(m.group(2).replace(",", "")))
+    assert values and values == sorted(values, reverse=True), values
 
 
 def test_enterprise_sees_only_its_own_findings(

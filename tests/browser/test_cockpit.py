@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,11 +92,32 @@ def test_drill_down_to_enterprise_and_meter(page: Page, cockpit_server: str, art
     expect(page.get_by_text("E01-EL-MAIN").first).to_be_visible()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "cockpit-enterprise.png"), full_page=True)
+    enterprise_url = page.url
     page.get_by_role("link", name="E01-EL-MAIN", exact=True).click()
-    expect(page.get_by_text("近 30 日日用量")).to_be_visible()
+    # issue 13 §7: the meter page — date range, chart, paged readings, XLSX export, back to the enterprise
+    page.wait_for_url("**/meters/*?back=cockpit")
+    expect(page.get_by_text("每日用量")).to_be_visible()
     expect(page.locator("canvas").first).to_be_visible()
+    count = page.get_by_text(re.compile(r"^共 \d+ 条读数$"))
+    expect(count).to_be_visible()
+    # E01-EL-MAIN is a 15-minute register: a whole past day holds 96 readings
+    day = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
+    page.get_by_label("开始日期").fill(day)
+    page.get_by_label("结束日期（含）").fill(day)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(f"**/meters/*?start={day}&end={day}&back=cockpit")
+    expect(page.get_by_text("共 96 条读数")).to_be_visible()
+    expect(page.get_by_text("每小时用量")).to_be_visible()
+    expect(page.locator(".q-table__bottom")).to_contain_text("1-50")  # paged, 50 a page
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出 XLSX").click()
+    wb = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    ws = wb.worksheets[0]
+    assert ws.max_row == 1 + 96 and str(ws["A1"].value).startswith("时间 Time")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "cockpit-meter.png"), full_page=True)
+    page.get_by_role("button", name="返回").click()
+    page.wait_for_url(enterprise_url)
     # another enterprise has not shared its meter data: totals yes, meters no
     page.goto(f"{base}/cockpit")
     page.get_by_role("link", name="苏和精细化工有限公司").click()

@@ -29,6 +29,7 @@ def test_gateways_and_meters_online_status(page: Page, demo_server: str, artifac
         has=page.get_by_role("cell", name="demo-gateway", exact=True)
     )
     expect(gateway_row).to_contain_text("在线")
+    expect(gateway_row).to_contain_text("台：")  # issue 13 §7: the row lists its devices (n 台：codes)
     meters = page.locator(".q-card").filter(has=page.locator("th", has_text="最近读数时间"))
     for code, state in (("E05-EL-EV", "离线"), ("E01-EL-MAIN", "在线")):
         meters.get_by_label("搜索").fill(code)

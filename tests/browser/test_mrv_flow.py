@@ -71,6 +71,21 @@ def _as(browser: Browser, base: str, email: str) -> Page:
     return page
 
 
+def _act(page: Page, name: str) -> None:
+    """Click a workflow button and confirm in the dialog it opens (issue 13 §7: confirmation first)."""
+    page.get_by_role("button", name=name, exact=True).click()
+    dialog = page.locator(".q-dialog")
+    expect(dialog).to_contain_text(name)
+    dialog.get_by_role("button", name="确认", exact=True).click()
+
+
+def _freeze(page: Page) -> None:
+    """Submit (freeze) an inventory version: the console asks first."""
+    page.get_by_role("button", name="提交（冻结）").click()
+    page.locator(".q-dialog").get_by_role("button", name="确认", exact=True).click()
+    expect(page.get_by_text("已提交（冻结）").first).to_be_visible()
+
+
 def _status(page: Page, text: str) -> None:
     expect(page.locator(".text-h6.text-primary")).to_have_text(text)
 
@@ -89,12 +104,17 @@ def test_enterprise_submits_verifier_corrects_and_verifies(
     ent.wait_for_url(f"{base}/mrv/*")
     case_url = ent.url
     _status(ent, "编制监测计划")
-    ent.get_by_role("button", name="批准监测计划").click()
+    _act(ent, "批准监测计划")
     _status(ent, "监测中")
+    # a step whose precondition does not hold yet is shown disabled, with the service's reason
+    expect(ent.get_by_role("button", name="开始编制年报")).to_be_disabled()
+    expect(ent.get_by_text("暂不可用: 仍有已结束的月份未复核")).to_be_visible()
     ent.get_by_role("button", name="审核全部已结束月份").click()
     expect(ent.get_by_text("12月")).to_be_visible()
-    ent.get_by_role("button", name="开始编制年报").click()
+    _act(ent, "开始编制年报")
     _status(ent, "编制年报")
+    expect(ent.get_by_role("button", name="提交核查", exact=True)).to_be_disabled()
+    expect(ent.get_by_text("暂不可用: 盘查结果须先提交（冻结）")).to_be_visible()
     ent.goto(f"{base}/enterprise/inventory")
     ent.get_by_role("button", name="新建盘查（自动汇集计量数据）").click()
     ent.wait_for_url(f"{base}/enterprise/inventory/*")
@@ -110,23 +130,32 @@ def test_enterprise_submits_verifier_corrects_and_verifies(
     total_v1 = electricity + 15 * fuel["natural_gas"] + 10 * fuel["diesel"]
     expect(ent.locator(".pc-kpi-value").first).to_have_text(f"{total_v1:,.2f}")
     ent.screenshot(path=str(artifacts_dir / "mrv-inventory-v1.png"), full_page=True)
-    ent.get_by_role("button", name="提交（冻结）").click()
-    expect(ent.get_by_text("已提交（冻结）").first).to_be_visible()
+    _freeze(ent)
     ent.goto(case_url)
-    ent.get_by_role("button", name="提交核查").click()
+    expect(ent.get_by_role("button", name="提交核查", exact=True)).to_be_enabled()
+    _act(ent, "提交核查")
     _status(ent, "已提交")
 
     # --- the verifier: review and a correction request on the natural-gas line ------------------------------
     ver = _as(browser, base, VERIFIER)
     ver.goto(case_url)
-    ver.get_by_role("button", name="开始核查").click()
+    _act(ver, "开始核查")
     _status(ver, "核查中")
+    # the verifier opens the submitted inventory (its lines) and the enterprise's evidence from the case
+    submitted = ver.locator(".q-expansion-item", has_text="报送的盘查结果")
+    expect(submitted).to_contain_text(f"V1 · {total_v1:,.2f} tCO2e")
+    expect(submitted.locator("tr", has_text="锅炉天然气")).to_be_visible()
+    with ver.expect_download() as evidence:
+        submitted.get_by_role("button", name="下载").first.click()
+    assert Path(evidence.value.path()).stat().st_size > 0
+    # request_corrections waits for a correction on a line
+    expect(ver.get_by_role("button", name="要求修正", exact=True)).to_be_disabled()
     ver.get_by_label("意见").fill("天然气流量计校准报告显示偏差+2%，请按校准结果修正")
     ver.get_by_label("要求修正的条目").click()
     ver.get_by_role("option", name="锅炉天然气").click()
     ver.get_by_role("button", name="提出修正意见").click()
     expect(ver.get_by_text("天然气流量计校准报告显示偏差+2%").first).to_be_visible()
-    ver.get_by_role("button", name="要求修正").click()
+    _act(ver, "要求修正")
     _status(ver, "待修正")
     ver.screenshot(path=str(artifacts_dir / "mrv-correction-requested.png"), full_page=True)
 
@@ -144,18 +173,17 @@ def test_enterprise_submits_verifier_corrects_and_verifies(
     dialog.get_by_role("button", name="保存").click()
     total_v2 = electricity + 14.7 * fuel["natural_gas"] + 10 * fuel["diesel"]
     expect(ent.locator(".pc-kpi-value").first).to_have_text(f"{total_v2:,.2f}")
-    ent.get_by_role("button", name="提交（冻结）").click()
-    expect(ent.get_by_text("已提交（冻结）").first).to_be_visible()
+    _freeze(ent)
     ent.goto(case_url)
     ent.get_by_label("答复").fill("已按校准报告修正，见新版本")
     ent.get_by_role("button", name="答复并关闭").click()
-    ent.get_by_role("button", name="修正后重新提交").click()
+    _act(ent, "修正后重新提交")
     _status(ent, "核查中")
 
     # --- the verifier verifies -----------------------------------------------------------------------------
     ver.goto(case_url)
     ver.get_by_label("核查结论").fill("经核查，排放报告数据真实、准确，符合要求。")
-    ver.get_by_role("button", name="核查通过").click()
+    _act(ver, "核查通过")
     _status(ver, "已核查")
     ver.screenshot(path=str(artifacts_dir / "mrv-verified.png"), full_page=True)
 

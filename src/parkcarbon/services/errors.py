@@ -48,6 +48,7 @@ ERROR_CODES: dict[str, str] = {
     "mrv.not_verifier_body": "the organisation is not a verification body of this park",
     "mrv.line_required": "a correction request names the line to correct",
     "mrv.line_unknown": "the line is not a line of this case's inventory",
+    "mrv.needs_enterprise_admin": "only the enterprise's admin takes this step of the case",
     "mrv.no_proposed_verifier": "no verifier is waiting for the enterprise's acceptance",
     "mrv.verifier_not_accepted": "the enterprise has not accepted the proposed verifier yet",
     "membership.invite_instead": "an enterprise's members are added by its own admins; invite instead",

@@ -59,6 +59,7 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "mrv.not_verifier_body": ("该机构不是本园区的核查机构", "Not a verification body of this park"),
     "mrv.line_required": ("整改要求须指明明细行", "A correction request names the line to correct"),
     "mrv.line_unknown": ("该明细行不属于本案的盘查结果", "Not a line of this case's inventory"),
+    "mrv.needs_enterprise_admin": ("此步骤须由企业管理员操作", "Only the enterprise's admin takes this step"),
     # request validation and the accounting engine (parkcarbon.core.errors.CALC_ERROR_CODES)
     "input.request": ("请求格式有误（须为 JSON 对象）", "The request is not a JSON object"),
     "input.required": ("必填", "Required"),

@@ -46,18 +46,32 @@ def data_table(
     mark: str,
     row_key: str = "id",
     actions: Callable[[Any], None] | None = None,
+    search_extra: Callable[[Any], str] | None = None,
 ) -> ui.table:
-    """A searchable, paginated table of pydantic rows."""
+    """A searchable, paginated table of pydantic rows; ``search_extra`` adds text the search box finds
+    without showing it (e.g. both languages' industry names)."""
     cols = [
         {"name": c.name, "label": t(c.label_key), "field": c.name, "sortable": True, "align": "left"}
         for c in columns
     ]
+    if search_extra is not None:
+        cols.append(
+            {
+                "name": "_search",
+                "label": "",
+                "field": "_search",
+                "classes": "hidden",
+                "headerClasses": "hidden",
+            }
+        )
     data = []
     for row in rows:
         item = {row_key: getattr(row, row_key)}
         for c in columns:
             value = getattr(row, c.name, None)
             item[c.name] = c.format(value) if c.format else ("" if value is None else value)
+        if search_extra is not None:
+            item["_search"] = search_extra(row)
         data.append(item)
     with ui.card().classes("pc-card w-full"):
         search = (
@@ -86,6 +100,7 @@ def form_dialog(
     *,
     mark: str,
     on_done: Callable[[Any], None] | None = None,
+    done_key: str = "created",
 ) -> ui.dialog:
     """A dialog that collects ``fields`` and calls ``submit``; service errors are shown beside the form."""
     with ui.dialog() as dialog, ui.card().classes("w-[32rem]").mark(f"{mark}-dialog"):
@@ -126,7 +141,7 @@ def form_dialog(
                 error.text = _validation_text(exc)
                 return
             dialog.close()
-            ui.notify(t("created"), type="positive")
+            ui.notify(t(done_key), type="positive")
             if on_done:
                 on_done(result)
 
@@ -163,6 +178,21 @@ def guarded(action: Callable[[], Any], *, success: str | None = None, reload: bo
     if reload:
         ui.navigate.reload()
     return True
+
+
+def confirm(text: str, on_confirm: Callable[[], Any], *, mark: str = "confirm-dialog") -> None:
+    """Ask before an act that cannot be undone (freezing, submitting …); ``on_confirm`` runs on 确认."""
+    with ui.dialog() as dialog, ui.card().classes("q-pa-md").mark(mark):
+        ui.label(text).classes("text-body1")
+        with ui.row().classes("justify-end w-full"):
+            ui.button(t("cancel"), on_click=dialog.close).props("flat")
+
+            def go() -> None:
+                dialog.close()
+                on_confirm()
+
+            ui.button(t("console.confirm"), on_click=go).props("color=primary").mark("confirm-ok")
+    dialog.open()
 
 
 def revoke_button_column(table: ui.table, on_revoke: Callable[[int], Any]) -> None:

@@ -22,8 +22,12 @@ def list_organisations(
     page: PageDep,
     park_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     kind: OrgKind | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="text in the name, English name, codes or the industry's name"),
+    ] = None,
 ) -> Page[OrganisationPublic]:
-    return organisations.list_organisations(runtime.db, principal, page, park_id=park_id, kind=kind)
+    return organisations.list_organisations(runtime.db, principal, page, park_id=park_id, kind=kind, q=q)
 
 
 @router.post("", response_model=OrganisationPublic, status_code=status.HTTP_201_CREATED)

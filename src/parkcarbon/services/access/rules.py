@@ -113,6 +113,16 @@ def can_edit_registry(p: Principal, park_id: int) -> bool:
     return is_park_admin(p, park_id)
 
 
+def can_edit_organisation(p: Principal, park_id: int, org_id: int, *, is_enterprise: bool) -> bool:
+    """An organisation's name, English name, credit and industry codes: the park admin, the platform
+    admin, or (for an enterprise) its own admin."""
+    return (
+        p.is_platform_admin
+        or Role.PARK_ADMIN in p.roles_in_park(park_id)
+        or (is_enterprise and is_enterprise_admin(p, org_id))
+    )
+
+
 def can_upload_park_data(p: Principal, park_id: int) -> bool:
     """Park-wide activity-data and economic-data uploads: the park admin."""
     return is_park_admin(p, park_id)

@@ -90,6 +90,7 @@ from parkcarbon.services.demo.model import growth_start, is_pv_meter, meter_cons
 from parkcarbon.services.demo.profiles import TICK_S, Calendar, build_calendar
 from parkcarbon.services.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.services.enterprise import profile
+from parkcarbon.services.enterprise.calendar import DEFAULT_CALENDARS
 from parkcarbon.services.enterprise.demo import DemoEnterprise, seed_enterprise_demo
 from parkcarbon.services.enterprise.schemas import ProductCreate
 from parkcarbon.services.intake import activity
@@ -576,6 +577,12 @@ def build_demo_park(
     # ---- the enterprise file of E01 ---------------------------------------------------------------------
     t = time.perf_counter()
     if enterprise_demo:
+        # once the demo year's report deadline has passed, a case still in planning for it would read
+        # "编制监测计划 · 逾期 N 天" to a park director: the demo then opens the running year's case, its
+        # plan approved (监测中), working towards next spring's deadline
+        report_month_day = DEFAULT_CALENDARS["national_ets"][0]
+        report_due = date.fromisoformat(f"{demo_year + 1}-{report_month_day}")
+        running_year = today > report_due
         park.enterprise_demo = seed_enterprise_demo(
             db,
             settings,
@@ -587,6 +594,8 @@ def build_demo_park(
             gas_meter_id=park.meter_ids["E01-NG-MAIN"],
             readings=False,
             target_tco2e=None,
+            case_year=demo_year + 1 if running_year else demo_year,
+            plan_approved=running_year,
         )
     report("enterprise", 1, 1)
     timings["enterprise_file"] = time.perf_counter() - t

@@ -5,7 +5,8 @@ References
 .. [1] GB 32100-2015 法人和其他组织统一社会信用代码编码规则 (coding rules for the unified social
    credit code), §4 (structure) and §5 (check character).
 .. [2] GB/T 4754-2017 国民经济行业分类 (industrial classification for national economic activities),
-   sections A–T and their divisions 01–97 (amendment No. 1, 2019, changed no division).
+   sections A–T and their divisions 01–97 (amendment No. 1, 2019, changed no division); the classes
+   (小类) the demo park uses, with amendment No. 1 (2019) applied.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import re
 __all__ = [
     "CREDIT_CODE_ALPHABET",
     "CREDIT_CODE_WEIGHTS",
+    "INDUSTRY_CLASSES",
     "INDUSTRY_DIVISIONS",
+    "INDUSTRY_DIVISIONS_EN",
     "INDUSTRY_SECTIONS",
     "credit_code_check_character",
     "credit_code_error",
+    "industry_codes_matching",
     "industry_division",
     "industry_error",
+    "industry_names",
 ]
 
 #: The 31 characters of the code (GB 32100-2015 §5: digits and capitals without I, O, Z, S, V);
@@ -131,6 +136,104 @@ INDUSTRY_DIVISIONS: dict[str, str] = {
     "95": "群众团体、社会团体和其他成员组织", "96": "基层群众自治组织及其他组织", "97": "国际组织",
 }  # fmt: skip
 
+#: GB/T 4754-2017 divisions (大类), code → English name. The standard is published in Chinese only; these
+#: are the project's renderings after the National Bureau of Statistics' English usage (confidence:
+#: medium — for display and search, never for matching a code).
+INDUSTRY_DIVISIONS_EN: dict[str, str] = {
+    "01": "Agriculture", "02": "Forestry", "03": "Animal husbandry", "04": "Fishery",
+    "05": "Support activities for agriculture, forestry, animal husbandry and fishery",
+    "06": "Mining and washing of coal", "07": "Extraction of petroleum and natural gas",
+    "08": "Mining of ferrous metal ores", "09": "Mining of non-ferrous metal ores",
+    "10": "Mining of non-metallic minerals", "11": "Support activities for mining", "12": "Other mining",
+    "13": "Processing of food from agricultural products", "14": "Food manufacturing",
+    "15": "Manufacture of liquor, beverages and refined tea", "16": "Manufacture of tobacco",
+    "17": "Manufacture of textiles", "18": "Manufacture of textile wearing apparel and accessories",
+    "19": "Manufacture of leather, fur, feather and related products and footwear",
+    "20": "Processing of timber, manufacture of wood, bamboo, rattan, palm and straw products",
+    "21": "Manufacture of furniture", "22": "Manufacture of paper and paper products",
+    "23": "Printing and reproduction of recording media",
+    "24": "Manufacture of articles for culture, education, arts and crafts, sport and entertainment",
+    "25": "Processing of petroleum, coal and other fuels",
+    "26": "Manufacture of raw chemical materials and chemical products", "27": "Manufacture of medicines",
+    "28": "Manufacture of chemical fibres", "29": "Manufacture of rubber and plastics products",
+    "30": "Manufacture of non-metallic mineral products",
+    "31": "Smelting and pressing of ferrous metals", "32": "Smelting and pressing of non-ferrous metals",
+    "33": "Manufacture of metal products", "34": "Manufacture of general-purpose machinery",
+    "35": "Manufacture of special-purpose machinery", "36": "Manufacture of automobiles",
+    "37": "Manufacture of railway, ship, aerospace and other transport equipment",
+    "38": "Manufacture of electrical machinery and equipment",
+    "39": "Manufacture of computers, communication and other electronic equipment",
+    "40": "Manufacture of measuring instruments and meters", "41": "Other manufacturing",
+    "42": "Utilisation of waste resources", "43": "Repair of metal products, machinery and equipment",
+    "44": "Production and supply of electricity and heat", "45": "Production and supply of gas",
+    "46": "Production and supply of water",
+    "47": "Construction of buildings", "48": "Civil engineering", "49": "Construction installation",
+    "50": "Building decoration, renovation and other construction",
+    "51": "Wholesale trade", "52": "Retail trade",
+    "53": "Rail transport", "54": "Road transport", "55": "Water transport", "56": "Air transport",
+    "57": "Pipeline transport", "58": "Multimodal transport and transport agency",
+    "59": "Loading, unloading, handling and warehousing", "60": "Postal services",
+    "61": "Accommodation", "62": "Catering",
+    "63": "Telecommunications, radio and television and satellite transmission services",
+    "64": "Internet and related services", "65": "Software and information technology services",
+    "66": "Monetary and financial services", "67": "Capital market services", "68": "Insurance",
+    "69": "Other financial activities",
+    "70": "Real estate", "71": "Leasing", "72": "Business services",
+    "73": "Research and experimental development", "74": "Professional technical services",
+    "75": "Technology promotion and application services",
+    "76": "Management of water conservancy", "77": "Ecological protection and environmental governance",
+    "78": "Management of public facilities", "79": "Land management",
+    "80": "Resident services", "81": "Repair of motor vehicles, electronic products and household goods",
+    "82": "Other services",
+    "83": "Education", "84": "Health", "85": "Social work",
+    "86": "News and publishing", "87": "Radio, television, film and sound recording production",
+    "88": "Culture and arts", "89": "Sports", "90": "Entertainment",
+    "91": "Organs of the Communist Party of China", "92": "State organs",
+    "93": "CPPCC and democratic parties", "94": "Social security",
+    "95": "Mass organisations, social organisations and other membership organisations",
+    "96": "Grass-roots self-governing organisations and other organisations",
+    "97": "International organisations",
+}  # fmt: skip
+
+#: GB/T 4754-2017 (with amendment No. 1, 2019) classes (小类) the demo park uses, code → (中文, English,
+#: confidence). Transcribed from the classification's class list; the English is the project's.
+INDUSTRY_CLASSES: dict[str, tuple[str, str, str]] = {
+    "1361": ("水产品冷冻加工", "Freezing of aquatic products", "high"),
+    "1411": ("糕点、面包制造", "Manufacture of pastries and bread", "high"),
+    "1431": ("米、面制品制造", "Manufacture of rice and flour products", "high"),
+    "1441": ("液体乳制造", "Manufacture of liquid milk", "high"),
+    "1469": ("其他调味品、发酵制品制造", "Manufacture of other condiments and fermented products", "high"),
+    "1513": ("啤酒制造", "Manufacture of beer", "high"),
+    "1523": ("果菜汁及果菜汁饮料制造", "Manufacture of fruit and vegetable juices and juice drinks", "high"),
+    "2614": ("有机化学原料制造", "Manufacture of organic chemical raw materials", "high"),
+    "2641": ("涂料制造", "Manufacture of coatings", "high"),
+    "2651": ("初级形态塑料及合成树脂制造", "Manufacture of primary plastics and synthetic resins", "high"),
+    "2661": ("化学试剂和助剂制造", "Manufacture of chemical reagents and auxiliaries", "high"),
+    "2662": ("专项化学用品制造", "Manufacture of special-purpose chemicals", "high"),
+    "2710": ("化学药品原料药制造", "Manufacture of chemical active pharmaceutical ingredients", "high"),
+    "3130": ("钢压延加工", "Steel rolling", "high"),
+    "3360": ("金属表面处理及热处理加工", "Metal surface treatment and heat treatment", "high"),
+    "3399": ("其他未列明金属制品制造", "Manufacture of other metal products n.e.c.", "high"),
+    "3482": ("紧固件制造", "Manufacture of fasteners", "medium"),
+    "3912": ("计算机零部件制造", "Manufacture of computer parts", "high"),
+    "3922": ("通信终端设备制造", "Manufacture of communication terminal equipment", "medium"),
+    "3973": ("集成电路制造", "Manufacture of integrated circuits", "high"),
+    "3976": ("光电子器件制造", "Manufacture of optoelectronic devices", "high"),
+    "3982": ("电子电路制造", "Manufacture of electronic circuits", "high"),
+    "3983": ("敏感元件及传感器制造", "Manufacture of sensitive components and sensors", "high"),
+    "3989": ("其他电子元件制造", "Manufacture of other electronic components", "high"),
+    "5920": ("通用仓储", "General warehousing", "high"),
+    "5930": ("低温仓储", "Cold storage", "high"),
+    "5942": ("危险化学品仓储", "Storage of hazardous chemicals", "high"),
+    "6513": ("应用软件开发", "Application software development", "high"),
+    "6560": ("信息技术咨询服务", "Information technology consulting", "high"),
+    "7040": ("房地产租赁经营", "Real estate leasing", "high"),
+    "7211": ("企业总部管理", "Corporate headquarters management", "high"),
+    "7320": ("工程和技术研究和试验发展", "Research and development in engineering and technology", "high"),
+    "7514": ("节能技术推广服务", "Promotion of energy-saving technology", "high"),
+    "7810": ("市政设施管理", "Management of municipal facilities", "high"),
+}  # fmt: skip
+
 _INDUSTRY = re.compile(r"^([A-T])?([0-9]{2})([0-9]{1,2})?$")
 
 
@@ -154,6 +257,42 @@ def industry_error(code: str) -> str | None:
     if letter is not None and letter != section:
         return f"division {division} belongs to section {section}, not {letter}"
     return None
+
+
+def industry_names(code: str | None) -> tuple[str, str] | None:
+    """``(中文, English)`` name of an industry code: its class (小类) when :data:`INDUSTRY_CLASSES` holds
+    it, else its division (大类); ``None`` for an empty or invalid code."""
+    if not code or industry_error(code) is not None:
+        return None
+    m = _INDUSTRY.match(code)
+    if m is None:  # pragma: no cover - industry_error checked the form
+        return None
+    digits = m.group(2) + (m.group(3) or "")
+    known = INDUSTRY_CLASSES.get(digits)
+    if known is not None:
+        return known[0], known[1]
+    division = m.group(2)
+    return INDUSTRY_DIVISIONS[division], INDUSTRY_DIVISIONS_EN[division]
+
+
+def industry_codes_matching(text: str) -> list[str]:
+    """The code prefixes whose division (大类) or class (小类) name, Chinese or English, contains
+    ``text`` (case-insensitive), each with and without its section letter (``C31``, ``31``): what a
+    search for an industry name finds by ``code LIKE prefix%``."""
+    needle = text.strip().casefold()
+    if not needle:
+        return []
+    digits = [
+        d
+        for d in INDUSTRY_DIVISIONS
+        if needle in INDUSTRY_DIVISIONS[d].casefold() or needle in INDUSTRY_DIVISIONS_EN[d].casefold()
+    ]
+    digits += [
+        c
+        for c, (zh, en, _conf) in INDUSTRY_CLASSES.items()
+        if needle in zh.casefold() or needle in en.casefold()
+    ]
+    return [form for d in digits for form in (_section_of(int(d[:2])) + d, d)]
 
 
 def industry_division(code: str | None) -> tuple[str, str, str] | None:

@@ -4,7 +4,7 @@ Seeds, through the same services a user calls (as ``system``): the profile (cred
 check character, industry C3130, boundary, contacts), two facilities, a natural-gas meter, daily
 register readings of the electricity and gas meters from 1 January of ``year`` to yesterday, diesel
 deliveries as activity records, three emission sources, a product, an evidence document, next year's
-target and an MRV case for ``year`` with the park's verifier assigned.
+target and an MRV case for ``year`` (or ``case_year``) with the park's verifier assigned.
 
 The monthly totals of ``year`` are round numbers a verifier can check by hand: electricity
 1 200 000 kWh, natural gas 150 000 Nm3, diesel 10 t (four deliveries of 2.5 t).
@@ -25,6 +25,7 @@ from parkcarbon.services.enterprise import documents, mrv, profile
 from parkcarbon.services.enterprise.codes import credit_code_check_character
 from parkcarbon.services.enterprise.schemas import (
     Boundary,
+    CaseAct,
     CaseCreate,
     Contact,
     DocumentUpload,
@@ -134,6 +135,8 @@ def seed_enterprise_demo(
     gas_meter_id: int | None = None,
     readings: bool = True,
     target_tco2e: float | None = NEXT_YEAR_TARGET_TCO2E,
+    case_year: int | None = None,
+    plan_approved: bool = False,
 ) -> DemoEnterprise:
     """Fill the enterprise file of ``enterprise_id`` and a year of data (see the module docstring).
 
@@ -146,6 +149,11 @@ def seed_enterprise_demo(
         carry their history (the demo park generates 15-minute data for them).
     target_tco2e
         The enterprise's carbon target for ``year + 1``; ``None`` sets none (the park allocates it).
+    case_year
+        The reporting year of the MRV case (default ``year``); the served demo opens the running year's
+        case once ``year``'s report deadline has passed, so no case sits in planning past its deadline.
+    plan_approved
+        Approve the case's monitoring plan (the case is then 监测中 / monitoring).
     """
     with db.read() as s:
         park = s.get(Park, park_id)
@@ -301,9 +309,12 @@ def seed_enterprise_demo(
     case = mrv.create_case_unchecked(
         db,
         SYSTEM,
-        CaseCreate(enterprise_id=enterprise_id, year=year, verifier_organisation_id=verifier_id),
+        CaseCreate(enterprise_id=enterprise_id, year=case_year or year, verifier_organisation_id=verifier_id),
         verifier_accepted=True,
+        today=today,
     )
+    if plan_approved:
+        case = mrv.act(db, SYSTEM, case.id, CaseAct(action="approve_plan"), today=today)
     return DemoEnterprise(
         enterprise_id=enterprise_id,
         year=year,

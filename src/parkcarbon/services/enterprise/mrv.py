@@ -23,6 +23,7 @@ archive              verified               archived               enterprise ad
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,7 @@ from parkcarbon.services.clock import park_today
 from parkcarbon.services.enterprise.activity import assemble
 from parkcarbon.services.enterprise.calendar import OPEN_STATUSES, due_dates, pending_stage
 from parkcarbon.services.enterprise.schemas import (
+    ActionState,
     CaseAct,
     CaseCreate,
     CaseDetail,
@@ -80,6 +82,7 @@ __all__ = [
     "get_case",
     "list_cases",
     "overview",
+    "preconditions",
     "reminders",
     "resolve_comment",
     "review_months",
@@ -692,6 +695,117 @@ def _open_corrections(s: Session, case: MrvCase) -> int:
     return len(rows)
 
 
+@dataclass(frozen=True)
+class _Blocker:
+    field: str
+    reason: str
+    code: str
+
+
+def _blocker(s: Session, case: MrvCase, action: str, *, inventory: bool = True) -> _Blocker | None:
+    """What keeps ``action`` from being taken on ``case`` now (the state's precondition), or None.
+
+    The one place the preconditions of the table in the module docstring are written: :func:`act`
+    refuses with it and :func:`preconditions` shows it beside the disabled button. ``inventory=False``
+    leaves out "a submitted inventory of the year exists" (act checks the one it is given).
+    """
+    if action == "approve_plan" and not _plan(s, case.enterprise_id)["sources"]:
+        return _Blocker(
+            "action", "the monitoring plan has no emission source; add sources first", "mrv.no_sources"
+        )
+    if action == "start_report":
+        reviewed = set(s.scalars(select(MrvMonthReview.month).where(MrvMonthReview.case_id == case.id)))
+        missing = [m for m in range(1, 13) if m not in reviewed]
+        if missing:
+            return _Blocker("action", f"months {missing} have not been reviewed", "mrv.months_not_reviewed")
+    if action in {"submit", "resubmit"}:
+        if case.verifier_organisation_id is None:
+            return _Blocker(
+                "verifier_organisation_id", "assign a verifier before submitting", "mrv.no_verifier"
+            )
+        if case.verifier_accepted_at is None:
+            return _Blocker(
+                "verifier_organisation_id",
+                "accept the proposed verifier before submitting",
+                "mrv.verifier_not_accepted",
+            )
+        if action == "resubmit" and _open_corrections(s, case):
+            return _Blocker(
+                "action", "answer every requested correction before resubmitting", "mrv.open_corrections"
+            )
+        if inventory and _latest_submitted_inventory(s, case) is None:
+            return _Blocker(
+                "inventory_id",
+                "the inventory must be submitted (frozen) first",
+                "mrv.inventory_not_submitted",
+            )
+    if action == "request_corrections" and not _open_corrections(s, case):
+        return _Blocker("action", "add at least one correction request on a line first", "mrv.no_corrections")
+    if action == "verify" and _open_corrections(s, case):
+        return _Blocker("action", "open correction requests remain", "mrv.open_corrections")
+    return None
+
+
+def _latest_submitted_inventory(s: Session, case: MrvCase) -> int | None:
+    """The newest submitted (frozen) inventory of the case's enterprise and year."""
+    return s.scalar(
+        select(Inventory.id)
+        .where(
+            Inventory.enterprise_id == case.enterprise_id,
+            Inventory.year == case.year,
+            Inventory.status == "submitted",
+        )
+        .order_by(Inventory.version.desc())
+        .limit(1)
+    )
+
+
+def _candidates(p: Principal, case: MrvCase, side: str) -> list[str]:
+    """The actions of the case's current status that belong to the caller's side of the case."""
+    sides = {
+        "enterprise": {"enterprise", "enterprise_or_park"},
+        "verifier": {"verifier"},
+        "park": {"enterprise_or_park"} if Role.PARK_ADMIN in p.roles_in_park(case.park_id) else set(),
+    }.get(side, set())
+    return [a for a, (sources, _to, who) in TRANSITIONS.items() if case.status in sources and who in sides]
+
+
+def preconditions(db: Database, p: Principal, case_id: int) -> list[ActionState]:
+    """Every next step of the case on the caller's side, allowed or not, with the reason when not.
+
+    A page shows each as a button, disabled with ``reason`` (its ``code`` translated) until its
+    precondition holds; :func:`act` refuses exactly the same cases.
+    """
+    with db.read() as s:
+        case, side = _case(s, p, case_id)
+        allowed = set(_allowed(p, case, side))
+        out = []
+        for action in _candidates(p, case, side):
+            if action not in allowed:
+                out.append(
+                    ActionState(
+                        action=action,
+                        allowed=False,
+                        code="mrv.needs_enterprise_admin",
+                        reason="only the enterprise's admin takes this step",
+                    )
+                )
+                continue
+            blocked = _blocker(s, case, action)
+            out.append(
+                ActionState(
+                    action=action,
+                    allowed=blocked is None,
+                    code=blocked.code if blocked else None,
+                    reason=blocked.reason if blocked else None,
+                    inventory_id=_latest_submitted_inventory(s, case)
+                    if action in {"submit", "resubmit"}
+                    else None,
+                )
+            )
+        return out
+
+
 def act(db: Database, p: Principal, case_id: int, data: CaseAct, *, today: date | None = None) -> CaseDetail:
     """Take one step of the workflow; refused with the reason when the role or the state does not allow it."""
     with db.transaction() as s:
@@ -712,52 +826,21 @@ def act(db: Database, p: Principal, case_id: int, data: CaseAct, *, today: date 
             )
         before = case.status
         now = datetime.now(UTC)
+        # act checks the inventory it is given (_submitted_inventory), not merely that one exists
+        blocked = _blocker(s, case, data.action, inventory=False)
+        if blocked is not None:
+            raise InvalidInput.field(blocked.field, blocked.reason, code=blocked.code)
         if data.action == "approve_plan":
-            plan = _plan(s, case.enterprise_id)
-            if not plan["sources"]:
-                raise InvalidInput.field(
-                    "action",
-                    "the monitoring plan has no emission source; add sources first",
-                    code="mrv.no_sources",
-                )
-            case.plan = {**plan, "approved_at": now.isoformat(), "approved_by": p.label}
-        elif data.action == "start_report":
-            reviewed = set(s.scalars(select(MrvMonthReview.month).where(MrvMonthReview.case_id == case.id)))
-            missing = [m for m in range(1, 13) if m not in reviewed]
-            if missing:
-                raise InvalidInput.field(
-                    "action", f"months {missing} have not been reviewed", code="mrv.months_not_reviewed"
-                )
+            case.plan = {
+                **_plan(s, case.enterprise_id),
+                "approved_at": now.isoformat(),
+                "approved_by": p.label,
+            }
         elif data.action in {"submit", "resubmit"}:
-            if case.verifier_organisation_id is None:
-                raise InvalidInput.field(
-                    "verifier_organisation_id", "assign a verifier before submitting", code="mrv.no_verifier"
-                )
-            if case.verifier_accepted_at is None:
-                raise InvalidInput.field(
-                    "verifier_organisation_id",
-                    "accept the proposed verifier before submitting",
-                    code="mrv.verifier_not_accepted",
-                )
-            if data.action == "resubmit" and _open_corrections(s, case):
-                raise InvalidInput.field(
-                    "action",
-                    "answer every requested correction before resubmitting",
-                    code="mrv.open_corrections",
-                )
             inv = _submitted_inventory(s, case, data.inventory_id)
             case.inventory_id = inv.id
             case.submitted_at = now
-        elif data.action == "request_corrections":
-            if not _open_corrections(s, case):
-                raise InvalidInput.field(
-                    "action", "add at least one correction request on a line first", code="mrv.no_corrections"
-                )
         elif data.action == "verify":
-            if _open_corrections(s, case):
-                raise InvalidInput.field(
-                    "action", "open correction requests remain", code="mrv.open_corrections"
-                )
             current = s.get(Inventory, case.inventory_id) if case.inventory_id else None
             if current is None:
                 raise InvalidInput.field("inventory_id", "the case has no submitted inventory")

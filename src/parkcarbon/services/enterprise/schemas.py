@@ -559,6 +559,18 @@ class CaseDetail(CasePublic):
     allowed_actions: list[str] = Field(description="actions the caller may take now")
 
 
+class ActionState(BaseModel):
+    """One next step of an MRV case on the caller's side: allowed now, or why not."""
+
+    action: str
+    allowed: bool
+    code: str | None = Field(default=None, description="error code of the unmet precondition")
+    reason: str | None = Field(default=None, description="the unmet precondition, in English")
+    inventory_id: int | None = Field(
+        default=None, description="submit/resubmit: the newest submitted inventory of the year"
+    )
+
+
 class CalendarCreate(RequestModel):
     market: Market
     province: Province | None = Field(default=None, description="empty: every province of the park")

@@ -6,10 +6,11 @@ remove organisations; an enterprise admin may edit their own enterprise's profil
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from parkcarbon.services import access, audit
+from parkcarbon.services.enterprise.codes import industry_codes_matching
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
@@ -21,8 +22,16 @@ from parkcarbon.store.models import Organisation, OrgKind, Park, Role
 
 
 def list_organisations(
-    db: Database, p: Principal, page: PageParams, *, park_id: int | None = None, kind: OrgKind | None = None
+    db: Database,
+    p: Principal,
+    page: PageParams,
+    *,
+    park_id: int | None = None,
+    kind: OrgKind | None = None,
+    q: str | None = None,
 ) -> Page[OrganisationPublic]:
+    """Organisations of the parks the caller sees; ``q`` finds a text in the name, the English name,
+    the credit code, the industry code or the industry's Chinese or English name (GB/T 4754-2017)."""
     visible = access.visible_park_ids(p)
     query = select(Organisation).where(Organisation.archived_at.is_(None)).order_by(Organisation.id)
     if visible is not None:
@@ -31,11 +40,27 @@ def list_organisations(
         query = query.where(Organisation.park_id == park_id)
     if kind is not None:
         query = query.where(Organisation.kind == kind)
+    if q and q.strip():
+        query = query.where(_matches(q.strip()))
     with db.read() as s:
         rows, total = paginate(s, query, page)
         return Page(
             data=[OrganisationPublic.model_validate(r) for r in rows], count=total, **page.model_dump()
         )
+
+
+def _matches(text: str) -> ColumnElement[bool]:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{escaped}%"
+    cond: ColumnElement[bool] = or_(
+        Organisation.name.ilike(like, escape="\\"),
+        Organisation.name_en.ilike(like, escape="\\"),
+        Organisation.credit_code.ilike(like, escape="\\"),
+        Organisation.industry_code.ilike(like, escape="\\"),
+    )
+    for prefix in industry_codes_matching(text):  # C31… and 31… alike
+        cond = cond | Organisation.industry_code.like(f"{prefix}%")
+    return cond
 
 
 def _get(s: Session, p: Principal, org_id: int) -> Organisation:
@@ -79,8 +104,9 @@ def update_organisation(
 ) -> OrganisationPublic:
     with db.transaction() as s:
         org = _get(s, p, org_id)
-        own_admin = org.kind == OrgKind.ENTERPRISE and access.is_enterprise_admin(p, org.id)
-        if not (own_admin or p.is_platform_admin or Role.PARK_ADMIN in p.roles_in_park(org.park_id)):
+        if not access.can_edit_organisation(
+            p, org.park_id, org.id, is_enterprise=org.kind == OrgKind.ENTERPRISE
+        ):
             raise Forbidden("editing needs park_admin, or enterprise_admin of this enterprise")
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:

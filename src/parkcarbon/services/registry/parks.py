@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parkcarbon import core
@@ -12,14 +12,18 @@ from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Conflict, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
-from parkcarbon.services.registry.schemas import ParkCreate, ParkPublic, ParkUpdate
+from parkcarbon.services.registry.meters import visible_meters
+from parkcarbon.services.registry.schemas import ParkCounts, ParkCreate, ParkPublic, ParkUpdate
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     ActivityRecord,
+    Area,
     EnterpriseDocument,
     Inventory,
     Meter,
     MrvCase,
+    Organisation,
+    OrgKind,
     Park,
     Role,
 )
@@ -42,6 +46,39 @@ def get_park(db: Database, p: Principal, park_id: int) -> ParkPublic:
         if park is None:
             raise NotFound("park not found")
         return ParkPublic.model_validate(park)
+
+
+def overview_counts(db: Database, p: Principal, park_id: int) -> ParkCounts:
+    """The park overview's figures for any member of the park, each a count query.
+
+    The directory, the areas and the meter registry (metadata) are readable by every member of the park
+    (docs/access.md, "park directory, areas, meter metadata"), so those counts are the park's; the count
+    of meters whose *data* the caller reads follows the meter-data rule (staff: every meter; enterprise
+    users: their own; grantees: granted enterprises').
+    """
+    access.require_user(p)
+    access.require_park_visible(p, park_id)
+    with db.read() as s:
+        if s.get(Park, park_id) is None:
+            raise NotFound("park not found")
+
+        def count(model: Any, *conds: Any) -> int:
+            return int(s.scalar(select(func.count()).select_from(model).where(*conds)) or 0)
+
+        live_org = (Organisation.park_id == park_id, Organisation.archived_at.is_(None))
+        readable = visible_meters(s, p).where(Meter.park_id == park_id).subquery()
+        return ParkCounts(
+            park_id=park_id,
+            enterprises=count(Organisation, *live_org, Organisation.kind == OrgKind.ENTERPRISE),
+            service_organisations=count(
+                Organisation,
+                *live_org,
+                Organisation.kind.in_((OrgKind.SERVICE_PROVIDER, OrgKind.VERIFIER, OrgKind.FINANCIER)),
+            ),
+            areas=count(Area, Area.park_id == park_id),
+            meters=count(Meter, Meter.park_id == park_id, Meter.archived_at.is_(None)),
+            meters_with_data=int(s.scalar(select(func.count()).select_from(readable)) or 0),
+        )
 
 
 def get_park_by_code(db: Database, p: Principal, code: str) -> ParkPublic:

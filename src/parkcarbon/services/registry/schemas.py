@@ -7,9 +7,18 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    computed_field,
+)
 
 from parkcarbon import core
+from parkcarbon.services.enterprise.codes import industry_names
 from parkcarbon.services.schemas import PatchModel, RequestModel
 from parkcarbon.vocab import AreaKind, GrantScope, MeterKind, OrgKind
 
@@ -100,6 +109,17 @@ class ParkUpdate(PatchModel):
     accounting_options: AccountingProfile | None = None
 
 
+class ParkCounts(BaseModel):
+    """The park overview's figures (count queries, scoped by access)."""
+
+    park_id: int
+    enterprises: int
+    service_organisations: int = Field(description="service providers, verifiers and financiers")
+    areas: int
+    meters: int = Field(description="meters in the park's registry (metadata every member reads)")
+    meters_with_data: int = Field(description="meters whose readings the caller may read")
+
+
 class ParkPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -143,6 +163,18 @@ class OrganisationPublic(BaseModel):
     credit_code: str | None
     industry_code: str | None
     created_at: datetime
+
+    @computed_field(description="GB/T 4754-2017 name of industry_code (class, else division), 中文")  # type: ignore[prop-decorator]
+    @property
+    def industry_name(self) -> str | None:
+        names = industry_names(self.industry_code)
+        return names[0] if names else None
+
+    @computed_field(description="English name of industry_code (the project's rendering)")  # type: ignore[prop-decorator]
+    @property
+    def industry_name_en(self) -> str | None:
+        names = industry_names(self.industry_code)
+        return names[1] if names else None
 
 
 class AreaCreate(RequestModel):

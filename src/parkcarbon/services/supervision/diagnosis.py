@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -50,7 +51,7 @@ from parkcarbon.store.models.readings import (
     decode_hours,
 )
 
-__all__ = ["diagnosis"]
+__all__ = ["SAVING_MEASURES", "diagnosis", "ranked"]
 
 _NOT_CONSUMPTION = ("pv_generation", "export")
 
@@ -265,6 +266,45 @@ def diagnosis(
         enterprises=out,
         warnings=warnings,
     )
+
+
+#: the measures a diagnosis can be ordered by: annual saving in CNY (default), kWh or tCO2e
+SAVING_MEASURES = ("cny", "kwh", "tco2e")
+SavingMeasure = Literal["cny", "kwh", "tco2e"]
+
+
+def _value(saving: SavingPublic, by: SavingMeasure) -> float | None:
+    return saving.cny if by == "cny" else saving.kwh if by == "kwh" else saving.tco2e
+
+
+def _empty(f: FindingPublic) -> bool:
+    """A finding that saves nothing in any measure (nothing to act on)."""
+    return not (f.saving.kwh or f.saving.tce or f.saving.tco2e or f.saving.cny)
+
+
+def ranked(report: DiagnosisReport, by: SavingMeasure = "cny") -> DiagnosisReport:
+    """The report with findings that save nothing left out, enterprises without a finding left out,
+    and both ordered by annual saving in ``by`` (largest first).
+
+    Ordering by CNY puts what a tariff cannot value (no time-of-use periods held: ``cny`` is None)
+    after every valued finding, ordered by kWh among themselves.
+    """
+    if by not in SAVING_MEASURES:
+        raise InvalidInput.field("by", f"one of {', '.join(SAVING_MEASURES)}", code="input.choice")
+
+    def key(v: float | None, kwh: float) -> tuple[int, float, float]:
+        return (0 if v is not None else 1, -(v or 0.0), -kwh)
+
+    enterprises = []
+    for e in report.enterprises:
+        findings = sorted(
+            (f for f in e.findings if not _empty(f)), key=lambda f: key(_value(f.saving, by), f.saving.kwh)
+        )
+        if findings:
+            enterprises.append(e.model_copy(update={"findings": findings}))
+    total = {"cny": "saving_cny", "kwh": "saving_kwh", "tco2e": "saving_tco2e"}[by]
+    enterprises.sort(key=lambda e: key(getattr(e, total), e.saving_kwh))
+    return report.model_copy(update={"enterprises": enterprises})
 
 
 #: what a finding on a sub-meter keeps when the reader has no ``meter_data`` grant

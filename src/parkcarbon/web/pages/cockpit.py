@@ -532,6 +532,7 @@ def cockpit_page() -> None:
             return
         db = web_session.runtime().db
         state: dict[str, Any] = {}
+        park_tz = ZoneInfo(parks.get_park(db, p, park_id).timezone)  # the refresh time is the park's
 
         def export() -> None:
             if "m" not in state:
@@ -614,7 +615,8 @@ def cockpit_page() -> None:
             state.update(m=m, w=w)
             stamp.text = (
                 f"{t('ck.as_of')} {m.as_of.isoformat()} · {t('ck.updated')} "
-                f"{datetime.now(UTC).astimezone():%H:%M:%S} · {t('ck.auto')}"
+                f"{datetime.now(UTC).astimezone(park_tz):%H:%M:%S}"
+                f"{t('ck.timezone_note').format(tz=park_tz.key)} · {t('ck.auto')}"
             )
             _kpis(m.park, m.intensity_basis, summary.open_count)
             with ui.row().classes("w-full q-gutter-md no-wrap-md"):
@@ -707,7 +709,7 @@ def cockpit_enterprise_page(enterprise_id: int) -> None:
             table.props("flat dense").mark("meter-table")
             table.add_slot(
                 "body-cell-code",
-                """<q-td :props="props"><a :href="'/cockpit/meter/' + props.row.id"
+                """<q-td :props="props"><a :href="'/meters/' + props.row.id + '?back=cockpit'"
                      class="text-primary" style="text-decoration:none">{{ props.value }}</a></q-td>""",
             )
 

@@ -72,6 +72,22 @@ class _MeterRow:
         self.readings_total = status.readings_total
 
 
+class _GatewayRow:
+    """A gateway row: its devices (the heartbeat's, else the meters whose readings it forwards) and
+    the time of its last heartbeat."""
+
+    def __init__(self, g: Any, forwarded: list[str]) -> None:
+        self.gateway = g.gateway
+        self.online = g.online
+        self.last_seen_at = g.last_seen_at
+        self.last_heartbeat_at = g.last_heartbeat_at
+        self.last_batch_at = g.last_batch_at
+        named = [str(d.get("device", "")) for d in g.devices if d.get("device")]
+        codes = named or sorted(forwarded)
+        shown = ", ".join(codes[:12]) + (" …" if len(codes) > 12 else "")
+        self.devices = t("dev.devices_of").format(n=len(codes), codes=shown) if codes else "0"
+
+
 @ui.page("/devices")
 def devices_page() -> None:
     with frame("nav.devices") as current:
@@ -93,6 +109,10 @@ def devices_page() -> None:
              for m in meters),
             key=lambda r: (r.online, r.code),
         )  # fmt: skip
+        by_gateway: dict[str, list[str]] = {}
+        for r in rows:
+            if r.gateway:
+                by_gateway.setdefault(r.gateway, []).append(r.code)
         with ui.row().classes("q-gutter-md items-center"):
             on_gw = sum(1 for g in gateways if g.online)
             kpi_card(t("dev.gateways_online"), f"{on_gw} / {len(gateways)}", "router", mark="kpi-gateways")
@@ -113,9 +133,9 @@ def devices_page() -> None:
                     Column("last_seen_at", "dev.last_seen", fmt_time),
                     Column("last_heartbeat_at", "dev.last_heartbeat", fmt_time),
                     Column("last_batch_at", "dev.last_batch", fmt_time),
-                    Column("devices", "dev.devices", lambda v: str(len(v or []))),
+                    Column("devices", "dev.devices"),
                 ],
-                gateways,
+                [_GatewayRow(g, by_gateway.get(g.gateway, [])) for g in gateways],
                 mark="gateway-table",
                 row_key="gateway",
             )

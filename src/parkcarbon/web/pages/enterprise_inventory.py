@@ -20,7 +20,7 @@ from parkcarbon.web.errors import error_text, validation_text
 from parkcarbon.web.i18n import register_texts, t
 from parkcarbon.web.layout import ENTERPRISE, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.pages.enterprise_file import own_enterprises
-from parkcarbon.web.widgets import Column, data_table, fmt_time, guarded, kpi_card
+from parkcarbon.web.widgets import Column, confirm, data_table, fmt_time, guarded, kpi_card
 
 register_texts(
     {
@@ -287,8 +287,11 @@ def _actions(inv: InventoryDetail, p: Principal) -> None:
             ui.button(
                 t("inv.submit"),
                 icon="lock",
-                on_click=lambda: guarded(
-                    lambda: inventory.submit_inventory(db, p, inv.id), success="saved", reload=True
+                on_click=lambda: confirm(
+                    t("inv.confirm_submit"),
+                    lambda: guarded(
+                        lambda: inventory.submit_inventory(db, p, inv.id), success="saved", reload=True
+                    ),
                 ),
             ).props("color=primary").mark("inventory-submit")
         if member:

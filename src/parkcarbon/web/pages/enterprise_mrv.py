@@ -7,8 +7,9 @@ from typing import Any, get_args
 from nicegui import ui
 
 from parkcarbon.services import access
-from parkcarbon.services.enterprise import inventory, mrv
+from parkcarbon.services.enterprise import documents, inventory, mrv
 from parkcarbon.services.enterprise.schemas import (
+    ActionState,
     CaseAct,
     CaseDetail,
     CaseStatus,
@@ -17,12 +18,14 @@ from parkcarbon.services.enterprise.schemas import (
     ReviewCreate,
 )
 from parkcarbon.services.errors import ServiceError
+from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
+from parkcarbon.web.errors import code_text
 from parkcarbon.web.i18n import register_texts, t, te
 from parkcarbon.web.layout import ENTERPRISE, PARK_STAFF, NavItem, frame, notify_error, register_nav
-from parkcarbon.web.widgets import Column, data_table, fmt_time, guarded
+from parkcarbon.web.widgets import Column, confirm, data_table, fmt_time, guarded
 
 STATUSES: tuple[str, ...] = get_args(CaseStatus)
 register_texts(
@@ -156,12 +159,6 @@ def _side(p: Principal, case: CaseDetail) -> str:
     )
 
 
-def _latest_submitted(p: Principal, case: CaseDetail) -> int | None:
-    rows = inventory.list_inventories(web_session.runtime().db, p, case.enterprise_id, year=case.year)
-    frozen = [r for r in rows if r.status == "submitted"]
-    return max(frozen, key=lambda r: r.version).id if frozen else None
-
-
 @ui.page("/mrv/{case_id}")
 def mrv_case_page(case_id: int) -> None:
     with frame("nav.mrv") as current:
@@ -183,6 +180,7 @@ def mrv_case_page(case_id: int) -> None:
         ).classes("text-grey-7")
         _verifier_proposal(case, p)
         _action_bar(case, p)
+        _submitted_view(case, p, side)
         if case.plan:
             with ui.expansion(t("mrv.plan"), icon="assignment").classes("w-full").mark("case-plan"):
                 for item in case.plan.get("sources", []):
@@ -243,26 +241,110 @@ def _verifier_proposal(case: CaseDetail, p: Principal) -> None:
 
 
 def _action_bar(case: CaseDetail, p: Principal) -> None:
+    """Every next step on the caller's side: enabled, or disabled with the reason the service gives
+    (``mrv.preconditions``); each asks for confirmation before it runs."""
     db = web_session.runtime().db
-    with ui.row().classes("q-gutter-sm items-end"):
+    states = mrv.preconditions(db, p, case.id)
+    with ui.row().classes("q-gutter-sm items-end").mark("case-actions"):
         opinion = None
-        if "verify" in case.allowed_actions:
+        if any(st.action == "verify" and st.allowed for st in states):
             opinion = ui.input(t("mrv.opinion")).classes("w-96").mark("verify-opinion")
-        for action in case.allowed_actions:
+        for st in states:
+            label = t(f"mrv.action.{st.action}")
 
-            def run(action: str = action) -> None:
-                body: dict[str, Any] = {"action": action}
-                if action in {"submit", "resubmit"}:
-                    latest = _latest_submitted(p, case)
-                    if latest is None:
-                        ui.notify(t("mrv.none_submitted"), type="warning")
-                        return
-                    body["inventory_id"] = latest
-                if action == "verify" and opinion is not None:
+            def run(st: ActionState = st) -> None:
+                body: dict[str, Any] = {"action": st.action}
+                if st.action in {"submit", "resubmit"}:
+                    body["inventory_id"] = st.inventory_id
+                if st.action == "verify" and opinion is not None:
                     body["note"] = opinion.value or None
                 guarded(lambda: mrv.act(db, p, case.id, CaseAct(**body)), success="saved", reload=True)
 
-            ui.button(t(f"mrv.action.{action}"), on_click=run).props("color=primary").mark(f"action-{action}")
+            def ask(st: ActionState = st, label: str = label) -> None:
+                text = t("mrv.confirm.body").format(action=label)
+                if st.action in {"submit", "resubmit"}:
+                    text += " " + t("mrv.confirm.submit")
+                confirm(text, lambda: run(st))
+
+            with ui.column().classes("items-start q-gutter-none"):
+                button = ui.button(label, on_click=ask).props("color=primary").mark(f"action-{st.action}")
+                if not st.allowed:
+                    button.disable()
+                    reason = code_text(st.code, st.reason or "")
+                    button.tooltip(reason)
+                    ui.label(f"{t('mrv.blocked')}: {reason}").classes("text-caption text-grey-8").mark(
+                        f"reason-{st.action}"
+                    )
+
+
+def _submitted_view(case: CaseDetail, p: Principal, side: str) -> None:
+    """The submitted inventory and the enterprise's evidence, opened from the case (verifier and
+    enterprise; the services decide what the caller may read)."""
+    if case.inventory_id is None or side not in {"enterprise", "verifier"}:
+        return
+    db = web_session.runtime().db
+    try:
+        inv = inventory.get_inventory(db, p, case.inventory_id)
+    except ServiceError as exc:
+        notify_error(exc)
+        return
+    with (
+        ui.expansion(
+            f"{t('mrv.submitted_inventory')} V{inv.version} · {_num(inv.total_tco2e)} tCO2e",
+            icon="inventory",
+            value=side == "verifier",
+        )
+        .classes("w-full")
+        .mark("case-inventory")
+    ):
+        rows = [
+            {
+                "id": ln.id,
+                "activity_id": ln.activity_id,
+                "source": ln.source_name,
+                "quantity": f"{_num(ln.quantity)} {ln.unit}",
+                "tco2e": _num(ln.tco2e),
+                "reason": ln.override_reason or "",
+            }
+            for ln in inv.lines
+        ]
+        columns = [
+            {"name": n, "label": t(k), "field": n, "align": "left"}
+            for n, k in (
+                ("activity_id", "code"),
+                ("source", "inv.source"),
+                ("quantity", "inv.quantity"),
+                ("tco2e", "inv.total"),
+                ("reason", "inv.reason"),
+            )
+        ]
+        with ui.element("div").classes("w-full overflow-auto"):
+            ui.table(columns=columns, rows=rows, row_key="id").props("dense flat").classes("w-full").mark(
+                "case-lines"
+            )
+        ui.link(t("mrv.open_inventory"), f"/enterprise/inventory/{inv.id}").mark("case-open-inventory")
+        ui.label(t("mrv.evidence")).classes("text-subtitle2 q-mt-sm")
+        try:
+            docs = documents.list_documents(db, p, case.enterprise_id, PageParams(limit=200)).data
+        except ServiceError:
+            docs = []
+        if not docs:
+            ui.label(t("mrv.no_documents")).classes("text-grey-7")
+        for d in docs:
+
+            def download(doc_id: int = d.id) -> None:
+                try:
+                    content = documents.read_content(db, p, doc_id)
+                except ServiceError as exc:
+                    notify_error(exc)
+                    return
+                ui.download.content(content.content, content.filename, content.content_type)
+
+            with ui.row().classes("items-center q-gutter-sm").mark(f"case-document-{d.id}"):
+                ui.label(f"{d.filename} · {d.description or ''}")
+                ui.button(t("mrv.download"), icon="download", on_click=download).props("flat dense").mark(
+                    f"case-document-download-{d.id}"
+                )
 
 
 def _comments(case: CaseDetail, p: Principal, side: str) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from nicegui import ui
 
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.pagination import PageParams
-from parkcarbon.services.registry import areas, meters, organisations, parks
+from parkcarbon.services.registry import parks
 from parkcarbon.services.registry.schemas import PROVINCES
-from parkcarbon.vocab import OrgKind
 from parkcarbon.web import session as web_session
 from parkcarbon.web.i18n import language, t, te
 from parkcarbon.web.layout import frame
@@ -36,14 +34,7 @@ def overview_page() -> None:
             park = parks.get_park(db, p, current.park_id)
         except ServiceError:
             return
-        one = PageParams(limit=1)
-        orgs = organisations.list_organisations(db, p, PageParams(limit=1000), park_id=park.id)
-        n_ent = sum(1 for o in orgs.data if o.kind == OrgKind.ENTERPRISE)
-        n_services = sum(
-            1 for o in orgs.data if o.kind in {OrgKind.SERVICE_PROVIDER, OrgKind.VERIFIER, OrgKind.FINANCIER}
-        )
-        n_meters = meters.list_meters(db, p, one, park_id=park.id).count
-        n_areas = areas.list_areas(db, p, one, park_id=park.id).count
+        counts = parks.overview_counts(db, p, park.id)
         province = PROVINCES.get(park.province, (park.province, park.province))
         with ui.card().classes("pc-card w-full"):
             ui.label(park.name if language() == "zh-CN" else (park.name_en or park.name)).classes(
@@ -54,7 +45,12 @@ def overview_page() -> None:
                 f" · {t('overview.timezone')}: {park.timezone}"
             ).classes("text-grey-7")
         with ui.row().classes("q-gutter-md"):
-            kpi_card(t("overview.enterprises"), str(n_ent), "factory", mark="kpi-enterprises")
-            kpi_card(t("overview.meters"), str(n_meters), "speed", mark="kpi-meters")
-            kpi_card(t("overview.areas"), str(n_areas), "map", mark="kpi-areas")
-            kpi_card(t("overview.providers"), str(n_services), "storefront", mark="kpi-providers")
+            kpi_card(t("overview.enterprises"), str(counts.enterprises), "factory", mark="kpi-enterprises")
+            kpi_card(t("overview.meters"), str(counts.meters), "speed", mark="kpi-meters")
+            kpi_card(t("overview.areas"), str(counts.areas), "map", mark="kpi-areas")
+            kpi_card(
+                t("overview.providers"), str(counts.service_organisations), "storefront", mark="kpi-providers"
+            )
+            kpi_card(
+                t("overview.meters_with_data"), str(counts.meters_with_data), "sensors", mark="kpi-meter-data"
+            )

@@ -7,16 +7,18 @@ from nicegui import ui
 from parkcarbon.services import access
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
-from parkcarbon.services.registry import areas, grants, meters, organisations
+from parkcarbon.services.registry import areas, export, grants, meters, organisations
 from parkcarbon.services.registry.schemas import (
     AreaCreate,
     GrantCreate,
     MeterCreate,
     OrganisationCreate,
+    OrganisationPublic,
+    OrganisationUpdate,
 )
 from parkcarbon.vocab import AreaKind, GrantScope, MeterKind, OrgKind
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import t, te
+from parkcarbon.web.i18n import language, t, te
 from parkcarbon.web.layout import frame
 from parkcarbon.web.widgets import (
     Column,
@@ -30,6 +32,7 @@ from parkcarbon.web.widgets import (
 )
 
 ALL = PageParams(limit=1000)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CARRIERS = ["electricity", "natural_gas", "steam", "heat", "hot_water", "diesel", "water", "compressed_air"]
 UNITS = ["kWh", "MWh", "Nm3", "m3", "t", "GJ", "kg"]
 PURPOSES = ["main", "sub", "process", "hvac", "lighting", "pv_generation", "ev_charging", "export", "other"]
@@ -71,17 +74,74 @@ def organisations_page() -> None:
                 on_done=lambda _: ui.navigate.reload(),
             )
             ui.button(t("create"), icon="add", on_click=dialog.open).props("color=primary").mark("org-create")
-        data_table(
+        ui.button(
+            t("list.export"),
+            icon="table_view",
+            on_click=lambda: ui.download.content(
+                export.organisations_workbook(db, p, park_id), "organisations.xlsx", XLSX
+            ),
+        ).props("outline").mark("org-export")
+        by_id = {o.id: o for o in rows}
+        table = data_table(
             [
                 Column("name", "name"),
+                Column("name_en", "name_en"),
                 Column("kind", "kind", te),
                 Column("industry_code", "industry"),
+                Column("industry_name_en" if language() == "en" else "industry_name", "list.industry_name"),
                 Column("credit_code", "credit_code"),
                 Column("created_at", "created_at", fmt_time),
             ],
             rows,
             mark="org-table",
+            search_extra=lambda o: " ".join(x for x in (o.industry_name, o.industry_name_en) if x),
         )
+        table.on("rowClick", lambda e: _organisation_dialog(by_id[e.args[1]["id"]], p))
+
+
+def industry_text(code: str | None, name_zh: str | None, name_en: str | None) -> str:
+    """``C3130 钢压延加工`` (or the English name): the GB/T 4754-2017 name beside its code."""
+    if not code:
+        return ""
+    name = name_en if language() == "en" else name_zh
+    return f"{code} {name}" if name else code
+
+
+def _organisation_dialog(o: OrganisationPublic, p: Principal) -> None:
+    """An organisation's detail; its edit form where ``access.can_edit_organisation`` allows it."""
+    db = web_session.runtime().db
+    with ui.dialog() as dialog, ui.card().classes("w-[36rem]").mark("org-detail"):
+        ui.label(o.name).classes("text-h6")
+        for key, value in (
+            ("name_en", o.name_en),
+            ("kind", te(o.kind.value)),
+            ("industry", industry_text(o.industry_code, o.industry_name, o.industry_name_en)),
+            ("credit_code", o.credit_code),
+            ("created_at", fmt_time(o.created_at)),
+        ):
+            ui.label(f"{t(key)}: {value or '—'}")
+        with ui.row().classes("w-full justify-end"):
+            ui.button(t("list.close"), on_click=dialog.close).props("flat")
+            if access.can_edit_organisation(p, o.park_id, o.id, is_enterprise=o.kind == OrgKind.ENTERPRISE):
+                edit = form_dialog(
+                    "list.edit",
+                    [
+                        FormField("name", "name", value=o.name),
+                        FormField("name_en", "name_en", value=o.name_en, required=False),
+                        FormField("industry_code", "industry", value=o.industry_code, required=False),
+                        FormField("credit_code", "credit_code", value=o.credit_code, required=False),
+                    ],
+                    lambda v: organisations.update_organisation(
+                        db, p, o.id, validated(OrganisationUpdate, v)
+                    ),
+                    mark="org-edit",
+                    on_done=lambda _: ui.navigate.reload(),
+                    done_key="saved",
+                )
+                ui.button(t("list.edit"), icon="edit", on_click=lambda: (dialog.close(), edit.open())).props(
+                    "color=primary"
+                ).mark("org-edit-open")
+    dialog.open()
 
 
 @ui.page("/areas")
@@ -177,7 +237,16 @@ def meters_view(current: web_session.Session, enterprise_only: bool) -> None:
         )
         ui.button(t("create"), icon="add", on_click=dialog.open).props("color=primary").mark("meter-create")
     names: dict[int | None, str] = {None: t("park_owned"), **dict(enterprises.items())}
-    data_table(
+    scope = own if enterprise_only and not p.is_platform_admin else None
+    ui.button(
+        t("list.export"),
+        icon="table_view",
+        on_click=lambda: ui.download.content(
+            export.meters_workbook(db, p, park_id, enterprise_ids=scope), "meters.xlsx", XLSX
+        ),
+    ).props("outline").mark("meter-export")
+    by_id = {m.id: m for m in rows}
+    table = data_table(
         [
             Column("code", "code"),
             Column("name", "name"),
@@ -192,6 +261,8 @@ def meters_view(current: web_session.Session, enterprise_only: bool) -> None:
         rows,
         mark="meter-table",
     )
+    back = "enterprise_meters" if enterprise_only else "meters"
+    table.on("rowClick", lambda e: ui.navigate.to(f"/meters/{by_id[e.args[1]['id']].id}?back={back}"))
 
 
 @ui.page("/meters")

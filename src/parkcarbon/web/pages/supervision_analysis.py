@@ -180,12 +180,20 @@ def _finding_card(f: Any) -> None:
             ).props("dense flat").classes("w-full")  # fmt: skip
 
 
-def _diagnosis_view(report: DiagnosisReport) -> None:
-    ents = report.enterprises
+#: the saving a diagnosis is ordered by → (decimals, unit key)
+_MEASURES = {"cny": (0, "dg.unit.cny"), "kwh": (0, "dg.unit.kwh"), "tco2e": (2, "dg.unit.tco2e")}
+
+
+def _diagnosis_view(report: DiagnosisReport, by: str) -> None:
+    """Enterprises and their findings by annual saving in ``by`` (largest first); findings that save
+    nothing and enterprises without a finding are left out (``diagnosis.ranked``)."""
+    diagnosed = len(report.enterprises)
+    shown = diagnosis.ranked(report, by)  # type: ignore[arg-type]
+    ents = shown.enterprises
     total_kwh = sum(e.saving_kwh for e in ents)
     total_cny = sum(e.saving_cny or 0.0 for e in ents)
     with ui.row().classes("w-full q-gutter-md"):
-        kpi_card(t("dg.enterprises"), str(len(ents)), "factory", mark="dg-kpi-enterprises")
+        kpi_card(t("dg.enterprises"), str(diagnosed), "factory", mark="dg-kpi-enterprises")
         kpi_card(
             t("dg.findings"), str(sum(len(e.findings) for e in ents)), "troubleshoot", mark="dg-kpi-findings"
         )
@@ -193,31 +201,41 @@ def _diagnosis_view(report: DiagnosisReport) -> None:
         kpi_card(t("dg.saving_cny"), _num(total_cny, 0), "payments", mark="dg-kpi-cny")
     if report.tariff_document:
         ui.label(f"{t('dg.tariff')}: {report.tariff_document}").classes("text-caption text-grey-7")
+    if not ents:
+        ui.label(t("dg.no_findings")).mark("dg-empty")
+    digits, unit_key = _MEASURES[by]
+    unit = t(unit_key)
     for e in ents:
+        value = {"cny": e.saving_cny, "kwh": e.saving_kwh, "tco2e": e.saving_tco2e}[by]
         with ui.expansion(
-            f"{e.enterprise_name} — {len(e.findings)} · {_num(e.saving_kwh, 0)} kWh", icon="factory",
-            value=bool(e.findings) and e is ents[0],
+            f"{e.enterprise_name} — {len(e.findings)} · {_num(value, digits)} {unit}", icon="factory",
+            value=e is ents[0],
         ).classes("w-full pc-card").mark(f"dg-enterprise-{e.enterprise_id}"):  # fmt: skip
-            if not e.findings:
-                ui.label(t("dg.no_findings"))
             for f in e.findings:
                 _finding_card(f)
 
 
 @ui.page("/diagnosis")
-def diagnosis_page(days: int = 28) -> None:
+def diagnosis_page(days: int = 28, by: str = "cny") -> None:
     with frame("nav.diagnosis") as current:
         if current is None or current.park_id is None:
             return
         p, db = current.principal, web_session.runtime().db
         window = days if days in (7, 14, 28, 56, 91) else 28
-        ui.select(
-            [7, 14, 28, 56, 91], value=window, label=t("dg.days"),
-            on_change=lambda e: ui.navigate.to(f"/diagnosis?days={e.value}"),
-        ).classes("w-40").mark("dg-days")  # fmt: skip
+        measure = by if by in diagnosis.SAVING_MEASURES else "cny"
+        with ui.row().classes("items-center q-gutter-md"):
+            ui.select(
+                [7, 14, 28, 56, 91], value=window, label=t("dg.days"),
+                on_change=lambda e: ui.navigate.to(f"/diagnosis?days={e.value}&by={measure}"),
+            ).classes("w-40").mark("dg-days")  # fmt: skip
+            ui.label(t("dg.order_by"))
+            ui.toggle(
+                {m: t(f"dg.order.{m}") for m in diagnosis.SAVING_MEASURES}, value=measure,
+                on_change=lambda e: ui.navigate.to(f"/diagnosis?days={window}&by={e.value}"),
+            ).mark("dg-order")  # fmt: skip
         try:
             report = diagnosis.diagnosis(db, p, current.park_id, days=window)
         except ServiceError as exc:
             notify_error(exc)
             return
-        _diagnosis_view(report)
+        _diagnosis_view(report, measure)
