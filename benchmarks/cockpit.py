@@ -41,7 +41,7 @@ def _pct(values: list[float], q: float) -> float:
 def build(path: Path, enterprises: int, days: int) -> None:
     os.environ["PARKCARBON_DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("PARKCARBON_ENV", "development")
-    from parkcarbon.services.demo.generator import build_demo_park
+    from parkcarbon.demo.generator import build_demo_park
     from parkcarbon.services.principal import SYSTEM
     from parkcarbon.services.runtime import Runtime
     from parkcarbon.services.supervision import warnings

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from parkcarbon.services.demo.generator import build_demo_park
+from parkcarbon.demo.generator import build_demo_park
 from parkcarbon.settings import load_settings
 from parkcarbon.store.db import Database, make_engine
 from parkcarbon.store.migrate import upgrade

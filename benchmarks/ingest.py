@@ -43,8 +43,8 @@ import numpy as np
 import orjson
 from sqlalchemy import text
 
+from parkcarbon.demo.seed import seed_park
 from parkcarbon.services.accounts import auth
-from parkcarbon.services.demo.seed import seed_park
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters
 from parkcarbon.services.registry.schemas import MeterCreate

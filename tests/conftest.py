@@ -19,9 +19,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from parkcarbon.api.app import create_app
+from parkcarbon.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.services.accounts import auth
 from parkcarbon.services.accounts.schemas import LoginRequest
-from parkcarbon.services.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import Settings, load_settings
 from parkcarbon.store.db import Database, make_engine, normalise_url

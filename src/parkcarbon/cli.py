@@ -13,8 +13,8 @@ from rich.table import Table
 
 from parkcarbon import __version__
 from parkcarbon.edge.cli import edge_app
+from parkcarbon.intake_cli import ingest_app
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.intake.cli import ingest_app
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import Settings, SettingsError, load_settings
@@ -262,8 +262,8 @@ def demo(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from parkcarbon.services.demo.generator import build_demo_park
-    from parkcarbon.services.demo.live import LiveFeed, find_demo
+    from parkcarbon.demo.generator import build_demo_park
+    from parkcarbon.demo.live import LiveFeed, find_demo
     from parkcarbon.services.registry import parks
 
     settings = _settings()

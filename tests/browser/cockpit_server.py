@@ -25,8 +25,8 @@ def main() -> None:
     os.environ.setdefault("PARKCARBON_ENV", "development")
     import uvicorn
 
+    from parkcarbon.demo.generator import build_demo_park
     from parkcarbon.server import create_server
-    from parkcarbon.services.demo.generator import build_demo_park
     from parkcarbon.services.principal import SYSTEM
     from parkcarbon.services.runtime import Runtime
     from parkcarbon.services.supervision import warnings

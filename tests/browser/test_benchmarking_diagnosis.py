@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 BUILD = """
 import os
-from parkcarbon.services.demo.generator import build_demo_park
+from parkcarbon.demo.generator import build_demo_park
 from parkcarbon.settings import load_settings
 from parkcarbon.store.db import Database, make_engine
 from parkcarbon.store.migrate import upgrade

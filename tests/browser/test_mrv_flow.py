@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 SEED = """
 from datetime import date
-from parkcarbon.services.demo.seed import create_platform_admin, seed_park
+from parkcarbon.demo.seed import create_platform_admin, seed_park
 from parkcarbon.services.enterprise.demo import seed_enterprise_demo
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import load_settings

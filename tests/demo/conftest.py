@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parkcarbon.services.demo.generator import DemoPark, build_demo_park
+from parkcarbon.demo.generator import DemoPark, build_demo_park
 from parkcarbon.settings import Settings, load_settings
 from parkcarbon.store.db import Database, make_engine
 from parkcarbon.store.migrate import upgrade

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from parkcarbon.services.demo.catalogue import build_catalogue
-from parkcarbon.services.demo.live import LIVE_GATEWAY, LiveFeed, find_demo
-from parkcarbon.services.intake import quality
+from parkcarbon.demo.catalogue import build_catalogue
+from parkcarbon.demo.live import LIVE_GATEWAY, LiveFeed, find_demo
+from parkcarbon.services.metering import quality
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.store.models import ApiKey, IngestBatch, MeterDay, Reading
 from tests.demo.conftest import NOW, Built, build

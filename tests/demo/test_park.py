@@ -22,7 +22,8 @@ from parkcarbon.services.accounts import auth
 from parkcarbon.services.accounts.schemas import LoginRequest
 from parkcarbon.services.enterprise import inventory
 from parkcarbon.services.enterprise.schemas import InventoryCreate
-from parkcarbon.services.intake import activity, quality
+from parkcarbon.services.intake import unmetered_activity
+from parkcarbon.services.metering import quality
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters as meter_service
@@ -170,11 +171,11 @@ def test_history_covers_every_meter_and_e01s_file_year(demo: Built) -> None:
 
 def test_activity_data_present(demo: Built) -> None:
     ids = demo.park.enterprise_ids
-    diesel = activity.list_records(demo.db, SYSTEM, ids["E05"], ALL, carrier="diesel").data
+    diesel = unmetered_activity.list_records(demo.db, SYSTEM, ids["E05"], ALL, carrier="diesel").data
     assert diesel and all(r.unit == "t" and r.quantity > 0 for r in diesel)
-    coal = activity.list_records(demo.db, SYSTEM, ids["E04"], ALL, carrier="bituminous_coal").data
+    coal = unmetered_activity.list_records(demo.db, SYSTEM, ids["E04"], ALL, carrier="bituminous_coal").data
     assert coal and all(r.ncv is not None and 15 < r.ncv < 30 and r.ncv_unit == "GJ/t" for r in coal)
-    e01 = activity.list_records(demo.db, SYSTEM, ids["E01"], ALL, year=2025).data
+    e01 = unmetered_activity.list_records(demo.db, SYSTEM, ids["E01"], ALL, year=2025).data
     assert sum(r.quantity for r in e01 if r.carrier == "diesel") == pytest.approx(10.0)  # its file year
 
 

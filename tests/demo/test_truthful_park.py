@@ -1,6 +1,6 @@
 """The demo tells the truth about its park (issue 13 §6): every enterprise has history from 1 January of
 the previous year, the warnings evaluated at the end of the history are exactly the planted ones
-(``DemoPark.planted_warnings``, services/demo/generator.py), the products a national quota standard
+(``DemoPark.planted_warnings``, demo/generator.py), the products a national quota standard
 covers are graded, and the park's month on month and year on year recomputed like for like from the
 raw readings and the activity records (SQL, not the monitoring code) equal the monitoring figures.
 

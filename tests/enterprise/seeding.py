@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from parkcarbon.demo.seed import SeededPark
 from parkcarbon.services.accounts import invitations
 from parkcarbon.services.accounts.schemas import InvitationCreate
-from parkcarbon.services.demo.seed import SeededPark
 from parkcarbon.services.enterprise import documents, inventory, mrv, profile
 from parkcarbon.services.enterprise.schemas import (
     CaseCreate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parkcarbon.services.enterprise.codes import (
+from parkcarbon.core.codes import (
     CREDIT_CODE_ALPHABET,
     CREDIT_CODE_WEIGHTS,
     credit_code_error,

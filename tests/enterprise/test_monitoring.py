@@ -20,7 +20,7 @@ from parkcarbon.services.enterprise.demo import (
     NEXT_YEAR_TARGET_TCO2E,
     DemoEnterprise,
 )
-from parkcarbon.services.intake.activity import ActivityRecordCreate, create_record
+from parkcarbon.services.intake.unmetered_activity import ActivityRecordCreate, create_record
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import parks
 from parkcarbon.services.registry.schemas import ParkUpdate

@@ -12,7 +12,7 @@ import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from parkcarbon.services.demo.generator import ACCOUNTING_PROFILE
+from parkcarbon.demo.generator import ACCOUNTING_PROFILE
 from parkcarbon.services.enterprise import inventory
 from parkcarbon.services.enterprise.demo import DemoEnterprise
 from parkcarbon.services.enterprise.schemas import InventoryCreate

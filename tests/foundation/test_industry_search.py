@@ -10,9 +10,9 @@ OrganisationPublic had no industry name and list_organisations no ``q``.
 
 from __future__ import annotations
 
+from parkcarbon.core.codes import INDUSTRY_CLASSES, industry_names
+from parkcarbon.demo.catalogue import NAMES
 from parkcarbon.services.accounts import auth
-from parkcarbon.services.demo.catalogue import NAMES
-from parkcarbon.services.enterprise.codes import INDUSTRY_CLASSES, industry_names
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import organisations
 from parkcarbon.store.db import Database

@@ -1,7 +1,7 @@
 """Issue 13 §7: the overview's counts are right for every role — count queries in the service, scoped by
 access (``parks.overview_counts``).
 
-The seeded park A (``services.demo.seed.seed_park``) holds, by construction: 3 enterprises, a provider, a
+The seeded park A (``demo.seed.seed_park``) holds, by construction: 3 enterprises, a provider, a
 verifier and a financier (3 service organisations besides the operator and the regulator), 2 areas and
 one main meter per enterprise (3), and E01 shares its meter data with the park operator. So the registry
 figures are the same for every member, while the meters whose *data* a role reads are 3 for park staff,

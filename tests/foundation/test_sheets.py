@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from parkcarbon import sheets
-from parkcarbon.ingest.activity import read_sheet
+from parkcarbon.ingest.activity_sheets import read_sheet
 from parkcarbon.ingest.parse import parse_csv
 from parkcarbon.reports import Sheet, render_xlsx
 
@@ -127,7 +127,7 @@ def test_readings_template_csv_neutralises() -> None:
 
 
 def test_templates_go_through_sheets() -> None:
-    from parkcarbon.ingest.activity import template_csv, template_xlsx
+    from parkcarbon.ingest.activity_sheets import template_csv, template_xlsx
 
     assert template_csv().startswith(b"\xef\xbb\xbfcarrier,")
     _no_formula_xml(template_xlsx())

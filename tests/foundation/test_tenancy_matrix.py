@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from parkcarbon.api.app import create_app
-from parkcarbon.services.demo.seed import SeededPark
+from parkcarbon.demo.seed import SeededPark
 from tests.conftest import World, bearer
 from tests.enterprise.seeding import enterprise_objects
 from tests.supervision.seeding import supervision_objects
@@ -290,14 +290,14 @@ def costed_b(db: Any, world: World, ids_b: dict[str, int]) -> dict[str, int]:
     from datetime import date
 
     from parkcarbon.services.enterprise import inventory
-    from parkcarbon.services.intake import activity
+    from parkcarbon.services.intake import unmetered_activity
     from parkcarbon.services.principal import SYSTEM
 
-    record = activity.ActivityRecordCreate(
+    record = unmetered_activity.ActivityRecordCreate(
         carrier="diesel", quantity=2.0, unit="t", use="combustion", period_start=date(2024, 1, 1),
         period_end=date(2024, 1, 31), cost_cny=123_456.78, supplier=COST_MARK,
     )  # fmt: skip
-    activity.create_record(db, SYSTEM, world.b.enterprise_ids[0], record, today=date(2026, 1, 1))
+    unmetered_activity.create_record(db, SYSTEM, world.b.enterprise_ids[0], record, today=date(2026, 1, 1))
     inventory.recalculate(db, SYSTEM, ids_b["inventory_id"])
     return ids_b
 

@@ -25,7 +25,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy import text
 
-from parkcarbon.services.demo.seed import seed_park
+from parkcarbon.demo.seed import seed_park
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters
 from parkcarbon.services.registry.schemas import MeterCreate
@@ -89,7 +89,7 @@ class Worker:
 
     def __init__(self, broker_url: str, db_url: str, client_id: str, log: Path) -> None:
         self.args = [
-            sys.executable, "-c", "from parkcarbon.services.intake.cli import ingest_app; ingest_app()",
+            sys.executable, "-c", "from parkcarbon.intake_cli import ingest_app; ingest_app()",
             "mqtt", "--broker", broker_url, "--client-id", client_id, "--group", "e2e",
         ]  # fmt: skip
         self.env = {**os.environ, "PARKCARBON_DATABASE_URL": db_url, "PARKCARBON_ENV": "development"}

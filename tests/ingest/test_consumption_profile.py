@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from parkcarbon.services.demo.generator import ACCOUNTING_PROFILE
+from parkcarbon.demo.generator import ACCOUNTING_PROFILE
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.supervision import monitoring
 from parkcarbon.store.db import Database

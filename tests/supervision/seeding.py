@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from parkcarbon.services.demo.seed import SeededPark
+from parkcarbon.demo.seed import SeededPark
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.supervision import targets
 from parkcarbon.services.supervision.schemas import TargetSet

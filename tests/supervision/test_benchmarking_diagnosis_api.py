@@ -14,8 +14,8 @@ from parkcarbon.ingest.parse import RawBatch
 from parkcarbon.ingest.pipeline import Actor
 from parkcarbon.services.enterprise import profile
 from parkcarbon.services.enterprise.schemas import ProductCreate
-from parkcarbon.services.intake.activity import ActivityRecordCreate, create_record
 from parkcarbon.services.intake.readings import MeterScope, ingest_raw
+from parkcarbon.services.intake.unmetered_activity import ActivityRecordCreate, create_record
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import grants, meters
 from parkcarbon.services.registry.schemas import GrantCreate, MeterCreate

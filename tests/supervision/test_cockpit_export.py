@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from parkcarbon.services.demo.seed import seed_park
+from parkcarbon.demo.seed import seed_park
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.supervision import monitoring
 from parkcarbon.services.supervision.export import cockpit_workbook

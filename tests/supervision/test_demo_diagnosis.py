@@ -1,6 +1,6 @@
 """On a generated demo park (12 enterprises, 60 days, its own SQLite file) the diagnosis finds the planted
 anomalies: E03's night and weekend base load (compressors and office HVAC left on) and E01's power factor
-of about 0.82 (capacitor bank out of service, services/demo/generator.py), and not the base load of E03's
+of about 0.82 (capacitor bank out of service, demo/generator.py), and not the base load of E03's
 day-shift peer E09."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parkcarbon.services.demo.generator import build_demo_park
+from parkcarbon.demo.generator import build_demo_park
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.supervision import benchmarking, diagnosis
 from parkcarbon.settings import Settings
@@ -59,7 +59,7 @@ def test_demo_benchmarking_ranks_products_with_output(demo: tuple[Database, obje
         assert row.unit_energy_kgce is None or row.unit_energy_kgce > 0
         assert row.rank is None or 1 <= row.rank <= row.peers
     # the generator books output = 0.85 × the month's energy (meters, diesel, coal with its measured NCV)
-    # ÷ the product's specific energy × noise in [0.97, 1.03] (services/demo/catalogue.py: rolled steel
+    # ÷ the product's specific energy × noise in [0.97, 1.03] (demo/catalogue.py: rolled steel
     # 0.058, food 0.045, chemicals 0.42 tce/t, E04's formaldehyde 0.69 tce/t, PCBA 0.012 tce/千件) and
     # sets the product's energy share to the same 0.85, so the unit energy recomputed from the rollups
     # and activity data lies within spec ÷ [1.03, 0.97]; 0.2 % more for the outputs' rounding to 0.1 unit

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from parkcarbon import core
+from parkcarbon.demo.generator import DemoPark, build_demo_park
 from parkcarbon.ingest.flags import EXCLUDED
-from parkcarbon.services.demo.generator import DemoPark, build_demo_park
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.runtime import Runtime

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from parkcarbon.api.app import create_app
-from parkcarbon.services.demo.seed import SeededPark, seed_park
+from parkcarbon.demo.seed import SeededPark, seed_park
 from parkcarbon.services.runtime import Runtime
 from parkcarbon.services.supervision.schedule import WarningsSchedule
 from parkcarbon.settings import Settings, load_settings

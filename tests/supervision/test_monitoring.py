@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from parkcarbon import core
+from parkcarbon.demo.seed import SeededPark, seed_park
 from parkcarbon.services.accounts import auth
-from parkcarbon.services.demo.seed import SeededPark, seed_park
 from parkcarbon.services.errors import Forbidden, NotFound
 from parkcarbon.services.intake import readings
-from parkcarbon.services.intake.quality import quality_report
+from parkcarbon.services.metering.quality import quality_report
 from parkcarbon.services.principal import SYSTEM, Principal
 from parkcarbon.services.supervision import monitoring, targets, warnings
 from parkcarbon.services.supervision.monitoring_schemas import WarningAck
@@ -421,7 +421,7 @@ def _page() -> Any:
 
 
 def test_unmetered_activity_data_counts_prorated_by_days(db: Database, park: SeededPark) -> None:
-    from parkcarbon.services.intake.activity import ActivityRecordCreate, create_record
+    from parkcarbon.services.intake.unmetered_activity import ActivityRecordCreate, create_record
 
     e1 = park.enterprise_ids[1]
     before = monitoring.park_monitoring(db, SYSTEM, park.park_id, as_of=AS_OF, now=NOW)

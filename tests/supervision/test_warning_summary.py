@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from parkcarbon.demo.seed import SeededPark, seed_park
 from parkcarbon.services.accounts import auth
 from parkcarbon.services.accounts.schemas import LoginRequest
-from parkcarbon.services.demo.seed import SeededPark, seed_park
 from parkcarbon.services.errors import Forbidden
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal

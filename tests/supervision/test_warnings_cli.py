@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from parkcarbon import cli
 from parkcarbon.cli import app
-from parkcarbon.services.demo.seed import seed_park
+from parkcarbon.demo.seed import seed_park
 from parkcarbon.services.intake import readings
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import organisations

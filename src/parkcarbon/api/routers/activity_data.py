@@ -8,8 +8,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from parkcarbon.api.deps import IdPath, PageDep, PrincipalDep, RuntimeDep
-from parkcarbon.services.intake import activity
-from parkcarbon.services.intake.activity import ActivityRecordCreate, ActivityRecordPublic, UploadReport
+from parkcarbon.services.intake import unmetered_activity
+from parkcarbon.services.intake.unmetered_activity import (
+    ActivityRecordCreate,
+    ActivityRecordPublic,
+    UploadReport,
+)
 from parkcarbon.services.pagination import Page
 
 router = APIRouter(prefix="/enterprises/{enterprise_id}/activity-data", tags=["activity data"])
@@ -41,7 +45,9 @@ def list_activity_data(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Page[ActivityRecordPublic]:
     """Activity records of the enterprise (members, park staff, or grantees of ``inventory``)."""
-    return activity.list_records(runtime.db, principal, enterprise_id, page, carrier=carrier, year=year)
+    return unmetered_activity.list_records(
+        runtime.db, principal, enterprise_id, page, carrier=carrier, year=year
+    )
 
 
 @router.post("", response_model=ActivityRecordPublic, status_code=status.HTTP_201_CREATED)
@@ -49,7 +55,7 @@ def create_activity_record(
     runtime: RuntimeDep, principal: PrincipalDep, enterprise_id: IdPath, body: ActivityRecordCreate
 ) -> ActivityRecordPublic:
     """Record one purchase, delivery or bill."""
-    return activity.create_record(runtime.db, principal, enterprise_id, body)
+    return unmetered_activity.create_record(runtime.db, principal, enterprise_id, body)
 
 
 @router.post("/upload", response_model=UploadReport, openapi_extra=_UPLOAD_DOC)
@@ -65,7 +71,7 @@ async def upload_activity_data(
     back with its reasons (the validation report)."""
     data = await request.body()
     return await run_in_threadpool(
-        activity.upload,
+        unmetered_activity.upload,
         runtime.db,
         principal,
         enterprise_id,
@@ -84,7 +90,7 @@ def activity_data_template(
     format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",
 ) -> Response:
     """The upload template (XLSX with an instructions sheet, or CSV)."""
-    content, media, name = activity.template(runtime.db, principal, enterprise_id, format)
+    content, media, name = unmetered_activity.template(runtime.db, principal, enterprise_id, format)
     return Response(
         content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -10,8 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from parkcarbon.api.deps import IdPath, PageDep, PrincipalDep, RuntimeDep
 from parkcarbon.api.routers import activity_data
-from parkcarbon.services.intake import consumption as consumption_svc
-from parkcarbon.services.intake import quality, readings
+from parkcarbon.services.intake import readings
 from parkcarbon.services.intake.schemas import (
     GasConditions,
     GatewayStatusPublic,
@@ -23,6 +22,8 @@ from parkcarbon.services.intake.schemas import (
     ReadingsBatch,
     ReadingsResult,
 )
+from parkcarbon.services.metering import consumption as consumption_svc
+from parkcarbon.services.metering import quality
 from parkcarbon.services.pagination import Page
 from parkcarbon.services.schemas import Timestamp
 

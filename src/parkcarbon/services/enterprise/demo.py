@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import select
 
+from parkcarbon.core.codes import credit_code_check_character
 from parkcarbon.services.enterprise import documents, mrv, profile
-from parkcarbon.services.enterprise.codes import credit_code_check_character
 from parkcarbon.services.enterprise.schemas import (
     Boundary,
     CaseAct,
@@ -35,9 +35,9 @@ from parkcarbon.services.enterprise.schemas import (
     SourceCreate,
     TargetSet,
 )
-from parkcarbon.services.intake import activity
 from parkcarbon.services.intake import readings as intake
-from parkcarbon.services.intake.activity import ActivityRecordCreate
+from parkcarbon.services.intake import unmetered_activity
+from parkcarbon.services.intake.unmetered_activity import ActivityRecordCreate
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters
 from parkcarbon.services.registry.schemas import MeterCreate
@@ -241,7 +241,7 @@ def seed_enterprise_demo(
             supplier="园区加油站",
             document_ref=f"FP-{year}-Q{i}",
         )
-        activity.create_record(db, SYSTEM, enterprise_id, record, today=until)
+        unmetered_activity.create_record(db, SYSTEM, enterprise_id, record, today=until)
     src_el = profile.create_source(
         db,
         SYSTEM,

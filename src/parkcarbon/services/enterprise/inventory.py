@@ -1,6 +1,6 @@
 """Carbon inventory (碳盘查): assemble a year's activity data, calculate with the engine, freeze, revise.
 
-* Activity data comes from the enterprise's emission sources (:mod:`.activity`): meter rollups and
+* Activity data comes from the enterprise's emission sources (:mod:`.activity_assembly`): meter rollups and
   uploaded activity records; a manual override needs a reason and an evidence document.
 * The exact request given to :func:`parkcarbon.core.calculate` and its answer (results with factors,
   sources, formula, clause) are stored beside the lines; nothing is recomputed when it is read.
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from parkcarbon import core
 from parkcarbon.core import AccountingOptions
 from parkcarbon.services import access, audit
-from parkcarbon.services.enterprise.activity import DraftLine, assemble
+from parkcarbon.services.enterprise.activity_assembly import DraftLine, assemble
 from parkcarbon.services.enterprise.schemas import (
     InventoryCreate,
     InventoryDetail,
@@ -32,7 +32,7 @@ from parkcarbon.services.enterprise.schemas import (
     LineOverride,
 )
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound
-from parkcarbon.services.intake.consumption import ProfileDifference, profile_differences, profile_used
+from parkcarbon.services.metering.consumption import ProfileDifference, profile_differences, profile_used
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.services import access, audit
 from parkcarbon.services.clock import park_today
-from parkcarbon.services.enterprise.activity import assemble
+from parkcarbon.services.enterprise.activity_assembly import assemble
 from parkcarbon.services.enterprise.calendar import OPEN_STATUSES, due_dates, pending_stage
 from parkcarbon.services.enterprise.schemas import (
     ActionState,

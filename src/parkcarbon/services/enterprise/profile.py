@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from parkcarbon import core
+from parkcarbon.core.codes import industry_division
 from parkcarbon.services import access, audit
-from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.enterprise.schemas import (
     Boundary,
     Contact,

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from parkcarbon.core.codes import credit_code_error, industry_error
 from parkcarbon.core.options import GUIDELINES
-from parkcarbon.services.enterprise.codes import credit_code_error, industry_error
-from parkcarbon.services.intake.consumption import AccountingProfileUsed, ProfileDifference
+from parkcarbon.services.metering.consumption import AccountingProfileUsed, ProfileDifference
 from parkcarbon.services.registry.schemas import Id, Name, Province
 from parkcarbon.services.schemas import PatchModel, RequestModel
 

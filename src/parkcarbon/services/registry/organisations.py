@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from parkcarbon.core.codes import industry_codes_matching
 from parkcarbon.services import access, audit
-from parkcarbon.services.enterprise.codes import industry_codes_matching
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal

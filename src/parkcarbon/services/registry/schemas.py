@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from parkcarbon import core
-from parkcarbon.services.enterprise.codes import industry_names
+from parkcarbon.core.codes import industry_names
 from parkcarbon.services.schemas import PatchModel, RequestModel
 from parkcarbon.vocab import AreaKind, GrantScope, MeterKind, OrgKind
 

@@ -26,8 +26,8 @@ from parkcarbon.core import (
     dualcontrol,
     partial_coefficients,
 )
-from parkcarbon.services.intake.consumption import ConsumptionResult, consumption_unchecked
-from parkcarbon.services.intake.quality import OFFLINE_MIN_S
+from parkcarbon.services.metering.consumption import ConsumptionResult, consumption_unchecked
+from parkcarbon.services.metering.quality import OFFLINE_MIN_S
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     ActivityRecord,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from parkcarbon.services.intake.consumption import AccountingProfileUsed
+from parkcarbon.services.metering.consumption import AccountingProfileUsed
 
 
 class EnergyQuotaPublic(BaseModel):

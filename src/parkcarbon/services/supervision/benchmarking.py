@@ -25,7 +25,7 @@ from parkcarbon.core import benchmarking as bm
 from parkcarbon.core.energy.comprehensive_energy import coal_equivalent_coefficient
 from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
-from parkcarbon.services.intake import consumption as cons
+from parkcarbon.services.metering import consumption as cons
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.parks import accounting_options
 from parkcarbon.services.supervision.analysis_schemas import (

@@ -3,7 +3,7 @@ carbon of the park and of every enterprise, area and industry, by carrier, again
 
 Where the numbers come from
 ---------------------------
-* Consumption comes from the intake's rollups through :func:`parkcarbon.services.intake.consumption.
+* Consumption comes from the intake's rollups through :func:`parkcarbon.services.metering.consumption.
   consumption` (monthly rollups for complete months, daily rollups for the running month) — never
   from raw readings — grouped by enterprise × area × carrier; top-level meters only; tce and tCO2e
   from the accounting engine (:func:`parkcarbon.core.activity_coefficients`) with the park's
@@ -26,7 +26,7 @@ Where the numbers come from
 * Flags: 重点用能单位 (key energy-consuming unit) at ≥ 10 000 tce/a and national-ETS emitter at
   ≥ 26 000 tCO2e/a (:data:`THRESHOLDS`), judged on max(last year's total, this year's projection).
 * Completeness: readings received ÷ expected over the month to date, per meter (every meter of the
-  scope, sub-meters too) with the definitions of :mod:`parkcarbon.services.intake.quality`, counted
+  scope, sub-meters too) with the definitions of :mod:`parkcarbon.services.metering.quality`, counted
   from the daily rollups; summed over the scope's meters.
 
 Visibility: park supervision roles see every enterprise's totals and intensities (never costs — none
@@ -51,11 +51,15 @@ from parkcarbon.core import (
     AccountingOptions,
     dualcontrol,
 )
+from parkcarbon.core.codes import industry_division
 from parkcarbon.ingest.gcpause import gc_paused
 from parkcarbon.services import access
-from parkcarbon.services.enterprise.codes import industry_division
 from parkcarbon.services.errors import InvalidInput, NotFound
-from parkcarbon.services.intake.consumption import AccountingProfileUsed, consumption_unchecked, profile_used
+from parkcarbon.services.metering.consumption import (
+    AccountingProfileUsed,
+    consumption_unchecked,
+    profile_used,
+)
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.parks import accounting_options
 from parkcarbon.services.supervision._cells import (

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from parkcarbon.services.intake.consumption import AccountingProfileUsed
+from parkcarbon.services.metering.consumption import AccountingProfileUsed
 
 Level = Literal["red", "orange", "yellow", "info"]
 WarningStatus = Literal["open", "acknowledged", "resolved"]

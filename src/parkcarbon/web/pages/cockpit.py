@@ -17,7 +17,7 @@ from nicegui import run, ui
 from parkcarbon.core import CARRIERS
 from parkcarbon.services import access
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.intake.consumption import meter_consumption
+from parkcarbon.services.metering.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import PARK_SUPERVISION, Principal
 from parkcarbon.services.registry import meters, parks

@@ -1,9 +1,9 @@
 """Gateway and device status (网关与设备在线状态): which gateways report, which meters are online.
 
 Park end, for park_admin and park_analyst. Gateways come from their heartbeats and from the ``gateway``
-field of reading batches (:func:`parkcarbon.services.intake.quality.gateway_status`); a meter is online
+field of reading batches (:func:`parkcarbon.services.metering.quality.gateway_status`); a meter is online
 while its readings keep arriving within three reading intervals (at least the intake's minimum window),
-:func:`parkcarbon.services.intake.quality.meter_status`.
+:func:`parkcarbon.services.metering.quality.meter_status`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from nicegui import ui
 
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.intake import quality
+from parkcarbon.services.metering import quality
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import OrgKind, Role

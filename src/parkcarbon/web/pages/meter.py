@@ -17,8 +17,8 @@ from nicegui import ui
 from parkcarbon.services import access
 from parkcarbon.services.clock import park_today
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.intake.consumption import meter_consumption
 from parkcarbon.services.intake.readings import meter_readings
+from parkcarbon.services.metering.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import areas, export, meters, parks

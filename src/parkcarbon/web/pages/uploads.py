@@ -9,7 +9,7 @@ from nicegui import events, ui
 
 from parkcarbon.services import access
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.intake import activity
+from parkcarbon.services.intake import unmetered_activity
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import organisations
@@ -73,7 +73,7 @@ def _enterprises(p: Principal, park_id: int | None) -> dict[int, str]:
 
 
 def _report(
-    container: ui.element, report: activity.UploadReport | None, errors: list[dict[str, Any]]
+    container: ui.element, report: unmetered_activity.UploadReport | None, errors: list[dict[str, Any]]
 ) -> None:
     container.clear()
     with container, ui.card().classes("pc-card w-full").mark("activity-report"):
@@ -114,7 +114,7 @@ def activity_data_page(enterprise: int | None = None) -> None:
 
         def download(fmt: str) -> None:
             try:
-                content, media, name = activity.template(db, p, ent, fmt)
+                content, media, name = unmetered_activity.template(db, p, ent, fmt)
             except ServiceError as exc:
                 notify_error(exc)
                 return
@@ -134,7 +134,7 @@ def activity_data_page(enterprise: int | None = None) -> None:
         async def uploaded(e: events.UploadEventArguments) -> None:
             content = await e.file.read()
             try:
-                report = activity.upload(
+                report = unmetered_activity.upload(
                     db, p, ent, content, filename=e.file.name, content_type=e.file.content_type,
                     dry_run=bool(dry.value),
                 )  # fmt: skip
@@ -155,7 +155,7 @@ def activity_data_page(enterprise: int | None = None) -> None:
         def show_records() -> None:
             records_box.clear()
             try:
-                rows = activity.list_records(db, p, ent, ALL).data
+                rows = unmetered_activity.list_records(db, p, ent, ALL).data
             except ServiceError:
                 rows = []
             with records_box:

@@ -25,6 +25,7 @@ from typing import Any
 
 from parkcarbon import sheets
 from parkcarbon.core import CARRIERS
+from parkcarbon.core.carriers import Carrier
 from parkcarbon.core.coefficients import USES
 from parkcarbon.core.errors import UnitError
 from parkcarbon.core.units import conversion_factor, dimension_of, parse_unit
@@ -192,79 +193,114 @@ def validate_rows(rows: list[SheetRow], *, today: date) -> SheetReport:
     """Check every row; see the module docstring for the columns."""
     report = SheetReport()
     for row in rows:
-        errors: list[tuple[str, str]] = []
-        v: dict[str, Any] = {}
-        cells = row.cells
-        for key, (_zh, required, _d) in ACTIVITY_COLUMNS.items():
-            if required and not cells.get(key):
-                errors.append((key, "is required"))
-        for key in _NUMBERS:
-            if key in cells:
-                num = _number(cells[key])
-                if num is None:
-                    errors.append((key, f"must be a finite number, got {cells[key][:30]!r}"))
-                else:
-                    v[key] = num
-        for key in ("ncv_unit", "supplier_factor_unit", "supplier", "document_ref", "evidence", "use"):
-            if key in cells:
-                v[key] = cells[key][:200] if key != "evidence" else cells[key][:4000]
-        car_id = cells.get("carrier", "").strip().lower()
-        car = CARRIERS.get(car_id)
-        if cells.get("carrier") and car is None:
-            errors.append(
-                ("carrier", f"unknown carrier {cells['carrier']!r}; e.g. {', '.join(sorted(CARRIERS)[:8])} …")
-            )
-        v["carrier"] = car_id
-        unit = cells.get("unit", "")
-        if unit:
-            try:
-                v["unit"] = parse_unit(unit).symbol
-            except UnitError:
-                errors.append(("unit", f"unknown unit {unit!r}"))
-            else:
-                if car is not None:
-                    errors += _unit_fits(car_id, car.kind, car.default_unit, v["unit"])
-        if "quantity" in v and v["quantity"] < 0:
-            errors.append(("quantity", "must not be negative (record exports with use = exported)"))
-        if car is not None and "use" in v and v["use"] not in USES[car.kind]:
-            errors.append(("use", f"must be one of {', '.join(USES[car.kind])} for {car_id}"))
-        start, end = _date(cells.get("period_start", "")), _date(cells.get("period_end", ""))
-        if cells.get("period_start") and start is None:
-            errors.append(("period_start", "must be a date YYYY-MM-DD"))
-        if cells.get("period_end") and end is None:
-            errors.append(("period_end", "must be a date YYYY-MM-DD"))
-        if start and end:
-            if end < start:
-                errors.append(("period_end", "is before period_start"))
-            elif (end - start).days > 366:
-                errors.append(("period_end", "the period is longer than a year; one row per month or bill"))
-            if end > today:
-                errors.append(("period_end", "is in the future"))
-            v["period_start"], v["period_end"] = start.isoformat(), end.isoformat()
-        if "ncv" in v:
-            if v["ncv"] <= 0:
-                errors.append(("ncv", "must be positive"))
-            if not v.get("ncv_unit"):
-                errors.append(("ncv_unit", "is required with ncv (e.g. GJ/t)"))
-            elif v["ncv_unit"].replace(" ", "") not in {u.replace(" ", "") for u in _NCV_UNITS}:
-                errors.append(("ncv_unit", f"must be one of {', '.join(sorted(_NCV_UNITS))}"))
-        if "carbon_content" in v and not 0 < v["carbon_content"] < 40:
-            errors.append(("carbon_content", "must be in tC/TJ (0–40; e.g. 26.37 for bituminous coal)"))
-        if "oxidation_rate" in v and not 0 < v["oxidation_rate"] <= 1:
-            errors.append(("oxidation_rate", "must be a fraction in (0, 1], e.g. 0.98"))
-        if "supplier_factor" in v:
-            if v["supplier_factor"] < 0:
-                errors.append(("supplier_factor", "must not be negative"))
-            if (v.get("supplier_factor_unit") or "").replace(" ", "") not in _FACTOR_UNITS:
-                errors.append(("supplier_factor_unit", "must be tCO2/GJ or tCO2/MWh"))
-        if "cost_cny" in v and v["cost_cny"] < 0:
-            errors.append(("cost_cny", "must not be negative"))
+        v, errors = _check_row(row.cells, today=today)
         if errors:
             for fieldname, reason in errors:
                 report.rejected.append({"row": row.line, "field": fieldname, "reason": reason})
         else:
             report.rows.append(ActivityRow(line=row.line, values=v))
     return report
+
+
+def _check_row(cells: dict[str, str], *, today: date) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """One row's typed values and its refusals (field, reason), in column-check order."""
+    v: dict[str, Any] = {}
+    errors = _typed_cells(cells, v)
+    car = CARRIERS.get(v["carrier"])
+    errors += _check_carrier_and_unit(cells, v, car)
+    errors += _check_period(cells, v, today=today)
+    errors += _check_measured(v)
+    return v, errors
+
+
+def _typed_cells(cells: dict[str, str], v: dict[str, Any]) -> list[tuple[str, str]]:
+    """Required cells present, numbers parsed, texts cut to length, the carrier id normalised (into ``v``)."""
+    errors: list[tuple[str, str]] = []
+    for key, (_zh, required, _d) in ACTIVITY_COLUMNS.items():
+        if required and not cells.get(key):
+            errors.append((key, "is required"))
+    for key in _NUMBERS:
+        if key in cells:
+            num = _number(cells[key])
+            if num is None:
+                errors.append((key, f"must be a finite number, got {cells[key][:30]!r}"))
+            else:
+                v[key] = num
+    for key in ("ncv_unit", "supplier_factor_unit", "supplier", "document_ref", "evidence", "use"):
+        if key in cells:
+            v[key] = cells[key][:200] if key != "evidence" else cells[key][:4000]
+    v["carrier"] = cells.get("carrier", "").strip().lower()
+    return errors
+
+
+def _check_carrier_and_unit(
+    cells: dict[str, str], v: dict[str, Any], car: Carrier | None
+) -> list[tuple[str, str]]:
+    """A known carrier, a unit of its quantity, a non-negative quantity and a use the carrier allows."""
+    errors: list[tuple[str, str]] = []
+    car_id = v["carrier"]
+    if cells.get("carrier") and car is None:
+        errors.append(
+            ("carrier", f"unknown carrier {cells['carrier']!r}; e.g. {', '.join(sorted(CARRIERS)[:8])} …")
+        )
+    unit = cells.get("unit", "")
+    if unit:
+        try:
+            v["unit"] = parse_unit(unit).symbol
+        except UnitError:
+            errors.append(("unit", f"unknown unit {unit!r}"))
+        else:
+            if car is not None:
+                errors += _unit_fits(car_id, car.kind, car.default_unit, v["unit"])
+    if "quantity" in v and v["quantity"] < 0:
+        errors.append(("quantity", "must not be negative (record exports with use = exported)"))
+    if car is not None and "use" in v and v["use"] not in USES[car.kind]:
+        errors.append(("use", f"must be one of {', '.join(USES[car.kind])} for {car_id}"))
+    return errors
+
+
+def _check_period(cells: dict[str, str], v: dict[str, Any], *, today: date) -> list[tuple[str, str]]:
+    """Readable dates, end not before start, at most a year, not in the future (ISO dates into ``v``)."""
+    errors: list[tuple[str, str]] = []
+    start, end = _date(cells.get("period_start", "")), _date(cells.get("period_end", ""))
+    if cells.get("period_start") and start is None:
+        errors.append(("period_start", "must be a date YYYY-MM-DD"))
+    if cells.get("period_end") and end is None:
+        errors.append(("period_end", "must be a date YYYY-MM-DD"))
+    if start and end:
+        if end < start:
+            errors.append(("period_end", "is before period_start"))
+        elif (end - start).days > 366:
+            errors.append(("period_end", "the period is longer than a year; one row per month or bill"))
+        if end > today:
+            errors.append(("period_end", "is in the future"))
+        v["period_start"], v["period_end"] = start.isoformat(), end.isoformat()
+    return errors
+
+
+def _check_measured(v: dict[str, Any]) -> list[tuple[str, str]]:
+    """Plausible measured parameters (NCV with its unit, carbon content, oxidation rate, supplier factor
+    with its unit) and a non-negative cost."""
+    errors: list[tuple[str, str]] = []
+    if "ncv" in v:
+        if v["ncv"] <= 0:
+            errors.append(("ncv", "must be positive"))
+        if not v.get("ncv_unit"):
+            errors.append(("ncv_unit", "is required with ncv (e.g. GJ/t)"))
+        elif v["ncv_unit"].replace(" ", "") not in {u.replace(" ", "") for u in _NCV_UNITS}:
+            errors.append(("ncv_unit", f"must be one of {', '.join(sorted(_NCV_UNITS))}"))
+    if "carbon_content" in v and not 0 < v["carbon_content"] < 40:
+        errors.append(("carbon_content", "must be in tC/TJ (0–40; e.g. 26.37 for bituminous coal)"))
+    if "oxidation_rate" in v and not 0 < v["oxidation_rate"] <= 1:
+        errors.append(("oxidation_rate", "must be a fraction in (0, 1], e.g. 0.98"))
+    if "supplier_factor" in v:
+        if v["supplier_factor"] < 0:
+            errors.append(("supplier_factor", "must not be negative"))
+        if (v.get("supplier_factor_unit") or "").replace(" ", "") not in _FACTOR_UNITS:
+            errors.append(("supplier_factor_unit", "must be tCO2/GJ or tCO2/MWh"))
+    if "cost_cny" in v and v["cost_cny"] < 0:
+        errors.append(("cost_cny", "must not be negative"))
+    return errors
 
 
 def _unit_fits(carrier_id: str, kind: str, default_unit: str, unit: str) -> list[tuple[str, str]]:

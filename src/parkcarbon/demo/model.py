@@ -1,7 +1,7 @@
 """The demo park's load model (负荷模型): loads → meter consumption per 15-minute tick.
 
 Pure and vectorised: :func:`meter_consumption` turns an enterprise of the catalogue and a
-:class:`~parkcarbon.services.demo.profiles.Calendar` into the consumption of each of its meters per
+:class:`~parkcarbon.demo.profiles.Calendar` into the consumption of each of its meters per
 tick, in the meter's unit (after the multiplier). Noise is keyed by absolute tick, so any window of
 ticks gives the same values for the ticks it shares with another window.
 
@@ -15,7 +15,7 @@ Rules
 * Reactive energy [kvarh] = active energy × tan(arccos PF), the power factor sagging at light load.
 * Active power [kW] (live telemetry) = the tick's active energy ÷ 0.25 h.
 
-Planted anomalies (see :mod:`parkcarbon.services.demo.generator`) act here: ``base_load`` keeps the
+Planted anomalies (see :mod:`parkcarbon.demo.generator`) act here: ``base_load`` keeps the
 compressors and office HVAC running around the clock; ``overshoot`` raises production loads by 25 %
 from the commissioning of a second-phase unit on 1 December of the year before the anchor year;
 ``low_power_factor`` lives in the catalogue (PF 0.82).
@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from parkcarbon.services.demo.catalogue import EnterpriseSpec, LoadSpec, MeterSpec
-from parkcarbon.services.demo.profiles import TICK_S, Calendar, activity, normal, smooth_noise, stream_key
+from parkcarbon.demo.catalogue import EnterpriseSpec, LoadSpec, MeterSpec
+from parkcarbon.demo.profiles import TICK_S, Calendar, activity, normal, smooth_noise, stream_key
 
 __all__ = ["HOURS_PER_TICK", "growth_start", "load_rates", "meter_consumption"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from parkcarbon.services.demo.profiles import stream_key, uniform
+from parkcarbon.demo.profiles import stream_key, uniform
 
 __all__ = [
     "PARK_CODE_PREFIX",

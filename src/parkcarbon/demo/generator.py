@@ -83,17 +83,17 @@ import numpy.typing as npt
 
 from parkcarbon import core, sheets
 from parkcarbon.core import benchmarking as core_benchmarking
+from parkcarbon.demo.catalogue import AREAS, EnterpriseSpec, MeterSpec, build_catalogue
+from parkcarbon.demo.model import growth_start, is_pv_meter, meter_consumption
+from parkcarbon.demo.profiles import TICK_S, Calendar, build_calendar
+from parkcarbon.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.ingest.model import MeterInfo
-from parkcarbon.services.demo.catalogue import AREAS, EnterpriseSpec, MeterSpec, build_catalogue
-from parkcarbon.services.demo.model import growth_start, is_pv_meter, meter_consumption
-from parkcarbon.services.demo.profiles import TICK_S, Calendar, build_calendar
-from parkcarbon.services.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.services.enterprise import profile
 from parkcarbon.services.enterprise.calendar import DEFAULT_CALENDARS
 from parkcarbon.services.enterprise.demo import DemoEnterprise, seed_enterprise_demo
 from parkcarbon.services.enterprise.schemas import ProductCreate
-from parkcarbon.services.intake import activity
+from parkcarbon.services.intake import unmetered_activity
 from parkcarbon.services.intake.readings import MeterScope, load_meters
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters as meter_service
@@ -127,6 +127,8 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 #: Name recorded in the intake log of the history load (the live feed finds its parameters there).
+#: The value predates the move of the demo out of ``services/`` and stays, so that databases built
+#: before the move are still found by :func:`parkcarbon.demo.live.find_demo`.
 GENERATOR = "parkcarbon.services.demo"
 #: The gateway the demo's meters report through (history and live feed alike).
 GATEWAY = "demo-gateway"
@@ -562,7 +564,7 @@ def build_demo_park(
             ent, history_start, today, seed=seed, skip_year=demo_year if ent.index == 1 else None
         )
         if csv_body:
-            activity.upload(
+            unmetered_activity.upload(
                 db,
                 SYSTEM,
                 ent_ids[ent.code],
@@ -691,7 +693,7 @@ def _activity_csv(
     月中盘点, ``document_ref`` ``…-MTD``: the same daily rate, so month on month compares like with like
     instead of a month with its fuel against one without). E01's deliveries of the enterprise-file year
     come from the enterprise demo."""
-    from parkcarbon.services.demo.profiles import stream_key, uniform
+    from parkcarbon.demo.profiles import stream_key, uniform
 
     rows: list[list[str]] = []
     month = date(start.year, start.month, 1)
@@ -854,7 +856,7 @@ def supervision_numbers(
       (the park's intensity basis is value added, 单位工业增加值). The park target = the park's run
       rate × 1.15, at least the enterprises' targets + the park's own facilities × 1.05.
     """
-    from parkcarbon.services.demo.profiles import stream_key, uniform
+    from parkcarbon.demo.profiles import stream_key, uniform
 
     tz = ZoneInfo(timezone)
     end_local = datetime.fromtimestamp(end_tick * TICK_S, tz)

@@ -116,7 +116,7 @@ def _supervision_filter(s: Any, p: Principal, park_id: int) -> set[int] | None:
     access.require_park_visible(p, park_id)
     if access.is_park_staff(p, park_id) or p.is_platform_admin:
         return None
-    from parkcarbon.services.intake.consumption import _readable_enterprises
+    from parkcarbon.services.metering.consumption import _readable_enterprises
 
     return _readable_enterprises(s, p, park_id) or set()
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parkcarbon.ingest.activity import SheetRow, read_sheet, template_csv, template_xlsx, validate_rows
+from parkcarbon.ingest.activity_sheets import SheetRow, read_sheet, template_csv, template_xlsx, validate_rows
 from parkcarbon.ingest.errors import IntakeError
 from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound

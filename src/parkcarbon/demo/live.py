@@ -34,12 +34,12 @@ import numpy.typing as npt
 import orjson
 from sqlalchemy import select
 
+from parkcarbon.demo.catalogue import PARK_CODE_PREFIX, EnterpriseSpec, MeterSpec, build_catalogue
+from parkcarbon.demo.generator import GATEWAY, GENERATOR
+from parkcarbon.demo.model import HOURS_PER_TICK, growth_start, is_pv_meter, meter_consumption
+from parkcarbon.demo.profiles import TICK_S, build_calendar, normal, stream_key
 from parkcarbon.services.accounts import apikeys, auth
 from parkcarbon.services.accounts.schemas import ApiKeyCreate
-from parkcarbon.services.demo.catalogue import PARK_CODE_PREFIX, EnterpriseSpec, MeterSpec, build_catalogue
-from parkcarbon.services.demo.generator import GATEWAY, GENERATOR
-from parkcarbon.services.demo.model import HOURS_PER_TICK, growth_start, is_pv_meter, meter_consumption
-from parkcarbon.services.demo.profiles import TICK_S, build_calendar, normal, stream_key
 from parkcarbon.services.intake import readings as intake
 from parkcarbon.services.intake.schemas import ReadingsResult
 from parkcarbon.services.principal import SYSTEM, Principal
