@@ -165,16 +165,54 @@ def validate(
     ValidRows
         Accepted rows sorted by meter and time, rejections and warnings.
     """
-    n = len(raw)
-    errors: dict[int, tuple[str, str]] = dict(raw.errors)
-    warnings: list[str] = []
+    found = _Findings(len(raw), dict(raw.errors))
+    # the checks run in this order: a row's first refusal is the one reported
+    mc = _resolve_meters(raw, by_code, by_id, scope_reason, found)
+    _check_kinds(raw, mc, found)
+    ts_sec, naive = _read_timestamps(raw, mc, now, found)
+    value = _read_values(raw, found)
+    value = _convert_units(raw, value, mc, found)
+    found.reject((value < 0) & (mc.kind == KIND_CODES["register"]) & ~mc.unknown, "value",
+                 "a cumulative register cannot be negative")  # fmt: skip
+    fl = _reading_flags(raw, naive, ts_sec, now, found)
+    return _assemble(raw, mc, ts_sec, value, fl, found)
 
-    def reject(mask: npt.NDArray[np.bool_], fieldname: str, reasons: list[str] | str) -> None:
+
+@dataclass
+class _Findings:
+    """Refusals by row (field, reason; the first one given for a row stands) and the batch's warnings."""
+
+    n: int
+    errors: dict[int, tuple[str, str]]
+    warnings: list[str] = field(default_factory=list)
+    row_codes: dict[int, str] = field(default_factory=dict)
+
+    def reject(self, mask: npt.NDArray[np.bool_], fieldname: str, reasons: list[str] | str) -> None:
+        errors = self.errors
         for j in np.flatnonzero(mask).tolist():
             if j not in errors:
                 errors[j] = (fieldname, reasons if isinstance(reasons, str) else reasons[j])
 
-    # --- meters -------------------------------------------------------------------------------
+
+@dataclass
+class _MeterColumns:
+    """The meters a batch names, and per row: its meter's slot, whether it is unknown, its kind code."""
+
+    meters: list[MeterInfo]
+    slot: I64
+    unknown: npt.NDArray[np.bool_]
+    kind: I64
+
+
+def _resolve_meters(
+    raw: RawBatch,
+    by_code: Mapping[str, MeterInfo],
+    by_id: Mapping[int, MeterInfo],
+    scope_reason: str,
+    found: _Findings,
+) -> _MeterColumns:
+    """Each row's meter (by code or id); refuses unknown, out-of-scope, archived and inactive meters."""
+    n, errors = found.n, found.errors
     meters: list[MeterInfo] = []
     pos: dict[int, int] = {}
 
@@ -208,39 +246,49 @@ def validate(
                 name = raw.meter_code[j] if raw.meter_code[j] is not None else raw.meter_id[j]
                 errors[j] = ("meter_code", f"meter {name} {scope_reason}")
     safe = np.where(unknown, 0, midx)
-    row_codes: dict[int, str] = {}
     if meters:
         m_archived = np.asarray([m.archived for m in meters], dtype=bool)[safe] & ~unknown
         if m_archived.any():
             for j in np.flatnonzero(m_archived).tolist():
                 if j not in errors:
                     errors[j] = ("meter_code", ARCHIVED_REASON)
-                    row_codes[j] = "meter.archived"
+                    found.row_codes[j] = "meter.archived"
         m_kind = np.asarray([KIND_CODES.get(m.kind, 0) for m in meters], dtype=np.int64)[safe]
         m_active = np.asarray([m.active for m in meters], dtype=bool)[safe]
-        reject(~unknown & ~m_active, "meter_code", "the meter is inactive; activate it to record readings")
+        inactive = "the meter is inactive; activate it to record readings"
+        found.reject(~unknown & ~m_active, "meter_code", inactive)
     else:
         m_kind = np.zeros(n, dtype=np.int64)
+    return _MeterColumns(meters, midx, unknown, m_kind)
 
-    # --- kind -----------------------------------------------------------------------------------
+
+def _check_kinds(raw: RawBatch, mc: _MeterColumns, found: _Findings) -> None:
+    """Refuses a ``kind`` that is not a kind, or not the meter's."""
     kinds = raw.kind
-    if "kind" not in raw.absent and not _all_none(kinds):
-        k_uniq, k_idx = _factorize(kinds)
-        k_map = np.asarray(
-            [-1 if k is None else KIND_CODES.get(k, -2) if isinstance(k, str) else -2 for k in k_uniq],
-            dtype=np.int64,
-        )
-        kcode = k_map[k_idx]
-        reject(kcode == -2, "kind", "must be one of register, interval, instant")
-        bad = (kcode >= 0) & (kcode != m_kind) & ~unknown
-        if bad.any():
-            names = {v: k for k, v in KIND_CODES.items()}
-            reasons = [""] * n
-            for j in np.flatnonzero(bad).tolist():
-                reasons[j] = f"kind {kinds[j]} does not match the meter's kind {names[int(m_kind[j])]}"
-            reject(bad, "kind", reasons)
+    if "kind" in raw.absent or _all_none(kinds):
+        return
+    k_uniq, k_idx = _factorize(kinds)
+    k_map = np.asarray(
+        [-1 if k is None else KIND_CODES.get(k, -2) if isinstance(k, str) else -2 for k in k_uniq],
+        dtype=np.int64,
+    )
+    kcode = k_map[k_idx]
+    found.reject(kcode == -2, "kind", "must be one of register, interval, instant")
+    bad = (kcode >= 0) & (kcode != mc.kind) & ~mc.unknown
+    if bad.any():
+        names = {v: k for k, v in KIND_CODES.items()}
+        reasons = [""] * found.n
+        for j in np.flatnonzero(bad).tolist():
+            reasons[j] = f"kind {kinds[j]} does not match the meter's kind {names[int(mc.kind[j])]}"
+        found.reject(bad, "kind", reasons)
 
-    # --- timestamps -------------------------------------------------------------------------------
+
+def _read_timestamps(
+    raw: RawBatch, mc: _MeterColumns, now: int, found: _Findings
+) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Each row's instant [epoch s] and whether it had no UTC offset (read in the meter's timezone);
+    refuses unreadable, future and pre-2000 timestamps."""
+    n = found.n
     ts_list = raw.ts
     ts_sec = np.zeros(n, dtype=np.int64)
     naive = np.zeros(n, dtype=bool)
@@ -266,26 +314,36 @@ def validate(
             else:
                 ts_sec[j], naive[j], frac[j] = got
     for j, reason in ts_bad.items():
-        errors.setdefault(j, ("ts", reason))
+        found.errors.setdefault(j, ("ts", reason))
     if naive.any():
-        conv: dict[tuple[int, str], int] = {}
-        for j in np.flatnonzero(naive & ~unknown).tolist():
-            key = (int(ts_sec[j]), meters[int(midx[j])].timezone)
-            got_s = conv.get(key)
-            if got_s is None:
-                got_s = conv[key] = _naive_to_epoch(*key)
-            ts_sec[j] = got_s
-        zones = sorted({meters[int(k)].timezone for k in midx[naive & ~unknown].tolist()})
-        warnings.append(
-            f"{int(naive.sum())} timestamp(s) had no UTC offset and were read in the park's timezone "
-            f"({', '.join(zones) or 'unknown'}); they are flagged tz_assumed"
-        )
+        _localise_naive(ts_sec, naive, mc, found)
     if frac.any():
-        warnings.append(f"{int(frac.sum())} timestamp(s) had a fraction of a second, which was dropped")
-    reject(ts_sec > now + FUTURE_TOLERANCE_S, "ts", "is in the future (more than 5 minutes ahead)")
-    reject((ts_sec < MIN_TS) & ~np.isin(np.arange(n), list(ts_bad)), "ts", "is before 2000-01-01")
+        found.warnings.append(f"{int(frac.sum())} timestamp(s) had a fraction of a second, which was dropped")
+    found.reject(ts_sec > now + FUTURE_TOLERANCE_S, "ts", "is in the future (more than 5 minutes ahead)")
+    found.reject((ts_sec < MIN_TS) & ~np.isin(np.arange(n), list(ts_bad)), "ts", "is before 2000-01-01")
+    return ts_sec, naive
 
-    # --- values -------------------------------------------------------------------------------------
+
+def _localise_naive(ts_sec: I64, naive: npt.NDArray[np.bool_], mc: _MeterColumns, found: _Findings) -> None:
+    """Reads offset-less wall-clock times (in ``ts_sec`` as if UTC) in their meter's timezone, in place."""
+    meters, midx, unknown = mc.meters, mc.slot, mc.unknown
+    conv: dict[tuple[int, str], int] = {}
+    for j in np.flatnonzero(naive & ~unknown).tolist():
+        key = (int(ts_sec[j]), meters[int(midx[j])].timezone)
+        got_s = conv.get(key)
+        if got_s is None:
+            got_s = conv[key] = _naive_to_epoch(*key)
+        ts_sec[j] = got_s
+    zones = sorted({meters[int(k)].timezone for k in midx[naive & ~unknown].tolist()})
+    found.warnings.append(
+        f"{int(naive.sum())} timestamp(s) had no UTC offset and were read in the park's timezone "
+        f"({', '.join(zones) or 'unknown'}); they are flagged tz_assumed"
+    )
+
+
+def _read_values(raw: RawBatch, found: _Findings) -> F64:
+    """Each row's value as sent (0 where refused); refuses missing, non-numeric, non-finite, huge ones."""
+    n = found.n
     vals = raw.value
     if raw.typed or set(map(type, vals)) <= {float}:
         value = np.fromiter(vals, dtype=np.float64, count=n)
@@ -295,56 +353,63 @@ def validate(
             if type(v) is float or (type(v) is int):
                 value[j] = v
             elif v is None:
-                errors.setdefault(j, ("value", "is required"))
+                found.errors.setdefault(j, ("value", "is required"))
             else:
-                errors.setdefault(j, ("value", f"must be a number, got {_show(v)}"))
+                found.errors.setdefault(j, ("value", f"must be a number, got {_show(v)}"))
     finite = np.isfinite(value)
     if not finite.all():
         reasons = [""] * n
         for j in np.flatnonzero(~finite).tolist():
             reasons[j] = f"must be a finite number, got {value[j]}"
-        reject(~finite, "value", reasons)
+        found.reject(~finite, "value", reasons)
     value = np.where(finite, value, 0.0)
-    reject(np.abs(value) > MAX_ABS_VALUE, "value", "is out of range (|value| > 1e15)")
+    found.reject(np.abs(value) > MAX_ABS_VALUE, "value", "is out of range (|value| > 1e15)")
+    return value
 
-    # --- units ----------------------------------------------------------------------------------------
-    if "unit" not in raw.absent and not _all_none(raw.unit):
-        u_uniq, u_idx = _factorize(raw.unit)
-        n_m = max(len(meters), 1)
-        table = np.ones((len(u_uniq), n_m))  # factor by (unit, meter slot); NaN: refused
-        why: dict[tuple[int, int], str] = {}
-        used = np.flatnonzero(np.bincount(u_idx * n_m + np.where(unknown, 0, midx)))
-        for code in used.tolist():
-            ui, k = divmod(code, n_m)
-            u = u_uniq[ui]
-            if u is None or not meters:
-                continue
-            got_f = unit_factor(u, meters[k]) if isinstance(u, str) else "must be a string"
-            if isinstance(got_f, str):
-                table[ui, k] = np.nan
-                why[(ui, k)] = got_f
-            else:
-                table[ui, k] = got_f
-        factor = table[u_idx, np.where(unknown, 0, midx)]
-        bad_unit = np.isnan(factor) & ~unknown
-        if bad_unit.any():
-            reasons = [""] * n
-            for j in np.flatnonzero(bad_unit).tolist():
-                reasons[j] = why[(int(u_idx[j]), int(midx[j]))]
-            reject(bad_unit, "unit", reasons)
-        value = value * np.where(np.isnan(factor), 1.0, factor)
-    reject((value < 0) & (m_kind == KIND_CODES["register"]) & ~unknown, "value",
-           "a cumulative register cannot be negative")  # fmt: skip
 
-    # --- flags ----------------------------------------------------------------------------------------
-    fl = np.zeros(n, dtype=np.int64)
+def _convert_units(raw: RawBatch, value: F64, mc: _MeterColumns, found: _Findings) -> F64:
+    """Values in their meter's unit; refuses a ``unit`` that cannot be converted to it."""
+    if "unit" in raw.absent or _all_none(raw.unit):
+        return value
+    meters, midx, unknown = mc.meters, mc.slot, mc.unknown
+    u_uniq, u_idx = _factorize(raw.unit)
+    n_m = max(len(meters), 1)
+    table = np.ones((len(u_uniq), n_m))  # factor by (unit, meter slot); NaN: refused
+    why: dict[tuple[int, int], str] = {}
+    used = np.flatnonzero(np.bincount(u_idx * n_m + np.where(unknown, 0, midx)))
+    for code in used.tolist():
+        ui, k = divmod(code, n_m)
+        u = u_uniq[ui]
+        if u is None or not meters:
+            continue
+        got_f = unit_factor(u, meters[k]) if isinstance(u, str) else "must be a string"
+        if isinstance(got_f, str):
+            table[ui, k] = np.nan
+            why[(ui, k)] = got_f
+        else:
+            table[ui, k] = got_f
+    factor = table[u_idx, np.where(unknown, 0, midx)]
+    bad_unit = np.isnan(factor) & ~unknown
+    if bad_unit.any():
+        reasons = [""] * found.n
+        for j in np.flatnonzero(bad_unit).tolist():
+            reasons[j] = why[(int(u_idx[j]), int(midx[j]))]
+        found.reject(bad_unit, "unit", reasons)
+    return value * np.where(np.isnan(factor), 1.0, factor)
+
+
+def _reading_flags(
+    raw: RawBatch, naive: npt.NDArray[np.bool_], ts_sec: I64, now: int, found: _Findings
+) -> I64:
+    """Each row's reading flags: the sender's recognised ones, ``tz_assumed`` and ``late``."""
+    fl = np.zeros(found.n, dtype=np.int64)
     unknown_flags: set[str] = set()
     if "flags" not in raw.absent and not _all_none(raw.flags):
         for j, f in enumerate(raw.flags):
             if f is None:
                 continue
             if not isinstance(f, list) or not all(isinstance(x, str) for x in f):
-                errors.setdefault(j, ("flags", "must be a list of strings"))
+                found.errors.setdefault(j, ("flags", "must be a list of strings"))
                 continue
             bits = 0
             for name in f:
@@ -355,16 +420,22 @@ def validate(
                     unknown_flags.add(name)
             fl[j] = bits
     if unknown_flags:
-        warnings.append(
+        found.warnings.append(
             f"flag(s) {sorted(unknown_flags)} are not recognised and were ignored; "
             "senders may set estimated, manual, replaced, rollover"
         )
     fl |= np.where(naive, qf.TZ_ASSUMED, 0)
     late = (now - ts_sec) > LATE_AFTER_S
     fl |= np.where(late, qf.LATE, 0)
+    return fl
 
-    # --- assemble and de-duplicate within the batch -----------------------------------------------
-    ok = np.ones(n, dtype=bool)
+
+def _assemble(
+    raw: RawBatch, mc: _MeterColumns, ts_sec: I64, value: F64, fl: I64, found: _Findings
+) -> ValidRows:
+    """The accepted rows sorted by meter and time, de-duplicated within the batch, and the rejections."""
+    errors, warnings, meters, midx = found.errors, found.warnings, mc.meters, mc.slot
+    ok = np.ones(found.n, dtype=bool)
     if errors:
         ok[np.fromiter(errors.keys(), dtype=np.int64, count=len(errors))] = False
     rows = np.flatnonzero(ok)
@@ -411,7 +482,7 @@ def validate(
             reason=reason,
             meter_code=raw.meter_code[j] if isinstance(raw.meter_code[j], str) else None,
             line=lines[j] if lines else None,
-            code=row_codes.get(j),
+            code=found.row_codes.get(j),
         )
         for j, (fname, reason) in sorted(errors.items())
     ]
