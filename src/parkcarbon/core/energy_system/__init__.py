@@ -1,0 +1,75 @@
+"""Integrated energy system models (综合能源系统): balance, assets, tariffs, day-ahead dispatch.
+
+Distinct from :mod:`parkcarbon.core.energy` (comprehensive energy consumption, GB/T 2589-2020), whose
+coefficients the balance uses.
+"""
+
+from parkcarbon.core.energy_system.assets import Battery, EvSession, FlexibleLoad, GridConnection, PvArray
+from parkcarbon.core.energy_system.balance import (
+    BalanceLine,
+    BalanceMeter,
+    CarrierBalance,
+    EnergyBalance,
+    SankeyData,
+    SankeyLink,
+    SankeyNode,
+    energy_balance,
+)
+from parkcarbon.core.energy_system.dispatch import (
+    Counterfactual,
+    DispatchProblem,
+    DispatchResult,
+    build_dispatch_model,
+    counterfactual,
+    dispatch,
+)
+from parkcarbon.core.energy_system.errors import (
+    ENERGY_ERROR_CODES,
+    EnergyInputError,
+    EnergySystemError,
+    InfeasibleDispatchError,
+)
+from parkcarbon.core.energy_system.tariff import (
+    PERIODS_5,
+    BasicCharge,
+    Bill,
+    StepTariff,
+    TariffCoverage,
+    bill,
+    step_tariff,
+    tariff_coverage,
+)
+
+__all__ = [
+    "ENERGY_ERROR_CODES",
+    "PERIODS_5",
+    "BalanceLine",
+    "BalanceMeter",
+    "BasicCharge",
+    "Battery",
+    "Bill",
+    "CarrierBalance",
+    "Counterfactual",
+    "DispatchProblem",
+    "DispatchResult",
+    "EnergyBalance",
+    "EnergyInputError",
+    "EnergySystemError",
+    "EvSession",
+    "FlexibleLoad",
+    "GridConnection",
+    "InfeasibleDispatchError",
+    "PvArray",
+    "SankeyData",
+    "SankeyLink",
+    "SankeyNode",
+    "StepTariff",
+    "TariffCoverage",
+    "bill",
+    "build_dispatch_model",
+    "counterfactual",
+    "dispatch",
+    "energy_balance",
+    "step_tariff",
+    "tariff_coverage",
+]
