@@ -207,10 +207,12 @@ class GridConnection:
         _finite("grid.export_limit_kw", self.export_limit_kw)
 
 
-def check_profile(name: str, values: Sequence[float], steps: int) -> tuple[float, ...]:
-    """Validate a per-step profile of length ``steps`` (finite, ≥ 0)."""
+def check_profile(
+    name: str, values: Sequence[float], steps: int, *, lo: float | None = 0.0
+) -> tuple[float, ...]:
+    """Validate a per-step profile of length ``steps`` (finite, ≥ ``lo``; ``lo=None``: any sign)."""
     if len(values) != steps:
         raise EnergyInputError(f"{name} has {len(values)} values, expected {steps}", field=name)
     for i, v in enumerate(values):
-        _finite(f"{name}[{i}]", v)
+        _finite(f"{name}[{i}]", v, lo=lo)
     return tuple(float(v) for v in values)

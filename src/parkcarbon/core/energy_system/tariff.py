@@ -156,8 +156,9 @@ class StepTariff:
                 raise EnergyInputError(
                     f"unknown TOU period {p!r}; use one of {PERIODS_5}", field="tariff.periods"
                 )
-        check_profile("tariff.import_cny_per_kwh", self.import_cny_per_kwh, n)
-        check_profile("tariff.export_cny_per_kwh", self.export_cny_per_kwh, n)
+        # prices may be negative (spot markets); the LP then may be inexact, see dispatch
+        check_profile("tariff.import_cny_per_kwh", self.import_cny_per_kwh, n, lo=None)
+        check_profile("tariff.export_cny_per_kwh", self.export_cny_per_kwh, n, lo=None)
         if isinstance(self.grid_factor_tco2_per_mwh, tuple):
             check_profile("tariff.grid_factor_tco2_per_mwh", self.grid_factor_tco2_per_mwh, n)
         elif not (math.isfinite(self.grid_factor_tco2_per_mwh) and self.grid_factor_tco2_per_mwh >= 0):
