@@ -1,4 +1,5 @@
-"""Integrated energy system models (综合能源系统): balance, assets, tariffs, day-ahead dispatch.
+"""Integrated energy system models (综合能源系统): balance, assets, tariffs, day-ahead dispatch,
+PV + storage sizing.
 
 Distinct from :mod:`parkcarbon.core.energy` (comprehensive energy consumption, GB/T 2589-2020), whose
 coefficients the balance uses.
@@ -28,6 +29,13 @@ from parkcarbon.core.energy_system.errors import (
     EnergyInputError,
     EnergySystemError,
     InfeasibleDispatchError,
+)
+from parkcarbon.core.energy_system.sizing import (
+    RepresentativeDay,
+    SizingCosts,
+    SizingResult,
+    capital_recovery_factor,
+    size_pv_battery,
 )
 from parkcarbon.core.energy_system.tariff import (
     PERIODS_5,
@@ -60,16 +68,21 @@ __all__ = [
     "GridConnection",
     "InfeasibleDispatchError",
     "PvArray",
+    "RepresentativeDay",
     "SankeyData",
     "SankeyLink",
     "SankeyNode",
+    "SizingCosts",
+    "SizingResult",
     "StepTariff",
     "TariffCoverage",
     "bill",
     "build_dispatch_model",
+    "capital_recovery_factor",
     "counterfactual",
     "dispatch",
     "energy_balance",
+    "size_pv_battery",
     "step_tariff",
     "tariff_coverage",
 ]
