@@ -198,17 +198,14 @@ def _balance(
         )
     for (ent, carrier, u, parent, purpose), q in groups.items():
         key = f"enterprise-{ent}-{carrier}-{u}-{parent}-{purpose or 'use'}"
-        out.append(
-            BalanceMeter(
-                key,
-                names.get(ent, f"#{ent}"),
-                carrier,
-                u,
-                q,
-                None if parent is None else str(parent),
-                purpose,
-            )
-        )
+        name = names.get(ent, f"#{ent}")
+        up = None if parent is None else str(parent)
+        if purpose is None and up is None:
+            # a boundary total: the enterprise's incoming supply, used by the enterprise as one node
+            out.append(BalanceMeter(key + "-in", f"{name}·进线", carrier, u, q, None, "main"))
+            out.append(BalanceMeter(key, name, carrier, u, q, key + "-in", "enterprise_total"))
+        else:
+            out.append(BalanceMeter(key, name, carrier, u, q, up, purpose or "enterprise_total"))
     try:
         return energy_balance(out, unit=unit, year=year, options=options)  # type: ignore[arg-type]
     except EnergySystemError as exc:
@@ -232,9 +229,10 @@ def enterprise_balance(
         ]
         totals = _totals(s, [m.id for m in meters], _day_key(start, tz), _day_key(end, tz))
         options = AccountingOptions(**(park.accounting_options or {}))
-    bal = _balance(meters, totals, {}, set(), unit=unit, year=start.year, options=options)
+        bal = _balance(meters, totals, {}, set(), unit=unit, year=start.year, options=options)
+        park_id, org_id = park.id, org.id
     return _to_public(
-        bal, park_id=park.id, enterprise_id=org.id, area_id=None, start=start, end=end, totals_only=[]
+        bal, park_id=park_id, enterprise_id=org_id, area_id=None, start=start, end=end, totals_only=[]
     )
 
 
@@ -282,7 +280,7 @@ def park_balance(
         )
         totals = _totals(s, [m.id for m in meters], _day_key(start, tz), _day_key(end, tz))
         options = AccountingOptions(**(park.accounting_options or {}))
-    bal = _balance(meters, totals, names, collapse, unit=unit, year=start.year, options=options)
+        bal = _balance(meters, totals, names, collapse, unit=unit, year=start.year, options=options)
     return _to_public(
         bal,
         park_id=park_id,
@@ -389,8 +387,8 @@ def enterprise_dispatch(db: Database, p: Principal, enterprise_id: int, req: Dis
         org = access.enterprise_of(s, p, enterprise_id)
         access.require_enterprise_write(p, org)
         park = s.get_one(Park, org.park_id)
-        province = park.province
-    return _plan(req, org.park_id, org.id, province)
+        province, park_id, org_id = park.province, org.park_id, org.id
+    return _plan(req, park_id, org_id, province)
 
 
 def park_dispatch(db: Database, p: Principal, park_id: int, req: DispatchRequest) -> DispatchPlan:
