@@ -269,7 +269,11 @@ def build_dispatch_model(problem: DispatchProblem, *, exclusive: bool = False) -
             m.add_constraints(ch - pb * u <= 0, name="Battery-charge_if_mode")
             m.add_constraints(dis + pb * u <= pb, name="Battery-discharge_if_not_mode")
 
-    for group, label in ((problem.ev_sessions, "EV"), (problem.flexible_loads, "Flex")):
+    groups: tuple[tuple[list[EvSession | FlexibleLoad], str], ...] = (
+        (list(problem.ev_sessions), "EV"),
+        (list(problem.flexible_loads), "Flex"),
+    )
+    for group, label in groups:
         if not group:
             continue
         dim = "session" if label == "EV" else "load"

@@ -211,7 +211,7 @@ def size_pv_battery(days: Sequence[RepresentativeDay], costs: SizingCosts = Sizi
 
     s_kwp, s_kwh, s_kw = val(kwp), val(ekwh), val(pkw)
     capex = c.pv_cny_per_kwp * s_kwp + c.battery_cny_per_kwh * s_kwh + c.battery_cny_per_kw * s_kw
-    total = float(m.objective.value)
+    total = float(m.objective.value or 0.0)
     annualised_capex = crf_pv * c.pv_cny_per_kwp * s_kwp + crf_b * (
         c.battery_cny_per_kwh * s_kwh + c.battery_cny_per_kw * s_kw
     )

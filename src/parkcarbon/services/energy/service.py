@@ -22,6 +22,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from parkcarbon.core.carriers import measures_consumption
 from parkcarbon.core.energy_system import (
@@ -30,6 +31,7 @@ from parkcarbon.core.energy_system import (
     Battery,
     Bill,
     DispatchProblem,
+    EnergyBalance,
     EnergySystemError,
     EvSession,
     FlexibleLoad,
@@ -92,7 +94,7 @@ def _check_period(start: date, end: date) -> None:
         raise InvalidInput.field("end", "the period is limited to five years", code="input.range")
 
 
-def _totals(s, meter_ids: list[int], a: int, b: int) -> dict[int, float]:  # type: ignore[no-untyped-def]
+def _totals(s: Session, meter_ids: list[int], a: int, b: int) -> dict[int, float]:
     if not meter_ids:
         return {}
     rows = s.execute(
@@ -111,7 +113,7 @@ def _consumption_meter(m: Meter) -> bool:
 
 
 def _to_public(
-    bal,
+    bal: EnergyBalance,
     *,
     park_id: int,
     enterprise_id: int | None,
@@ -119,7 +121,7 @@ def _to_public(
     start: date,
     end: date,
     totals_only: list[int],
-) -> EnergyBalancePublic:  # type: ignore[no-untyped-def]
+) -> EnergyBalancePublic:
     return EnergyBalancePublic(
         park_id=park_id,
         enterprise_id=enterprise_id,
@@ -172,7 +174,7 @@ def _balance(
     unit: str,
     year: int,
     options: AccountingOptions,
-):  # type: ignore[no-untyped-def]
+) -> EnergyBalance:
     by_id = {m.id: m for m in meters}
     out: list[BalanceMeter] = []
     groups: dict[tuple[int, str, str, int | None, str | None], float] = defaultdict(float)
@@ -236,7 +238,7 @@ def enterprise_balance(
     )
 
 
-def _area_subtree(s, park_id: int, area_id: int) -> set[int]:  # type: ignore[no-untyped-def]
+def _area_subtree(s: Session, park_id: int, area_id: int) -> set[int]:
     rows = s.execute(select(Area.id, Area.parent_id).where(Area.park_id == park_id)).all()
     if area_id not in {r[0] for r in rows}:
         raise InvalidInput.field("area_id", "no such area in this park", code="value.unknown_reference")
@@ -298,7 +300,9 @@ def _problem(req: DispatchRequest, province: str) -> DispatchProblem:
         tariff = step_tariff(
             province,
             req.day,
-            prices_cny_per_kwh=dict(req.prices_cny_per_kwh) if req.prices_cny_per_kwh is not None else None,
+            prices_cny_per_kwh={str(k): v for k, v in req.prices_cny_per_kwh.items()}
+            if req.prices_cny_per_kwh is not None
+            else None,
             export_cny_per_kwh=req.export_cny_per_kwh,
             basic_charge=BasicCharge(
                 bc.basis, bc.price_cny_per_kw_month, bc.capacity_kva, bc.month_peak_so_far_kw, bc.document
