@@ -17,11 +17,21 @@ from parkcarbon.services.energy.schemas import (
     EnergyBalancePublic,
     TariffCoveragePublic,
 )
+from parkcarbon.services.errors import InvalidInput
 
 router = APIRouter(tags=["energy"])
 
-StartQuery = Annotated[date, Query(description="first park-local day of the period")]
-EndQuery = Annotated[date, Query(description="day after the last day of the period ([start, end))")]
+_ISO = r"^\d{4}-\d{2}-\d{2}$"
+StartQuery = Annotated[str, Query(pattern=_ISO, description="first park-local day (YYYY-MM-DD)")]
+EndQuery = Annotated[str, Query(pattern=_ISO, description="day after the last day (YYYY-MM-DD)")]
+
+
+def _day(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput.field(name, "not a calendar date (YYYY-MM-DD)") from None
+
 UnitQuery = Annotated[Literal["tce", "GJ"], Query(description="unit of every flow (1 tce = 29.3076 GJ)")]
 AreaQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="one area and its sub-areas")]
 
@@ -32,7 +42,8 @@ def read_enterprise_energy_balance(
     unit: UnitQuery = "tce",
 ) -> EnergyBalancePublic:  # fmt: skip
     """Energy balance (能源平衡) of the enterprise: sources → uses → losses/unmetered, Sankey-ready."""
-    return energy.enterprise_balance(runtime.db, principal, enterprise_id, start=start, end=end, unit=unit)
+    a, b = _day("start", start), _day("end", end)
+    return energy.enterprise_balance(runtime.db, principal, enterprise_id, start=a, end=b, unit=unit)
 
 
 @router.get("/parks/{park_id}/energy/balance", response_model=EnergyBalancePublic)
@@ -42,7 +53,8 @@ def read_park_energy_balance(
 ) -> EnergyBalancePublic:  # fmt: skip
     """Energy balance of the park or one area; enterprises that have not granted meter data as totals."""
     db = runtime.db
-    return energy.park_balance(db, principal, park_id, start=start, end=end, unit=unit, area_id=area_id)
+    a, b = _day("start", start), _day("end", end)
+    return energy.park_balance(db, principal, park_id, start=a, end=b, unit=unit, area_id=area_id)
 
 
 @router.post("/enterprises/{enterprise_id}/energy/dispatch", response_model=DispatchPlan)
@@ -63,7 +75,8 @@ def plan_park_dispatch(
 
 @router.get("/energy/tariff-coverage", response_model=list[TariffCoveragePublic])
 def read_tariff_coverage(
-    principal: PrincipalDep, on: Annotated[date, Query(description="date the tariffs are in force")]
+    principal: PrincipalDep,
+    on: Annotated[str, Query(pattern=_ISO, description="date the tariffs are in force (YYYY-MM-DD)")],
 ) -> list[TariffCoveragePublic]:
     """What the tariff library holds per province — the explicit gap list."""
-    return energy.tariff_gaps(principal, on)
+    return energy.tariff_gaps(principal, _day("on", on))
