@@ -86,6 +86,23 @@ def test_park_sees_an_enterprise_without_grant_only_as_totals(
     assert f"meter:{metered['s0']}" not in {ln["node"] for ln in r.json()["lines"]}
 
 
+def test_area_balance_takes_sub_meters_with_their_parent(
+    client: TestClient, world: World, metered: dict[str, int]
+) -> None:
+    # the seeded main meters alternate between the two areas: e0's in the first, e1's in the second; the
+    # sub-meters have no area of their own and belong where their parent is
+    area = world.a.area_ids[0]
+    r = client.get(f"{API}/parks/{world.a.park_id}/energy/balance?{PERIOD}&area_id={area}",
+                   headers=bearer(world.token("a", "park_admin")))  # fmt: skip
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert b["supply"] == pytest.approx(1000 * KGCE_PER_KWH, rel=1e-9)
+    assert b["metered_use"] == pytest.approx(600 * KGCE_PER_KWH, rel=1e-9)
+    r = client.get(f"{API}/parks/{world.a.park_id}/energy/balance?{PERIOD}&area_id=999999",
+                   headers=bearer(world.token("a", "park_admin")))  # fmt: skip
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "area_id"
+
+
 @pytest.mark.parametrize(
     ("park", "role", "path", "status"),
     [

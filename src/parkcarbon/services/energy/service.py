@@ -254,6 +254,22 @@ def _area_subtree(s: Session, park_id: int, area_id: int) -> set[int]:
     return out
 
 
+def _in_area(meters: list[Meter], areas: set[int]) -> list[Meter]:
+    """Meters in ``areas``: a meter without an area takes its nearest ancestor's (a sub-meter is where
+    the meter it hangs from is)."""
+    by_id = {m.id: m for m in meters}
+
+    def area_of(m: Meter) -> int | None:
+        seen: set[int] = set()
+        cur: Meter | None = m
+        while cur is not None and cur.area_id is None and cur.id not in seen:
+            seen.add(cur.id)
+            cur = by_id.get(cur.parent_id) if cur.parent_id is not None else None
+        return cur.area_id if cur is not None else None
+
+    return [m for m in meters if area_of(m) in areas]
+
+
 def park_balance(
     db: Database,
     p: Principal,
@@ -270,9 +286,9 @@ def park_balance(
         park = access.require_supervisor(s, p, park_id)
         tz = ZoneInfo(park.timezone)
         q = select(Meter).where(Meter.park_id == park_id)
-        if area_id is not None:
-            q = q.where(Meter.area_id.in_(_area_subtree(s, park_id, area_id)))
         meters = [m for m in s.scalars(q) if _consumption_meter(m)]
+        if area_id is not None:
+            meters = _in_area(meters, _area_subtree(s, park_id, area_id))
         ents = {m.enterprise_id for m in meters if m.enterprise_id is not None}
         collapse = {
             e for e in ents if not access.can_read_enterprise_data(s, p, park_id, e, GrantScope.METER_DATA)
