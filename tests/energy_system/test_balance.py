@@ -22,6 +22,8 @@ remainder 3.74408; metered share 3.99547 / 7.73955.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parkcarbon.core.energy_system import BalanceMeter, EnergyInputError, EnergySystemError, energy_balance
 from parkcarbon.core.options import AccountingOptions
@@ -147,3 +149,32 @@ def test_duplicate_ids_and_bad_unit_are_refused() -> None:
         energy_balance([m, m], year=2025)
     with pytest.raises(EnergyInputError, match="unit"):
         energy_balance([m], year=2025, unit="MWh")  # type: ignore[arg-type]
+
+
+@st.composite
+def _trees(draw: st.DrawFn) -> list[BalanceMeter]:
+    """A random electricity hierarchy: each meter's parent is an earlier meter or none."""
+    n = draw(st.integers(1, 12))
+    out: list[BalanceMeter] = []
+    for i in range(n):
+        parent = draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
+        purpose = draw(st.sampled_from([None, "sub", "pv_generation", "export"]))
+        q = draw(st.floats(0, 1e6, allow_nan=False))
+        out.append(BalanceMeter(f"m{i}", f"m{i}", "electricity", "kWh", q,
+                                None if parent is None else f"m{parent}", purpose))  # fmt: skip
+    return out
+
+
+@given(_trees())
+@settings(max_examples=150, deadline=None)
+def test_supply_is_exported_plus_metered_plus_remainder(meters: list[BalanceMeter]) -> None:
+    b = energy_balance(meters, year=2025)
+    scale = max(1.0, b.supply)
+    # an identity of sums of ≤ 12 terms: 1e-9 × scale is far above float rounding
+    assert b.supply == pytest.approx(b.exported + b.metered_use + b.remainder, abs=1e-9 * scale)
+    if b.closes:
+        targets = {k.target for k in b.sankey.links}
+        sources = {k.source for k in b.sankey.links}
+        origin = sum(k.value for k in b.sankey.links if k.source not in targets)
+        terminal = sum(k.value for k in b.sankey.links if k.target not in sources)
+        assert terminal == pytest.approx(origin, abs=1e-9 * scale)
