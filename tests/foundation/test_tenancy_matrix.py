@@ -34,6 +34,8 @@ TENANT_FREE = {
     "health", "create_token", "logout", "read_me", "change_password", "calculate",
     # the one-time code is the credential (no sign-in); its own tests are in test_invitations.py
     "redeem_invitation",
+    # the tariff library's coverage of the provinces (issue 17): public reference data
+    "read_tariff_coverage",
 }  # fmt: skip
 
 
@@ -90,6 +92,10 @@ BODY_DEFAULTS: dict[str, Any] = {
     "energy_tce": 12000.0, "output_value_10k_cny": 1000.0, "rows": [],
     # the break-glass act states why
     "reason": "matrix break-glass: the enterprise asked in writing",
+    # energy (issue 17): a day-ahead plan needs its day, a 96-step load and (park B is in Zhejiang, whose
+    # reference prices are not held) the period prices
+    "day": "2026-07-15", "load_kw": [10.0] * 96,
+    "prices_cny_per_kwh": {"tip": 1.2, "peak": 1.0, "flat": 0.7, "valley": 0.4},
 }  # fmt: skip
 KIND_BY_SCHEMA = {"OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone"}
 
@@ -207,7 +213,7 @@ OWN_ACTOR = {
         "update_source", "delete_source", "create_product", "update_product", "delete_product",
         "upload_document", "delete_document", "set_target", "create_inventory", "override_inventory_line",
         "recalculate_inventory", "submit_inventory", "revise_inventory", "act_on_case", "review_case_months",
-        "create_case_comment", "resolve_case_comment",
+        "create_case_comment", "resolve_case_comment", "plan_enterprise_dispatch",
     ), ("b", "enterprise_admin")),
 }  # fmt: skip
 

@@ -26,6 +26,7 @@ from parkcarbon.api.routers import (
     audit,
     auth,
     calc,
+    energy,
     enterprise,
     enterprise_inventory,
     enterprise_mrv,
@@ -49,7 +50,7 @@ API_PREFIX = "/api/v1"
 ROUTERS = (
     auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings
 )  # fmt: skip
-ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
+ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv, energy)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
 
 

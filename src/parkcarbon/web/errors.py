@@ -90,12 +90,20 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "factor.ambiguous": ("数据来源不一致，请指定选项", "The sources disagree; choose with an option"),
     "process.invalid": ("工艺过程的输入无效", "The input of the process method is invalid"),
     # branch archive2 (issue 12 §3): a reading row of an archived meter
+    # branch energy (issue 17): energy balance, tariffs, dispatch, sizing
+    "energy.input": ("能源系统模型的输入无效", "An input of the energy model is invalid"),
+    "energy.hierarchy": ("计量器具层级有环，或上级表计的能源品种不同", "The meter hierarchy has a cycle or a parent of another carrier"),
+    "energy.unit": ("该表计读数无法折算为标准煤或 GJ", "A meter quantity cannot be converted to tce or GJ"),
+    "energy.tariff_missing": ("该省份或日期无分时电价数据，请直接提供电价", "No TOU tariff held for the province and date; supply the tariff"),
+    "energy.infeasible": ("在所给限值内无可行调度方案", "No schedule satisfies the limits"),
+    "energy.solver": ("优化求解未得到最优解", "The solver did not return an optimal solution"),
     "meter.archived": ("该计量器具已归档，不再接收读数；平台管理员可恢复", "The meter is archived and takes no readings; a platform admin can restore it"),
 }  # fmt: skip
 
 #: codes too generic to stand alone: the service's message is shown beside their text
 GENERIC_CODES = frozenset(
-    {"bad_request", "conflict", "invalid_input", "input.invalid", "forbidden", "process.invalid"}
+    {"bad_request", "conflict", "invalid_input", "input.invalid", "forbidden", "process.invalid", "energy.input",
+     "energy.infeasible"}
 )
 
 #: field names of field errors → (zh-CN, en)
