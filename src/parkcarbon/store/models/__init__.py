@@ -18,6 +18,16 @@ from parkcarbon.store.models.enterprise import (
     MrvMonthReview,
 )
 from parkcarbon.store.models.identity import ApiKey, AuthToken, Invitation, Membership, User
+from parkcarbon.store.models.market import (
+    Bid,
+    MarketDocument,
+    ProviderProfile,
+    ProviderQualification,
+    ProviderRating,
+    ServiceListing,
+    ServiceOrder,
+    ServiceRequest,
+)
 from parkcarbon.store.models.meters import Meter
 from parkcarbon.store.models.readings import (
     ActivityRecord,
@@ -46,6 +56,14 @@ from parkcarbon.store.models.tenancy import AccessGrant, Area, Organisation, Par
 from parkcarbon.vocab import ROLES_BY_KIND, AreaKind, GrantScope, MeterKind, OrgKind, Role
 
 __all__ = [
+    "ServiceRequest",
+    "ServiceOrder",
+    "ServiceListing",
+    "ProviderRating",
+    "ProviderQualification",
+    "ProviderProfile",
+    "MarketDocument",
+    "Bid",
     "ROLES_BY_KIND",
     "AccessGrant",
     "ActivityRecord",
