@@ -8,7 +8,7 @@ compared at 1e-12 (28 significant digits of Decimal leave far more than that).
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817 — the worked examples read better
 
 import pytest
 
@@ -96,7 +96,7 @@ def test_scored_equal_totals_rank_by_price_then_tie() -> None:
     r = evaluate(AwardRule.SCORED, bids, weights=w)
     assert [(b.bid_id, b.rank) for b in r.bids] == [(1, 1), (2, 2), (3, 3)]
     assert r.winner_bid_id == 1
-    # equal total AND equal price rank together: A 100, T 80 → 50 + 40 = 90; B identical; C 200, T 100 → 25 + 50
+    # equal total AND price rank together: A 100, T 80 → 50 + 40 = 90; B the same; C 200, T 100 → 25 + 50
     tied = [
         BidInput(1, D("100"), technical_score=D(80), service_score=D(0)),
         BidInput(2, D("100"), technical_score=D(80), service_score=D(0)),

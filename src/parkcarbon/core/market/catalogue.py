@@ -27,8 +27,8 @@ __all__ = [
     "Shelf",
     "ShelfInfo",
     "UnknownCategory",
-    "category",
     "categories_on",
+    "category",
 ]
 
 
@@ -96,7 +96,7 @@ CATEGORIES: tuple[Category, ...] = (
              "§3.3.4 精管理（故障跳闸分析、电能质量定性分析、容量分析）"),
     Category("energy_om", Shelf.ENERGY, "能源设施智慧运维", "Energy asset operation and maintenance",
              "§3.3.4 数字化资产管理（运营维护）"),
-    Category("electricity_retail", Shelf.ENERGY, "售电与绿电交易代理", "Electricity retail and green-power trading",
+    Category("electricity_retail", Shelf.ENERGY, "售电与绿电交易代理", "Power retail, green power",
              "§3.4.3 售电服务、绿电交易、绿证交易"),
     # --- 双碳服务 (seed §3.4 企业双碳数字化服务) ----------------------------------------------------------
     Category("carbon_inventory", Shelf.CARBON, "企业碳盘查", "Corporate carbon inventory",
@@ -109,7 +109,7 @@ CATEGORIES: tuple[Category, ...] = (
              "§3.4.2 企业碳足迹、产品碳足迹"),
     Category("cbam_report", Shelf.CARBON, "CBAM 排放报告", "CBAM emissions report",
              "not in the paper; issue 15 §2"),
-    Category("carbon_asset_management", Shelf.CARBON, "碳资产管理与履约", "Carbon-asset management and compliance",
+    Category("carbon_asset_management", Shelf.CARBON, "碳资产管理与履约", "Carbon assets and compliance",
              "§3.4.1 碳资产管理、碳履约管理；§3.4.3 碳交易"),
     Category("green_finance", Shelf.CARBON, "绿色金融咨询", "Green-finance advisory",
              "§3.4.3 绿色金融；§5.2.2 引入市场化的绿色金融服务"),

@@ -88,20 +88,26 @@ class RuleSpec:
 
 AWARD_RULES: dict[AwardRule, RuleSpec] = {
     AwardRule.RFQ: RuleSpec(
-        AwardRule.RFQ, "询价", "Request for quotation (lowest valid price)", 3,
+        AwardRule.RFQ,
+        "询价",
+        "Request for quotation (lowest valid price)",
+        3,
         "《政府采购非招标采购方式管理办法》财政部令第74号 (2013)",
         "第十二条 (≥3 suppliers invited); 第四十八—四十九条 (lowest price meeting the requirements); "
         "第三十七条 via 第五十一条 (fewer than 3 → ended)",
         "medium",
     ),
     AwardRule.SCORED: RuleSpec(
-        AwardRule.SCORED, "综合评分", "Weighted scoring (price, technical, service)", 3,
+        AwardRule.SCORED,
+        "综合评分",
+        "Weighted scoring (price, technical, service)",
+        3,
         "《政府采购货物和服务招标投标管理办法》财政部令第87号 (2017); 《政府采购法》(2014) 第三十六条",
         "第五十五条 (price score = 评标基准价 / 投标报价 × 100; price weight ≥ 10 % services, ≥ 30 % goods; "
         "ranking and ties); 政府采购法 第三十六条 (一) (fewer than 3 responsive bids → 废标)",
         "medium-high",
     ),
-}  # fmt: skip
+}
 
 #: Lowest share of the price score in the total (财政部令第87号 第五十五条).
 PRICE_WEIGHT_FLOOR: dict[ProcurementObject, Decimal] = {
@@ -235,14 +241,21 @@ def evaluate(
         p = price_score(base, b.amount_cny) if ok and base is not None else None
         total = None
         tech, service = b.technical_score, b.service_score
-        if ok and rule == AwardRule.SCORED and p is not None and weights is not None:
-            if tech is not None and service is not None:  # always so: reason() refuses unscored bids
-                total = weights.price * p + weights.technical * tech + weights.service * service
+        scored_rule = ok and rule == AwardRule.SCORED and weights is not None
+        # tech and service are always present here: reason() refuses unscored bids
+        if scored_rule and p is not None and weights is not None and tech is not None and service is not None:
+            total = weights.price * p + weights.technical * tech + weights.service * service
         return ScoredBid(
-            bid_id=b.bid_id, amount_cny=b.amount_cny, valid=ok, invalid_reason=reasons[b.bid_id],
-            price_score=p, technical_score=b.technical_score, service_score=b.service_score,
-            total_score=total, rank=None,
-        )  # fmt: skip
+            bid_id=b.bid_id,
+            amount_cny=b.amount_cny,
+            valid=ok,
+            invalid_reason=reasons[b.bid_id],
+            price_score=p,
+            technical_score=b.technical_score,
+            service_score=b.service_score,
+            total_score=total,
+            rank=None,
+        )
 
     rows = [scored(b) for b in bids]
 
@@ -270,15 +283,29 @@ def evaluate(
     else:
         outcome, winner, tied = AwardOutcome.AWARDED, top[0], ()
     return AwardResult(
-        rule=rule, outcome=outcome, winner_bid_id=winner, tied_bid_ids=tied, valid_bids=len(valid),
-        min_valid_bids=needed, base_price_cny=base, bids=tuple(out), source=spec.source, clause=spec.clause,
+        rule=rule,
+        outcome=outcome,
+        winner_bid_id=winner,
+        tied_bid_ids=tied,
+        valid_bids=len(valid),
+        min_valid_bids=needed,
+        base_price_cny=base,
+        bids=tuple(out),
+        source=spec.source,
+        clause=spec.clause,
         confidence=spec.confidence,
-    )  # fmt: skip
+    )
 
 
 def _with_rank(r: ScoredBid, rank: int) -> ScoredBid:
     return ScoredBid(
-        bid_id=r.bid_id, amount_cny=r.amount_cny, valid=r.valid, invalid_reason=r.invalid_reason,
-        price_score=r.price_score, technical_score=r.technical_score, service_score=r.service_score,
-        total_score=r.total_score, rank=rank,
-    )  # fmt: skip
+        bid_id=r.bid_id,
+        amount_cny=r.amount_cny,
+        valid=r.valid,
+        invalid_reason=r.invalid_reason,
+        price_score=r.price_score,
+        technical_score=r.technical_score,
+        service_score=r.service_score,
+        total_score=r.total_score,
+        rank=rank,
+    )

@@ -1,10 +1,11 @@
 """The one authorisation module (授权): every access decision of the platform is made here.
 
-Services call the ``require_*`` guards (the marketplace's in :mod:`.market`: sealed bids) (they raise :class:`~parkcarbon.services.errors.NotFound` outside
+Services call the ``require_*`` guards (they raise :class:`~parkcarbon.services.errors.NotFound` outside
 the principal's parks, so a foreign object's existence is not revealed, and
 :class:`~parkcarbon.services.errors.Forbidden` inside them); console pages call the ``can_*`` predicates
 to decide which buttons and counts to show. No other module writes a role check. The model (roles ×
-resource × field, grant scopes) is documented in ``docs/access.md``.
+resource × field, grant scopes) is documented in ``docs/access.md``; the marketplace's rules (sealed
+bids among them) are in :mod:`.market`.
 """
 
 from __future__ import annotations

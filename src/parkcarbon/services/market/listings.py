@@ -16,7 +16,13 @@ from parkcarbon.core.market import PriceModel, Shelf, UnknownCategory, category
 from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound
 from parkcarbon.services.market.providers import approved_provider_ids, provider_org, rating_stats
-from parkcarbon.services.market.schemas import Decision, ListingCreate, ListingPublic, ListingStatus, ReviewDecision
+from parkcarbon.services.market.schemas import (
+    Decision,
+    ListingCreate,
+    ListingPublic,
+    ListingStatus,
+    ReviewDecision,
+)
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
@@ -43,14 +49,26 @@ def listing_public(s: Session, row: ServiceListing) -> ListingPublic:
     org = s.get(Organisation, row.provider_id)
     avg, n = rating_stats(s, [row.provider_id])[row.provider_id]
     return ListingPublic(
-        id=row.id, park_id=row.park_id, provider_id=row.provider_id, provider_name=org.name if org else "",
-        category=row.category, shelf=Shelf(row.shelf), title=row.title, title_en=row.title_en, scope=row.scope,
+        id=row.id,
+        park_id=row.park_id,
+        provider_id=row.provider_id,
+        provider_name=org.name if org else "",
+        category=row.category,
+        shelf=Shelf(row.shelf),
+        title=row.title,
+        title_en=row.title_en,
+        scope=row.scope,
         price_model=PriceModel(row.price_model),
         list_price_cny=float(row.list_price_cny) if row.list_price_cny is not None else None,
-        price_unit=row.price_unit, regions=list(row.regions), qualification_ids=list(row.qualification_ids),
-        status=ListingStatus(row.status), decision_reason=row.decision_reason, created_at=row.created_at,
-        provider_rating_average=avg, provider_rating_count=n,
-    )  # fmt: skip
+        price_unit=row.price_unit,
+        regions=list(row.regions),
+        qualification_ids=list(row.qualification_ids),
+        status=ListingStatus(row.status),
+        decision_reason=row.decision_reason,
+        created_at=row.created_at,
+        provider_rating_average=avg,
+        provider_rating_count=n,
+    )
 
 
 def _visible(p: Principal) -> Select[tuple[ServiceListing]]:
@@ -124,8 +142,16 @@ def create_listing(db: Database, p: Principal, data: ListingCreate) -> ListingPu
         org = provider_org(s, p, data.provider_id)
         access.require_provider_actor(p, org.park_id, org.id)
         if org.id not in approved_provider_ids(s, org.park_id):
-            raise Conflict("only approved providers list services", errors=[
-                {"field": "provider_id", "reason": "is not approved", "code": "market.provider_not_approved"}])  # fmt: skip
+            raise Conflict(
+                "only approved providers list services",
+                errors=[
+                    {
+                        "field": "provider_id",
+                        "reason": "is not approved",
+                        "code": "market.provider_not_approved",
+                    }
+                ],
+            )
         try:
             cat = category(data.category)
         except UnknownCategory as exc:
@@ -133,26 +159,55 @@ def create_listing(db: Database, p: Principal, data: ListingCreate) -> ListingPu
         price = money(data.list_price_cny)
         check_cents("list_price_cny", price)
         if data.price_model in {PriceModel.FIXED, PriceModel.PER_UNIT} and price is None:
-            raise InvalidInput.field("list_price_cny", f"a {data.price_model} listing states its price",
-                                     code="market.price_required")  # fmt: skip
+            raise InvalidInput.field(
+                "list_price_cny",
+                f"a {data.price_model} listing states its price",
+                code="market.price_required",
+            )
         if data.price_model == PriceModel.PER_UNIT and not data.price_unit:
-            raise InvalidInput.field("price_unit", "a per-unit listing names its unit", code="market.price_required")
+            raise InvalidInput.field(
+                "price_unit", "a per-unit listing names its unit", code="market.price_required"
+            )
         quals = set(data.qualification_ids)
-        own = set(s.scalars(select(ProviderQualification.id).where(
-            ProviderQualification.provider_id == org.id, ProviderQualification.id.in_(quals or {-1}))))  # fmt: skip
+        own = set(
+            s.scalars(
+                select(ProviderQualification.id).where(
+                    ProviderQualification.provider_id == org.id, ProviderQualification.id.in_(quals or {-1})
+                )
+            )
+        )
         if quals - own:
-            raise InvalidInput.field("qualification_ids", f"not the provider's qualifications: {sorted(quals - own)}",
-                                     code="value.unknown_reference")  # fmt: skip
+            raise InvalidInput.field(
+                "qualification_ids",
+                f"not the provider's qualifications: {sorted(quals - own)}",
+                code="value.unknown_reference",
+            )
         row = ServiceListing(
-            park_id=org.park_id, provider_id=org.id, category=cat.id, shelf=cat.shelf, title=data.title,
-            title_en=data.title_en, scope=data.scope, price_model=data.price_model, list_price_cny=price,
-            price_unit=data.price_unit, regions=list(dict.fromkeys(data.regions)),
-            qualification_ids=sorted(quals), status=ListingStatus.PENDING,
-        )  # fmt: skip
+            park_id=org.park_id,
+            provider_id=org.id,
+            category=cat.id,
+            shelf=cat.shelf,
+            title=data.title,
+            title_en=data.title_en,
+            scope=data.scope,
+            price_model=data.price_model,
+            list_price_cny=price,
+            price_unit=data.price_unit,
+            regions=list(dict.fromkeys(data.regions)),
+            qualification_ids=sorted(quals),
+            status=ListingStatus.PENDING,
+        )
         s.add(row)
         s.flush()
-        audit.record(s, p, "market.listing.create", entity="market_listing", entity_id=row.id,
-                     park_id=row.park_id, after=audit.snapshot(row))  # fmt: skip
+        audit.record(
+            s,
+            p,
+            "market.listing.create",
+            entity="market_listing",
+            entity_id=row.id,
+            park_id=row.park_id,
+            after=audit.snapshot(row),
+        )
         return listing_public(s, row)
 
 
@@ -164,16 +219,30 @@ def decide_listing(
         row = _get(s, p, listing_id)
         access.require_market_reviewer(p, row.park_id)
         if data.decision not in _TRANSITIONS:
-            raise InvalidInput.field("decision", "a listing is approved, rejected or suspended", code="input.choice")
+            raise InvalidInput.field(
+                "decision", "a listing is approved, rejected or suspended", code="input.choice"
+            )
         allowed, target = _TRANSITIONS[data.decision]
         if row.status not in allowed:
-            raise Conflict(f"cannot {data.decision} a listing that is {row.status}", errors=[
-                {"field": "decision", "reason": f"not from {row.status}", "code": "state.not_allowed"}])  # fmt: skip
+            raise Conflict(
+                f"cannot {data.decision} a listing that is {row.status}",
+                errors=[
+                    {"field": "decision", "reason": f"not from {row.status}", "code": "state.not_allowed"}
+                ],
+            )
         if data.decision != Decision.APPROVE and not data.reason:
             raise InvalidInput.field("reason", "a reason is required", code="market.reason_required")
         before = audit.snapshot(row)
         row.status, row.decided_at, row.decided_by, row.decision_reason = target, now, p.label, data.reason
         s.flush()
-        audit.record(s, p, f"market.listing.{data.decision}", entity="market_listing", entity_id=row.id,
-                     park_id=row.park_id, before=before, after=audit.snapshot(row))  # fmt: skip
+        audit.record(
+            s,
+            p,
+            f"market.listing.{data.decision}",
+            entity="market_listing",
+            entity_id=row.id,
+            park_id=row.park_id,
+            before=before,
+            after=audit.snapshot(row),
+        )
         return listing_public(s, row)

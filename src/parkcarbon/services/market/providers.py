@@ -53,7 +53,10 @@ _TRANSITIONS: dict[Decision, tuple[frozenset[ProviderStatus], ProviderStatus]] =
         ProviderStatus.APPROVED,
     ),
     Decision.NEEDS_INFO: (frozenset({ProviderStatus.APPLIED}), ProviderStatus.NEEDS_INFO),
-    Decision.REJECT: (frozenset({ProviderStatus.APPLIED, ProviderStatus.NEEDS_INFO}), ProviderStatus.REJECTED),
+    Decision.REJECT: (
+        frozenset({ProviderStatus.APPLIED, ProviderStatus.NEEDS_INFO}),
+        ProviderStatus.REJECTED,
+    ),
     Decision.SUSPEND: (frozenset({ProviderStatus.APPROVED}), ProviderStatus.SUSPENDED),
 }
 
@@ -92,13 +95,20 @@ def _public(s: Session, p: Principal, org: Organisation, prof: ProviderProfile |
     private = access.can_read_provider_private(p, org.park_id, org.id)
     shown = prof if prof is not None and (private or prof.status == ProviderStatus.APPROVED) else None
     return ProviderPublic(
-        id=org.id, park_id=org.park_id, name=org.name, name_en=org.name_en, credit_code=org.credit_code,
+        id=org.id,
+        park_id=org.park_id,
+        name=org.name,
+        name_en=org.name_en,
+        credit_code=org.credit_code,
         status=ProviderStatus(shown.status) if shown else None,
-        description=shown.description if shown else None, contact=shown.contact if shown else None,
-        applied_at=shown.applied_at if shown else None, decided_at=shown.decided_at if shown else None,
+        description=shown.description if shown else None,
+        contact=shown.contact if shown else None,
+        applied_at=shown.applied_at if shown else None,
+        decided_at=shown.decided_at if shown else None,
         decision_reason=shown.decision_reason if shown and private else None,
-        rating_average=avg, rating_count=n,
-    )  # fmt: skip
+        rating_average=avg,
+        rating_count=n,
+    )
 
 
 def _profile(s: Session, provider_id: int) -> ProviderProfile | None:
@@ -106,7 +116,12 @@ def _profile(s: Session, provider_id: int) -> ProviderProfile | None:
 
 
 def list_providers(
-    db: Database, p: Principal, page: PageParams, *, park_id: int | None = None, status: ProviderStatus | None = None
+    db: Database,
+    p: Principal,
+    page: PageParams,
+    *,
+    park_id: int | None = None,
+    status: ProviderStatus | None = None,
 ) -> Page[ProviderPublic]:
     """Provider organisations of the caller's parks; others see approved ones only, the park admin and
     each provider its own application whatever its state."""
@@ -142,7 +157,9 @@ def get_provider(db: Database, p: Principal, provider_id: int) -> ProviderPublic
         return _public(s, p, org, _profile(s, org.id))
 
 
-def apply(db: Database, p: Principal, provider_id: int, data: ProviderApplication, *, now: datetime | None = None) -> ProviderPublic:
+def apply(
+    db: Database, p: Principal, provider_id: int, data: ProviderApplication, *, now: datetime | None = None
+) -> ProviderPublic:
     """Submit (or, after a request for more or a rejection, resubmit) the provider's application."""
     now = now or datetime.now(UTC)
     with db.transaction() as s:
@@ -152,29 +169,52 @@ def apply(db: Database, p: Principal, provider_id: int, data: ProviderApplicatio
         if reason is not None:
             raise InvalidInput.field("credit_code", reason, code="market.credit_code")
         prof = _profile(s, org.id)
-        if prof is not None and prof.status in {ProviderStatus.APPROVED, ProviderStatus.APPLIED, ProviderStatus.SUSPENDED}:
+        if prof is not None and prof.status in {
+            ProviderStatus.APPROVED,
+            ProviderStatus.APPLIED,
+            ProviderStatus.SUSPENDED,
+        }:
             raise Conflict(
-                f"the application is {prof.status}; it can be resubmitted only after a request for more or a rejection",
+                f"the application is {prof.status}; resubmit only after a request for more or a rejection",
                 errors=[{"field": "status", "reason": f"is {prof.status}", "code": "state.not_allowed"}],
             )
         before = audit.snapshot(prof)
         if prof is None:
-            prof = ProviderProfile(park_id=org.park_id, organisation_id=org.id, status=ProviderStatus.APPLIED,
-                                   description=data.description, contact=data.contact, applied_at=now)  # fmt: skip
+            prof = ProviderProfile(
+                park_id=org.park_id,
+                organisation_id=org.id,
+                status=ProviderStatus.APPLIED,
+                description=data.description,
+                contact=data.contact,
+                applied_at=now,
+            )
             s.add(prof)
         else:
             prof.status, prof.description, prof.contact, prof.applied_at = (
-                ProviderStatus.APPLIED, data.description, data.contact, now,
+                ProviderStatus.APPLIED,
+                data.description,
+                data.contact,
+                now,
             )
             prof.decided_at = prof.decided_by = prof.decision_reason = None
         org.credit_code = data.credit_code
         s.flush()
-        audit.record(s, p, "market.provider.apply", entity="market_provider", entity_id=org.id,
-                     park_id=org.park_id, before=before, after=audit.snapshot(prof))  # fmt: skip
+        audit.record(
+            s,
+            p,
+            "market.provider.apply",
+            entity="market_provider",
+            entity_id=org.id,
+            park_id=org.park_id,
+            before=before,
+            after=audit.snapshot(prof),
+        )
         return _public(s, p, org, prof)
 
 
-def decide(db: Database, p: Principal, provider_id: int, data: ReviewDecision, *, now: datetime | None = None) -> ProviderPublic:
+def decide(
+    db: Database, p: Principal, provider_id: int, data: ReviewDecision, *, now: datetime | None = None
+) -> ProviderPublic:
     """The park admin's decision on an application (or suspension of an approved provider)."""
     now = now or datetime.now(UTC)
     with db.transaction() as s:
@@ -182,19 +222,38 @@ def decide(db: Database, p: Principal, provider_id: int, data: ReviewDecision, *
         access.require_market_reviewer(p, org.park_id)
         prof = _profile(s, org.id)
         if prof is None:
-            raise Conflict("the provider has not applied", errors=[
-                {"field": "status", "reason": "no application", "code": "state.not_allowed"}])  # fmt: skip
+            raise Conflict(
+                "the provider has not applied",
+                errors=[{"field": "status", "reason": "no application", "code": "state.not_allowed"}],
+            )
         allowed, target = _TRANSITIONS[data.decision]
         if prof.status not in allowed:
-            raise Conflict(f"cannot {data.decision} an application that is {prof.status}", errors=[
-                {"field": "decision", "reason": f"not from {prof.status}", "code": "state.not_allowed"}])  # fmt: skip
+            raise Conflict(
+                f"cannot {data.decision} an application that is {prof.status}",
+                errors=[
+                    {"field": "decision", "reason": f"not from {prof.status}", "code": "state.not_allowed"}
+                ],
+            )
         if data.decision != Decision.APPROVE and not data.reason:
             raise InvalidInput.field("reason", "a reason is required", code="market.reason_required")
         before = audit.snapshot(prof)
-        prof.status, prof.decided_at, prof.decided_by, prof.decision_reason = target, now, p.label, data.reason
+        prof.status, prof.decided_at, prof.decided_by, prof.decision_reason = (
+            target,
+            now,
+            p.label,
+            data.reason,
+        )
         s.flush()
-        audit.record(s, p, f"market.provider.{data.decision}", entity="market_provider", entity_id=org.id,
-                     park_id=org.park_id, before=before, after=audit.snapshot(prof))  # fmt: skip
+        audit.record(
+            s,
+            p,
+            f"market.provider.{data.decision}",
+            entity="market_provider",
+            entity_id=org.id,
+            park_id=org.park_id,
+            before=before,
+            after=audit.snapshot(prof),
+        )
         return _public(s, p, org, prof)
 
 
@@ -202,13 +261,22 @@ def _qual_public(s: Session, p: Principal, q: ProviderQualification, today: obje
     doc = s.get(MarketDocument, q.document_id)
     private = access.can_read_provider_private(p, q.park_id, q.provider_id)
     return QualificationPublic(
-        id=q.id, park_id=q.park_id, provider_id=q.provider_id, kind=q.kind, number=q.number, issuer=q.issuer,
-        valid_until=q.valid_until, expired=q.valid_until < today, document_id=q.document_id,  # type: ignore[operator]
+        id=q.id,
+        park_id=q.park_id,
+        provider_id=q.provider_id,
+        kind=q.kind,
+        number=q.number,
+        issuer=q.issuer,
+        valid_until=q.valid_until,
+        expired=q.valid_until < today,
+        document_id=q.document_id,  # type: ignore[operator]
         document_sha256=doc.sha256 if doc is not None and private else None,
-    )  # fmt: skip
+    )
 
 
-def add_qualification(db: Database, p: Principal, provider_id: int, data: QualificationCreate) -> QualificationPublic:
+def add_qualification(
+    db: Database, p: Principal, provider_id: int, data: QualificationCreate
+) -> QualificationPublic:
     """A qualification with its evidence document (at most 2 MiB; PDF, image, spreadsheet or text)."""
     with db.transaction() as s:
         org = provider_org(s, p, provider_id)
@@ -216,7 +284,9 @@ def add_qualification(db: Database, p: Principal, provider_id: int, data: Qualif
         park = s.get(Park, org.park_id)
         today = park_today(park.timezone if park else None)
         if data.valid_until < today:
-            raise InvalidInput.field("valid_until", "the qualification has expired", code="market.qualification_expired")
+            raise InvalidInput.field(
+                "valid_until", "the qualification has expired", code="market.qualification_expired"
+            )
         try:
             content = base64.b64decode(data.content_base64, validate=True)
         except (binascii.Error, ValueError):
@@ -227,22 +297,42 @@ def add_qualification(db: Database, p: Principal, provider_id: int, data: Qualif
             raise PayloadTooLarge(f"the evidence has {len(content)} bytes; the limit is {MAX_EVIDENCE_BYTES}")
         name = _safe_name(data.filename)
         doc = MarketDocument(
-            park_id=org.park_id, organisation_id=org.id, filename=name,
-            content_type=_content_type(name, data.content_type, content), size_bytes=len(content),
-            sha256=hashlib.sha256(content).hexdigest(), content=content,
-        )  # fmt: skip
+            park_id=org.park_id,
+            organisation_id=org.id,
+            filename=name,
+            content_type=_content_type(name, data.content_type, content),
+            size_bytes=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+        )
         s.add(doc)
         s.flush()
-        q = ProviderQualification(park_id=org.park_id, provider_id=org.id, kind=data.kind, number=data.number,
-                                  issuer=data.issuer, valid_until=data.valid_until, document_id=doc.id)  # fmt: skip
+        q = ProviderQualification(
+            park_id=org.park_id,
+            provider_id=org.id,
+            kind=data.kind,
+            number=data.number,
+            issuer=data.issuer,
+            valid_until=data.valid_until,
+            document_id=doc.id,
+        )
         s.add(q)
         s.flush()
-        audit.record(s, p, "market.qualification.add", entity="market_qualification", entity_id=q.id,
-                     park_id=org.park_id, after={**(audit.snapshot(q) or {}), "sha256": doc.sha256})  # fmt: skip
+        audit.record(
+            s,
+            p,
+            "market.qualification.add",
+            entity="market_qualification",
+            entity_id=q.id,
+            park_id=org.park_id,
+            after={**(audit.snapshot(q) or {}), "sha256": doc.sha256},
+        )
         return _qual_public(s, p, q, today)
 
 
-def list_qualifications(db: Database, p: Principal, provider_id: int, page: PageParams) -> Page[QualificationPublic]:
+def list_qualifications(
+    db: Database, p: Principal, provider_id: int, page: PageParams
+) -> Page[QualificationPublic]:
     with db.read() as s:
         org = provider_org(s, p, provider_id)
         prof = _profile(s, org.id)
@@ -252,8 +342,10 @@ def list_qualifications(db: Database, p: Principal, provider_id: int, page: Page
             raise NotFound("provider not found")
         park = s.get(Park, org.park_id)
         today = park_today(park.timezone if park else None)
-        query = select(ProviderQualification).where(ProviderQualification.provider_id == org.id).order_by(
-            ProviderQualification.id
+        query = (
+            select(ProviderQualification)
+            .where(ProviderQualification.provider_id == org.id)
+            .order_by(ProviderQualification.id)
         )
         rows, total = paginate(s, query, page)
         return Page(data=[_qual_public(s, p, q, today) for q in rows], count=total, **page.model_dump())

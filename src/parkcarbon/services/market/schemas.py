@@ -100,7 +100,7 @@ class CataloguePublic(BaseModel):
     price_weight_floor: dict[ProcurementObject, float]
 
 
-# --- providers -------------------------------------------------------------------------------------------
+# --- providers -----------------------------------------------------------------------------------------
 
 
 class ProviderApplication(RequestModel):
@@ -159,7 +159,7 @@ class QualificationPublic(BaseModel):
     document_sha256: str | None  # None when the reader may not see the evidence
 
 
-# --- listings ----------------------------------------------------------------------------------------------
+# --- listings ------------------------------------------------------------------------------------------
 
 
 class ListingCreate(RequestModel):
@@ -200,7 +200,7 @@ class ListingPublic(BaseModel):
     provider_rating_count: int
 
 
-# --- requests and bids -----------------------------------------------------------------------------------------
+# --- requests and bids ---------------------------------------------------------------------------------
 
 
 class WeightsIn(RequestModel):
@@ -314,9 +314,7 @@ class ComparisonPublic(BaseModel):
 
 
 class AwardCreate(RequestModel):
-    bid_id: Id | None = Field(
-        default=None, description="the winner; required only to choose among tied bids"
-    )
+    bid_id: Id | None = Field(default=None, description="the winner; required only to choose among tied bids")
     reason: Reason
     grant_scope: GrantScope | None = Field(
         default=None, description="data the provider needs for the order (an order-scoped grant)"
@@ -324,7 +322,7 @@ class AwardCreate(RequestModel):
     grant_days: Annotated[int, Field(ge=1, le=1830)] = 90
 
 
-# --- orders and ratings -------------------------------------------------------------------------------------------
+# --- orders and ratings --------------------------------------------------------------------------------
 
 
 class DeliveryCreate(RequestModel):

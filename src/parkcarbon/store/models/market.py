@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parkcarbon.store.base import CreatedAtMixin, JSONType, Base
+from parkcarbon.store.base import Base, CreatedAtMixin, JSONType
 
 Money = Numeric(16, 2)
 
@@ -97,7 +97,9 @@ class ServiceRequest(CreatedAtMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="RESTRICT"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("market_listings.id", ondelete="RESTRICT"))
     category: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
@@ -146,9 +148,13 @@ class ServiceOrder(CreatedAtMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     park_id: Mapped[int] = mapped_column(ForeignKey("parks.id", ondelete="RESTRICT"), index=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("market_requests.id", ondelete="RESTRICT"), unique=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("market_requests.id", ondelete="RESTRICT"), unique=True
+    )
     bid_id: Mapped[int] = mapped_column(ForeignKey("market_bids.id", ondelete="RESTRICT"))
     category: Mapped[str] = mapped_column(String(40))
     amount_cny: Mapped[Decimal] = mapped_column(Money)
