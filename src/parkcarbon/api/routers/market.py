@@ -51,7 +51,7 @@ def read_market_catalogue() -> CataloguePublic:
     return market.catalogue()
 
 
-# --- providers -------------------------------------------------------------------------------------------------
+# --- providers -----------------------------------------------------------------------------------------
 
 
 @router.get("/providers", response_model=Page[ProviderPublic])
@@ -111,7 +111,7 @@ def read_provider_ratings(
     return orders.provider_ratings(runtime.db, principal, provider_id, page)
 
 
-# --- listings ----------------------------------------------------------------------------------------------------
+# --- listings ------------------------------------------------------------------------------------------
 
 
 @router.get("/listings", response_model=Page[ListingPublic])
@@ -151,7 +151,7 @@ def decide_listing(
     return listings.decide_listing(runtime.db, principal, listing_id, body)
 
 
-# --- requests and bids ---------------------------------------------------------------------------------------------
+# --- requests and bids ---------------------------------------------------------------------------------
 
 
 @router.get("/requests", response_model=Page[RequestPublic])
@@ -233,7 +233,7 @@ def evaluate_bid(
     return procurement.evaluate_bid(runtime.db, principal, bid_id, body)
 
 
-# --- orders ----------------------------------------------------------------------------------------------------------
+# --- orders --------------------------------------------------------------------------------------------
 
 
 @router.get("/orders", response_model=Page[OrderPublic])
@@ -261,7 +261,7 @@ def deliver_order(
 
 @router.post("/orders/{order_id}/acceptance", response_model=OrderPublic)
 def accept_order(runtime: RuntimeDep, principal: PrincipalDep, order_id: IdPath) -> OrderPublic:
-    """The buyer accepts the delivery: the order closes and its data grant is revoked."""
+    """The buyer accepts the delivery: the order closes, its data grant is revoked."""
     return orders.accept(runtime.db, principal, order_id)
 
 

@@ -147,7 +147,8 @@ def list_providers(
     if status is not None:
         query = query.where(ProviderProfile.status == status)
     with db.read() as s:
-        rows, total = paginate(s, query, page)
+        total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        rows = s.execute(query.limit(page.limit).offset(page.offset)).all()
         return Page(data=[_public(s, p, o, pr) for o, pr in rows], count=total, **page.model_dump())
 
 
