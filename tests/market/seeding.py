@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 
 from parkcarbon.services.accounts import users
 from parkcarbon.services.accounts.schemas import UserCreate
-
 from parkcarbon.services.demo.seed import SeededPark
 from parkcarbon.services.enterprise.codes import credit_code_check_character
 from parkcarbon.services.market import listings, orders, procurement, providers
@@ -85,18 +84,26 @@ def closed_request(
         db,
         ent,
         RequestCreate(
-            enterprise_id=park.enterprise_ids[0], listing_id=listing_id, category="energy_audit", title=title, scope="测试范围 matrix scope",
-            budget_ceiling_cny=200_000.0, deadline=t0 + timedelta(days=1),
+            enterprise_id=park.enterprise_ids[0],
+            listing_id=listing_id,
+            category="energy_audit",
+            title=title,
+            scope="测试范围 matrix scope",
+            budget_ceiling_cny=200_000.0,
+            deadline=t0 + timedelta(days=1),
         ),
         now=t0,
-    )  # fmt: skip
+    )
     bids = [
         procurement.submit_bid(
-            db, as_provider(park, pid), req.id, BidCreate(provider_id=pid, amount_cny=amt, proposal=f"方案 {pid}"),
+            db,
+            as_provider(park, pid),
+            req.id,
+            BidCreate(provider_id=pid, amount_cny=amt, proposal=f"方案 {pid}"),
             now=t0 + timedelta(hours=1),
         ).id
         for pid, amt in zip(provider_ids, amounts, strict=True)
-    ]  # fmt: skip
+    ]
     return req.id, bids
 
 
@@ -107,38 +114,75 @@ def market_objects(engine: Engine, park: SeededPark) -> MarketWorld:
     db = Database(engine)
     extra = [
         organisations.create_organisation(
-            db, SYSTEM, OrganisationCreate(park_id=park.park_id, kind=OrgKind.SERVICE_PROVIDER, name=name, name_en=en)
+            db,
+            SYSTEM,
+            OrganisationCreate(park_id=park.park_id, kind=OrgKind.SERVICE_PROVIDER, name=name, name_en=en),
         ).id
-        for name, en in (("绿能工程技术有限公司", "Lvneng Engineering Co."), ("碳衡咨询有限公司", "Tanheng Consulting Co."))
-    ]  # fmt: skip
+        for name, en in (
+            ("绿能工程技术有限公司", "Lvneng Engineering Co."),
+            ("碳衡咨询有限公司", "Tanheng Consulting Co."),
+        )
+    ]
     pids = [park.provider_id, *extra]
     # a user of the second provider (a competitor of the park's own provider user)
     users.create_user_unchecked(
-        db, SYSTEM,
-        UserCreate(email=f"provider2@{park.code}.example.cn", display_name="竞争服务商", password=SecretStr(park.password),
-                   organisation_id=extra[0], role=Role.PROVIDER, language=None),
-    )  # type: ignore[arg-type]  # fmt: skip
+        db,
+        SYSTEM,
+        UserCreate(
+            email=f"provider2@{park.code}.example.cn",
+            display_name="竞争服务商",
+            password=SecretStr(park.password),
+            organisation_id=extra[0],
+            role=Role.PROVIDER,
+            language=None,
+        ),
+    )  # type: ignore[arg-type]
     for i, pid in enumerate(pids):
         providers.apply(
-            db, as_provider(park, pid),
-            pid, ProviderApplication(credit_code=credit_code(park.park_id * 10 + i), description="节能与碳管理服务"),
-        )  # fmt: skip
+            db,
+            as_provider(park, pid),
+            pid,
+            ProviderApplication(
+                credit_code=credit_code(park.park_id * 10 + i), description="节能与碳管理服务"
+            ),
+        )
         providers.decide(db, SYSTEM, pid, ReviewDecision(decision=Decision.APPROVE))
     p1 = as_provider(park, park.provider_id)
     qual = providers.add_qualification(
-        db, p1, park.provider_id,
-        QualificationCreate(kind="energy_audit", number="NJ-2026-001", issuer="江苏省节能协会", valid_until="2030-12-31",
-                            filename="cert.csv", content_base64=base64.b64encode(b"cert,no\nNJ,1\n").decode()),
-    )  # type: ignore[arg-type]  # fmt: skip
+        db,
+        p1,
+        park.provider_id,
+        QualificationCreate(
+            kind="energy_audit",
+            number="NJ-2026-001",
+            issuer="江苏省节能协会",
+            valid_until="2030-12-31",
+            filename="cert.csv",
+            content_base64=base64.b64encode(b"cert,no\nNJ,1\n").decode(),
+        ),
+    )  # type: ignore[arg-type]
     listing = listings.create_listing(
-        db, p1,
-        ListingCreate(provider_id=park.provider_id, category="energy_audit", title="能源审计", scope="GB/T 17166 能源审计",
-                      price_model="fixed", list_price_cny=50_000.0, regions=["CN-JS"], qualification_ids=[qual.id]),
-    )  # type: ignore[arg-type]  # fmt: skip
+        db,
+        p1,
+        ListingCreate(
+            provider_id=park.provider_id,
+            category="energy_audit",
+            title="能源审计",
+            scope="GB/T 17166 能源审计",
+            price_model="fixed",
+            list_price_cny=50_000.0,
+            regions=["CN-JS"],
+            qualification_ids=[qual.id],
+        ),
+    )  # type: ignore[arg-type]
     listings.decide_listing(db, SYSTEM, listing.id, ReviewDecision(decision=Decision.APPROVE))
     pending = listings.create_listing(
-        db, p1, ListingCreate(provider_id=park.provider_id, category="carbon_inventory", title="碳盘查", scope="GB/T 32150"),
-    )  # fmt: skip
+        db,
+        p1,
+        ListingCreate(
+            provider_id=park.provider_id, category="carbon_inventory", title="碳盘查", scope="GB/T 32150"
+        ),
+    )
     world = MarketWorld(providers=pids)
     ent = as_enterprise_admin(park)
 
@@ -149,7 +193,7 @@ def market_objects(engine: Engine, park: SeededPark) -> MarketWorld:
     # three awarded requests: an active order (with a meter-data grant), a delivered one, a closed one
     order_ids = []
     for n in range(3):
-        r, bs = closed_request(
+        r, _ = closed_request(
             db, park, pids, [80_000.0 + n, 85_000.0, 88_000.0], title=f"已定标 {n}", listing_id=None
         )
         result = procurement.award(
@@ -165,10 +209,17 @@ def market_objects(engine: Engine, park: SeededPark) -> MarketWorld:
     orders.accept(db, ent, order_ids[2])
     # an open request (deadline in 2030) with the first provider's sealed bid
     open_req = procurement.create_request(
-        db, ent,
-        RequestCreate(enterprise_id=park.enterprise_ids[0], category="energy_audit", title="开放中的询价",
-                      scope="open scope", budget_ceiling_cny=100_000.0, deadline="2030-01-01T00:00:00+08:00"),
-    )  # type: ignore[arg-type]  # fmt: skip
+        db,
+        ent,
+        RequestCreate(
+            enterprise_id=park.enterprise_ids[0],
+            category="energy_audit",
+            title="开放中的询价",
+            scope="open scope",
+            budget_ceiling_cny=100_000.0,
+            deadline="2030-01-01T00:00:00+08:00",
+        ),
+    )  # type: ignore[arg-type]
     open_bid = procurement.submit_bid(
         db,
         p1,

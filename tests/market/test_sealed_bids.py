@@ -34,9 +34,17 @@ GET_ROUTES = sorted(
     path for path, item in SPEC["paths"].items() if path.startswith("/api/v1/market") and "get" in item
 )
 ROLES = [
-    "park_admin", "park_analyst", "regulator", "enterprise_admin", "enterprise_member", "provider",
-    "verifier", "financier", "platform_admin", "provider2",
-]  # fmt: skip
+    "park_admin",
+    "park_analyst",
+    "regulator",
+    "enterprise_admin",
+    "enterprise_member",
+    "provider",
+    "verifier",
+    "financier",
+    "platform_admin",
+    "provider2",
+]
 
 
 def _marks(amount: float) -> tuple[str, ...]:
@@ -74,9 +82,11 @@ def test_before_the_deadline_only_the_bidder_reads_its_bid(
     client: TestClient, runtime: Runtime, world: World, mkt: MarketWorld, role: str
 ) -> None:
     ids = {
-        **mkt.ids, "park_id": world.b.park_id, "request_id": mkt.ids["open_request_id"],
+        **mkt.ids,
+        "park_id": world.b.park_id,
+        "request_id": mkt.ids["open_request_id"],
         "bid_id": mkt.ids["open_bid_id"],
-    }  # fmt: skip
+    }
     seen = _read_all(client, _token(world, runtime, role), ids)
     leaked = any(m in seen for m in _marks(mkt.amounts[mkt.ids["open_bid_id"]]))
     assert leaked == (role == "provider"), f"{role} reads the sealed amount: {leaked}"
