@@ -256,7 +256,8 @@ def _own_ids(op: Operation, ids: dict[str, int], park: SeededPark) -> dict[str, 
     # marketplace: bidding needs an open request; accepting a delivered order; rating a closed one
     market = {
         "submit_bid": {"request_id": ids["open_request_id"]}, "withdraw_bid": {"bid_id": ids["open_bid_id"]},
-        "accept_order": {"order_id": ids["delivered_order_id"]}, "rate_order": {"order_id": ids["closed_order_id"]},
+        "accept_order": {"order_id": ids["delivered_order_id"]},
+        "rate_order": {"order_id": ids["closed_order_id"]},
     }  # fmt: skip
     if op.operation_id in market:
         return {**ids, **market[op.operation_id]}
