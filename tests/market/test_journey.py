@@ -113,7 +113,7 @@ def test_the_whole_journey(db: Database, world: World) -> None:
     buyer, member, park = as_enterprise_admin(world.a), _member(world), _park_admin(world)
     ent = world.a.enterprise_ids[0]
 
-    # listings: only approved providers; a fixed price needs its price; pending listings are not on the shelves
+    # listings: only approved providers; a fixed price states it; pending listings are not on the shelves
     with pytest.raises(Conflict) as exc:
         listings.create_listing(
             db, p3, ListingCreate(provider_id=pids[2], category="energy_audit", title="t", scope="s")
@@ -139,19 +139,34 @@ def test_the_whole_journey(db: Database, world: World) -> None:
     # a request: 综合评分 below the price-weight floor is refused; 询价 from the listing is raised
     with pytest.raises(InvalidInput) as exc:
         procurement.create_request(
-            db, member,
-            RequestCreate(enterprise_id=ent, listing_id=lst.id, title="光伏", scope="s", budget_ceiling_cny=1e6,
-                          deadline=T0 + timedelta(days=1), award_rule="scored",
-                          weights=WeightsIn(price=0.05, technical=0.6, service=0.35)),  # type: ignore[arg-type]
+            db,
+            member,
+            RequestCreate(
+                enterprise_id=ent,
+                listing_id=lst.id,
+                title="光伏",
+                scope="s",
+                budget_ceiling_cny=1e6,
+                deadline=T0 + timedelta(days=1),
+                award_rule="scored",
+                weights=WeightsIn(price=0.05, technical=0.6, service=0.35),
+            ),  # type: ignore[arg-type]
             now=T0,
-        )  # fmt: skip
+        )
     assert "market.invalid_rule" in _code(exc)
     req = procurement.create_request(
-        db, member,
-        RequestCreate(enterprise_id=ent, listing_id=lst.id, title="光伏", scope="s", budget_ceiling_cny=1_000_000.0,
-                      deadline=T0 + timedelta(days=1)),
+        db,
+        member,
+        RequestCreate(
+            enterprise_id=ent,
+            listing_id=lst.id,
+            title="光伏",
+            scope="s",
+            budget_ceiling_cny=1_000_000.0,
+            deadline=T0 + timedelta(days=1),
+        ),
         now=T0,
-    )  # fmt: skip
+    )
     assert req.category == "pv_storage_epc" and req.sealed is True  # at T0, before its deadline
 
     # bids: the unapproved provider does not see the request; a revised bid stays one bid
@@ -268,16 +283,28 @@ def test_too_few_valid_bids_fail_the_request(db: Database, world: World) -> None
         providers.decide(db, SYSTEM, pid, ReviewDecision(decision=Decision.APPROVE))
     buyer = as_enterprise_admin(world.a)
     req = procurement.create_request(
-        db, buyer,
-        RequestCreate(enterprise_id=world.a.enterprise_ids[0], category="carbon_inventory", title="碳盘查",
-                      scope="s", budget_ceiling_cny=50_000.0, deadline=T0 + timedelta(days=1)),
+        db,
+        buyer,
+        RequestCreate(
+            enterprise_id=world.a.enterprise_ids[0],
+            category="carbon_inventory",
+            title="碳盘查",
+            scope="s",
+            budget_ceiling_cny=50_000.0,
+            deadline=T0 + timedelta(days=1),
+        ),
         now=T0,
-    )  # fmt: skip
+    )
     bids = [
-        procurement.submit_bid(db, as_provider(world.a, pid), req.id,
-                               BidCreate(provider_id=pid, amount_cny=amt, proposal="p"), now=T0 + timedelta(hours=1))
+        procurement.submit_bid(
+            db,
+            as_provider(world.a, pid),
+            req.id,
+            BidCreate(provider_id=pid, amount_cny=amt, proposal="p"),
+            now=T0 + timedelta(hours=1),
+        )
         for pid, amt in zip(pids, (40_000.0, 45_000.0, 60_000.0), strict=True)  # the third is over the budget
-    ]  # fmt: skip
+    ]
     procurement.evaluate_bid(db, buyer, bids[0].id, BidEvaluation(compliant=True))
     result = procurement.award(db, buyer, req.id, AwardCreate(reason="不足三家有效报价"))
     assert result.request.status == RequestStatus.FAILED and result.order is None
