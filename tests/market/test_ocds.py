@@ -34,10 +34,14 @@ def _errors(validator: Any, release: dict[str, Any]) -> list[str]:
 
 def test_the_validator_rejects_an_invalid_release(validator: Any) -> None:
     """The check can fail: a release without its tag and with a malformed date is refused."""
-    assert _errors(validator, {"ocid": "ocds-x-1", "id": "1", "date": "not a date", "initiationType": "tender"})
+    assert _errors(
+        validator, {"ocid": "ocds-x-1", "id": "1", "date": "not a date", "initiationType": "tender"}
+    )
 
 
-def test_awarded_request_release_validates(validator: Any, db: Database, world: World, mkt: MarketWorld) -> None:
+def test_awarded_request_release_validates(
+    validator: Any, db: Database, world: World, mkt: MarketWorld
+) -> None:
     buyer = as_enterprise_admin(world.b)
     closed_order_request = orders.get_order(db, buyer, mkt.ids["closed_order_id"]).request_id
     release = ocds.release(db, buyer, closed_order_request)
@@ -51,7 +55,9 @@ def test_awarded_request_release_validates(validator: Any, db: Database, world: 
     assert sum("supplier" in r for r in roles.values()) == 1
 
 
-def test_sealed_request_release_has_no_bids(validator: Any, db: Database, world: World, mkt: MarketWorld) -> None:
+def test_sealed_request_release_has_no_bids(
+    validator: Any, db: Database, world: World, mkt: MarketWorld
+) -> None:
     buyer = as_enterprise_admin(world.b)
     release = ocds.release(db, buyer, mkt.ids["open_request_id"])
     assert _errors(validator, release) == []
