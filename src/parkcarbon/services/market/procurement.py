@@ -595,6 +595,7 @@ def award(
                         note=f"订单 #{order.id} 履约数据授权 order-scoped grant",
                         expires_at=now + timedelta(days=data.grant_days),
                     ),
+                    now=now,
                 )
                 order.grant_id = grant.id
             s.flush()

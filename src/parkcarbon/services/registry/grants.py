@@ -66,15 +66,18 @@ def create_grant(db: Database, p: Principal, data: GrantCreate) -> GrantPublic:
         return GrantPublic.model_validate(create_grant_in(s, p, ent, data))
 
 
-def create_grant_in(s: Session, p: Principal, ent: Organisation, data: GrantCreate) -> AccessGrant:
+def create_grant_in(
+    s: Session, p: Principal, ent: Organisation, data: GrantCreate, *, now: datetime | None = None
+) -> AccessGrant:
     """Create the grant inside the caller's transaction; the caller has checked that ``p`` may share
-    ``ent``'s data (its admin; the marketplace's award, made by that admin)."""
+    ``ent``'s data (its admin; the marketplace's award, made by that admin). ``expires_at`` must be
+    after ``now`` (default: the current time)."""
     grantee = s.get(Organisation, data.grantee_organisation_id)
     if grantee is None or grantee.park_id != ent.park_id:
         raise InvalidInput.field("grantee_organisation_id", "is not an organisation of this park")
     if grantee.id == ent.id:
         raise InvalidInput.field("grantee_organisation_id", "an enterprise already sees its own data")
-    if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
+    if data.expires_at is not None and data.expires_at <= (now or datetime.now(UTC)):
         raise InvalidInput.field("expires_at", "must be in the future")
     grant = AccessGrant(park_id=ent.park_id, granted_by_user_id=p.user_id, **data.model_dump())
     s.add(grant)
