@@ -276,6 +276,8 @@ def evaluate(
     out.extend(r for r in rows if not r.valid)
 
     top = [r.bid_id for r in out if r.rank == 1]
+    tied: tuple[int, ...]
+    winner: int | None
     if len(valid) < needed:
         outcome, winner, tied = AwardOutcome.TOO_FEW_BIDS, None, ()
     elif len(top) > 1:

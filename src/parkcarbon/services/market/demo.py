@@ -14,6 +14,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from parkcarbon.core.market import PriceModel
 from parkcarbon.services.demo.seed import SeededPark
 from parkcarbon.services.enterprise.codes import credit_code_check_character
 from parkcarbon.services.market import listings, orders, procurement, providers
@@ -177,7 +178,7 @@ def seed_market_demo(db: Database, seeded: SeededPark, *, now: datetime) -> Demo
                 title=title,
                 title_en=title_en,
                 scope=f"{title}：现场调研、数据分析、报告与改进建议。",
-                price_model=model,  # type: ignore[arg-type]
+                price_model=PriceModel(model),
                 list_price_cny=price,
                 price_unit=unit,
                 regions=["CN-JS"],

@@ -71,7 +71,7 @@ def listing_public(s: Session, row: ServiceListing) -> ListingPublic:
     )
 
 
-def _visible(p: Principal) -> Select[tuple[ServiceListing]]:
+def _visible(p: Principal) -> Select[ServiceListing]:
     visible = access.visible_park_ids(p)
     query = select(ServiceListing).order_by(ServiceListing.id)
     if visible is not None:

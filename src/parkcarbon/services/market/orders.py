@@ -9,7 +9,9 @@ accepts it, which closes the order and revokes the grant. Only the buyer rates, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -236,7 +238,8 @@ def market_summary(db: Database, p: Principal, park_id: int, *, now: datetime | 
     access.require_market_summary(p, park_id)
 
     def counts(s: Session, model: type, column: object) -> dict[str, int]:
-        rows = s.execute(select(column, func.count()).where(model.park_id == park_id).group_by(column)).all()  # type: ignore[attr-defined,call-overload]
+        query: Any = select(column, func.count()).where(model.park_id == park_id).group_by(column)  # type: ignore[attr-defined,call-overload]
+        rows: Sequence[Any] = s.execute(query).all()
         return {str(k): int(v) for k, v in rows}
 
     with db.read() as s:

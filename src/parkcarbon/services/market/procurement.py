@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from parkcarbon.core.market import (
@@ -117,7 +117,7 @@ def bid_public(s: Session, bid: Bid) -> BidPublic:
         proposal=bid.proposal,
         status=bid.status,
         submitted_at=bid.submitted_at,
-        withdrawn_at=bid.withdrawn_at,  # type: ignore[arg-type]
+        withdrawn_at=bid.withdrawn_at,
         compliant=bid.compliant,
         technical_score=float(bid.technical_score) if bid.technical_score is not None else None,
         service_score=float(bid.service_score) if bid.service_score is not None else None,
@@ -259,7 +259,7 @@ def list_requests(
     with db.read() as s:
         if not p.is_platform_admin:
             ents = {m.organisation_id for m in p.memberships if m.org_kind == OrgKind.ENTERPRISE}
-            conds = [ServiceRequest.enterprise_id.in_(ents or {-1})]
+            conds: list[ColumnElement[bool]] = [ServiceRequest.enterprise_id.in_(ents or {-1})]
             for pk in p.park_ids:
                 mine = access.provider_orgs(p) & approved_provider_ids(s, pk)
                 if mine:
@@ -312,7 +312,7 @@ def submit_bid(
                 "bidding has closed",
                 errors=[{"field": "deadline", "reason": "has passed", "code": "market.bidding_closed"}],
             )
-        amount = money(data.amount_cny)
+        amount = Decimal(str(data.amount_cny))
         check_cents("amount_cny", amount)
         bid = s.scalar(select(Bid).where(Bid.request_id == req.id, Bid.provider_id == org.id))
         action = "market.bid.revise" if bid is not None else "market.bid.submit"
@@ -544,6 +544,7 @@ def award(
         comparison = _comparison(s, req, result, bids)
         before = audit.snapshot(req)
         order = None
+        winner: int | None
         if result.outcome == AwardOutcome.TOO_FEW_BIDS:
             req.status, req.award_reason = RequestStatus.FAILED, data.reason
         else:

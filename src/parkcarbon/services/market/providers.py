@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -81,7 +83,7 @@ def approved_provider_ids(s: Session, park_id: int) -> frozenset[int]:
 
 
 def rating_stats(s: Session, provider_ids: list[int]) -> dict[int, tuple[float | None, int]]:
-    rows = s.execute(
+    rows: Sequence[Any] = s.execute(
         select(ProviderRating.provider_id, func.avg(ProviderRating.stars), func.count())
         .where(ProviderRating.provider_id.in_(provider_ids or [-1]))
         .group_by(ProviderRating.provider_id)
@@ -258,7 +260,7 @@ def decide(
         return _public(s, p, org, prof)
 
 
-def _qual_public(s: Session, p: Principal, q: ProviderQualification, today: object) -> QualificationPublic:
+def _qual_public(s: Session, p: Principal, q: ProviderQualification, today: date) -> QualificationPublic:
     doc = s.get(MarketDocument, q.document_id)
     private = access.can_read_provider_private(p, q.park_id, q.provider_id)
     return QualificationPublic(
@@ -270,7 +272,7 @@ def _qual_public(s: Session, p: Principal, q: ProviderQualification, today: obje
         issuer=q.issuer,
         valid_until=q.valid_until,
         expired=q.valid_until < today,
-        document_id=q.document_id,  # type: ignore[operator]
+        document_id=q.document_id,
         document_sha256=doc.sha256 if doc is not None and private else None,
     )
 

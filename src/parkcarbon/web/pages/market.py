@@ -11,6 +11,7 @@ from nicegui import ui
 from parkcarbon.core.market import PRICE_MODELS, SHELVES, PriceModel, categories_on
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.market import listings, procurement
+from parkcarbon.services.market.schemas import ListingStatus
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
@@ -89,8 +90,8 @@ def market_page() -> None:
         p, db = current.principal, web_session.runtime().db
         try:
             items = listings.list_listings(
-                db, p, PageParams(limit=1000), park_id=current.park_id, status="approved"
-            )  # type: ignore[arg-type]
+                db, p, PageParams(limit=1000), park_id=current.park_id, status=ListingStatus.APPROVED
+            )
         except ServiceError as exc:
             notify_error(exc)
             return
