@@ -312,3 +312,65 @@ def test_too_few_valid_bids_fail_the_request(db: Database, world: World) -> None
     assert {r.bid_id: r.invalid_reason for r in result.comparison.rows}[bids[2].id] == "over_budget"
     with pytest.raises(Conflict):
         procurement.award(db, buyer, req.id, AwardCreate(reason="again"))
+
+
+def test_invited_requests_are_hidden_from_others_and_invitees_do_not_learn_each_other(
+    db: Database, world: World
+) -> None:
+    pids = _providers(db, world)
+    fourth = organisations.create_organisation(
+        db,
+        SYSTEM,
+        OrganisationCreate(park_id=world.a.park_id, kind=OrgKind.SERVICE_PROVIDER, name="未受邀服务商"),
+    ).id
+    for i, pid in enumerate([*pids, fourth]):
+        providers.apply(
+            db,
+            as_provider(world.a, pid),
+            pid,
+            ProviderApplication(credit_code=credit_code(40 + i), description="d"),
+        )
+        providers.decide(db, SYSTEM, pid, ReviewDecision(decision=Decision.APPROVE))
+    buyer = as_enterprise_admin(world.a)
+    with pytest.raises(InvalidInput) as exc:  # fewer invitees than the rule's minimum of valid bids
+        procurement.create_request(
+            db,
+            buyer,
+            RequestCreate(
+                enterprise_id=world.a.enterprise_ids[0],
+                category="energy_om",
+                title="运维",
+                scope="s",
+                budget_ceiling_cny=9_000.0,
+                deadline=T0 + timedelta(days=1),
+                invited_provider_ids=pids[:2],
+            ),
+            now=T0,
+        )
+    assert "market.too_few_invited" in _code(exc)
+    req = procurement.create_request(
+        db,
+        buyer,
+        RequestCreate(
+            enterprise_id=world.a.enterprise_ids[0],
+            category="energy_om",
+            title="运维",
+            scope="s",
+            budget_ceiling_cny=9_000.0,
+            deadline=datetime.now(UTC) + timedelta(days=5),
+            invited_provider_ids=pids,
+        ),
+    )
+    assert procurement.get_request(db, buyer, req.id).invited_provider_ids == pids
+    assert procurement.get_request(db, as_provider(world.a, pids[1]), req.id).invited_provider_ids == []
+    outsider = as_provider(world.a, fourth)
+    with pytest.raises(NotFound):
+        procurement.get_request(db, outsider, req.id)
+    with pytest.raises(NotFound):
+        procurement.submit_bid(
+            db, outsider, req.id, BidCreate(provider_id=fourth, amount_cny=1.0, proposal="p")
+        )
+    assert req.id not in {r.id for r in procurement.list_requests(db, outsider, PageParams()).data}
+    assert req.id in {
+        r.id for r in procurement.list_requests(db, as_provider(world.a, pids[2]), PageParams()).data
+    }

@@ -78,7 +78,9 @@ def _weights(req: ServiceRequest) -> Weights | None:
     return Weights(Decimal(str(w["price"])), Decimal(str(w["technical"])), Decimal(str(w["service"])))
 
 
-def request_public(s: Session, req: ServiceRequest, now: datetime) -> RequestPublic:
+def request_public(s: Session, p: Principal, req: ServiceRequest, now: datetime) -> RequestPublic:
+    """The request as ``p`` sees it: the invited providers are named to the enterprise only (a bidder
+    does not learn who else was invited, 财政部令第87号 spirit of not disclosing potential bidders)."""
     ent = s.get(Organisation, req.enterprise_id)
     return RequestPublic(
         id=req.id,
@@ -95,7 +97,9 @@ def request_public(s: Session, req: ServiceRequest, now: datetime) -> RequestPub
         procurement_object=ProcurementObject(req.procurement_object),
         weights=dict(req.weights) if req.weights is not None else None,
         min_valid_bids=req.min_valid_bids,
-        invited_provider_ids=list(req.invited_provider_ids),
+        invited_provider_ids=list(req.invited_provider_ids)
+        if access.is_enterprise_member(p, req.enterprise_id)
+        else [],
         status=RequestStatus(req.status),
         sealed=access.bids_sealed(req, now),
         awarded_bid_id=req.awarded_bid_id,
@@ -238,7 +242,7 @@ def create_request(
             enterprise_id=req.enterprise_id,
             after=audit.snapshot(req),
         )
-        return request_public(s, req, now)
+        return request_public(s, p, req, now)
 
 
 def list_requests(
@@ -282,12 +286,12 @@ def list_requests(
 
         rows = [r for r in s.scalars(query) if readable(r)]
         data = rows[page.offset : page.offset + page.limit]
-        return Page(data=[request_public(s, r, now) for r in data], count=len(rows), **page.model_dump())
+        return Page(data=[request_public(s, p, r, now) for r in data], count=len(rows), **page.model_dump())
 
 
 def get_request(db: Database, p: Principal, request_id: int, *, now: datetime | None = None) -> RequestPublic:
     with db.read() as s:
-        return request_public(s, get_request_row(s, p, request_id), _now(now))
+        return request_public(s, p, get_request_row(s, p, request_id), _now(now))
 
 
 # --- bids ------------------------------------------------------------------------------------------------
@@ -623,7 +627,7 @@ def award(
             after={**(audit.snapshot(req) or {}), "comparison": comparison.model_dump(mode="json")},
         )
         return AwardPublic(
-            request=request_public(s, req, now),
+            request=request_public(s, p, req, now),
             comparison=comparison,
             order=order_public(s, order) if order is not None else None,
         )
