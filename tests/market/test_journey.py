@@ -374,3 +374,63 @@ def test_invited_requests_are_hidden_from_others_and_invitees_do_not_learn_each_
     assert req.id in {
         r.id for r in procurement.list_requests(db, as_provider(world.a, pids[2]), PageParams()).data
     }
+
+
+def test_an_expired_qualification_takes_the_listing_off_the_shelves(db: Database, world: World) -> None:
+    import base64
+
+    from parkcarbon.services.market.schemas import QualificationCreate
+    from parkcarbon.store.models import ProviderQualification
+
+    pid = world.a.provider_id
+    me = as_provider(world.a, pid)
+    providers.apply(db, me, pid, ProviderApplication(credit_code=credit_code(50), description="d"))
+    providers.decide(db, SYSTEM, pid, ReviewDecision(decision=Decision.APPROVE))
+    content = base64.b64encode(b"a,b\n1,2\n").decode()
+    body = QualificationCreate(
+        kind="epc_filing",
+        number="EPC-1",
+        issuer="i",
+        valid_until="2099-12-31",  # type: ignore[arg-type]
+        filename="c.csv",
+        content_base64=content,
+    )
+    with pytest.raises(InvalidInput) as exc:  # an expired qualification is refused at once
+        providers.add_qualification(db, me, pid, body.model_copy(update={"valid_until": T0.date()}))
+    assert "market.qualification_expired" in _code(exc)
+    qual = providers.add_qualification(db, me, pid, body)
+    lst = listings.create_listing(
+        db,
+        me,
+        ListingCreate(
+            provider_id=pid, category="energy_audit", title="t", scope="s", qualification_ids=[qual.id]
+        ),
+    )
+    listings.decide_listing(db, SYSTEM, lst.id, ReviewDecision(decision=Decision.APPROVE))
+    member = _member(world)
+    assert lst.id in {x.id for x in listings.list_listings(db, member, PageParams()).data}
+    with db.transaction() as s:  # the expiry date arrives (within 30 days: a warning first)
+        row = s.get(ProviderQualification, qual.id)
+        assert row is not None
+        row.valid_until = (datetime.now(UTC) + timedelta(days=10)).date()
+    assert listings.get_listing(db, me, lst.id).qualification_expiring
+    with db.transaction() as s:
+        row = s.get(ProviderQualification, qual.id)
+        assert row is not None
+        row.valid_until = (datetime.now(UTC) - timedelta(days=2)).date()
+    assert lst.id not in {x.id for x in listings.list_listings(db, member, PageParams()).data}
+    mine = listings.get_listing(db, me, lst.id)
+    assert mine.status == "suspended" and mine.qualification_expired
+    with pytest.raises(InvalidInput):  # no request from it either
+        procurement.create_request(
+            db,
+            as_enterprise_admin(world.a),
+            RequestCreate(
+                enterprise_id=world.a.enterprise_ids[0],
+                listing_id=lst.id,
+                title="t",
+                scope="s",
+                budget_ceiling_cny=1.0,
+                deadline=datetime.now(UTC) + timedelta(days=3),
+            ),
+        )

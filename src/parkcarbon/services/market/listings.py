@@ -6,7 +6,7 @@ suspended ones to their provider, the park admin and the platform admin.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.core.market import PriceModel, Shelf, UnknownCategory, category
 from parkcarbon.services import access, audit
+from parkcarbon.services.clock import park_today
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound
 from parkcarbon.services.market.providers import approved_provider_ids, provider_org, rating_stats
 from parkcarbon.services.market.schemas import (
@@ -23,10 +24,10 @@ from parkcarbon.services.market.schemas import (
     ListingStatus,
     ReviewDecision,
 )
-from parkcarbon.services.pagination import Page, PageParams, paginate
+from parkcarbon.services.pagination import Page, PageParams
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import Organisation, ProviderQualification, ServiceListing
+from parkcarbon.store.models import Organisation, Park, ProviderQualification, ServiceListing
 
 _TRANSITIONS: dict[Decision, tuple[frozenset[ListingStatus], ListingStatus]] = {
     Decision.APPROVE: (frozenset({ListingStatus.PENDING, ListingStatus.SUSPENDED}), ListingStatus.APPROVED),
@@ -45,7 +46,42 @@ def check_cents(field: str, value: Decimal | None) -> None:
         raise InvalidInput.field(field, "has more than 2 decimals (分)", code="market.amount_precision")
 
 
-def listing_public(s: Session, row: ServiceListing) -> ListingPublic:
+#: Days before a qualification's expiry from which its listings carry a warning (资质到期预警).
+EXPIRY_WARNING_DAYS = 30
+
+
+def qualification_state(s: Session, row: ServiceListing, today: date) -> tuple[bool, bool]:
+    """(expired, expiring): whether a qualification the listing names has passed its expiry date, or
+    passes it within :data:`EXPIRY_WARNING_DAYS`."""
+    ends = list(
+        s.scalars(
+            select(ProviderQualification.valid_until).where(
+                ProviderQualification.id.in_(row.qualification_ids or [-1])
+            )
+        )
+    )
+    expired = any(d < today for d in ends)
+    return expired, not expired and any(d < today + timedelta(days=EXPIRY_WARNING_DAYS) for d in ends)
+
+
+def effective_status(s: Session, row: ServiceListing, today: date) -> ListingStatus:
+    """The listing's status, an approved listing counting as suspended once a qualification it names has
+    expired (it returns to the shelf when the provider lists again with a valid one)."""
+    status = ListingStatus(row.status)
+    if status == ListingStatus.APPROVED and qualification_state(s, row, today)[0]:
+        return ListingStatus.SUSPENDED
+    return status
+
+
+def _today(s: Session, park_id: int) -> date:
+    park = s.get(Park, park_id)
+    return park_today(park.timezone if park else None)
+
+
+def listing_public(s: Session, row: ServiceListing, today: date | None = None) -> ListingPublic:
+    today = today or _today(s, row.park_id)
+    expired, expiring = qualification_state(s, row, today)
+    status = effective_status(s, row, today)
     org = s.get(Organisation, row.provider_id)
     avg, n = rating_stats(s, [row.provider_id])[row.provider_id]
     return ListingPublic(
@@ -63,8 +99,12 @@ def listing_public(s: Session, row: ServiceListing) -> ListingPublic:
         price_unit=row.price_unit,
         regions=list(row.regions),
         qualification_ids=list(row.qualification_ids),
-        status=ListingStatus(row.status),
-        decision_reason=row.decision_reason,
+        status=status,
+        decision_reason="qualification expired (资质已过期)"
+        if expired and row.status == "approved"
+        else row.decision_reason,
+        qualification_expired=expired,
+        qualification_expiring=expiring,
         created_at=row.created_at,
         provider_rating_average=avg,
         provider_rating_count=n,
@@ -109,16 +149,29 @@ def list_listings(
         query = query.where(ServiceListing.price_model == price_model)
     if provider_id is not None:
         query = query.where(ServiceListing.provider_id == provider_id)
-    if status is not None:
-        query = query.where(ServiceListing.status == status)
     with db.read() as s:
-        if region is not None:  # JSON lists differ by backend: filter in Python on the (small) page
-            rows = [r for r in s.scalars(query) if region in r.regions]
-            total = len(rows)
-            rows = rows[page.offset : page.offset + page.limit]
-        else:
-            rows, total = paginate(s, query, page)
-        return Page(data=[listing_public(s, r) for r in rows], count=total, **page.model_dump())
+        # regions (JSON lists differ by backend) and the effective status (qualification expiry) are
+        # filtered here, on the park's listings
+        own = access.provider_orgs(p)
+
+        def shown(r: ServiceListing) -> bool:
+            eff = effective_status(s, r, _today(s, r.park_id))
+            if status is not None and eff != status:
+                return False
+            if region is not None and region not in r.regions:
+                return False
+            # an expired qualification takes the listing off the shelves (its provider and the park admin
+            # still see it)
+            return (
+                eff == ListingStatus.APPROVED
+                or p.is_platform_admin
+                or r.provider_id in own
+                or (access.can_review_market(p, r.park_id))
+            )
+
+        rows = [r for r in s.scalars(query) if shown(r)]
+        data = rows[page.offset : page.offset + page.limit]
+        return Page(data=[listing_public(s, r) for r in data], count=len(rows), **page.model_dump())
 
 
 def _get(s: Session, p: Principal, listing_id: int) -> ServiceListing:

@@ -36,8 +36,9 @@ from parkcarbon.core.market import (
 )
 from parkcarbon.core.market.scoring import AwardResult
 from parkcarbon.services import access, audit
+from parkcarbon.services.clock import park_today
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from parkcarbon.services.market.listings import check_cents, get_visible_listing, money
+from parkcarbon.services.market.listings import check_cents, effective_status, get_visible_listing, money
 from parkcarbon.services.market.orders import order_public
 from parkcarbon.services.market.providers import approved_provider_ids, provider_org
 from parkcarbon.services.market.schemas import (
@@ -58,7 +59,7 @@ from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.grants import create_grant_in
 from parkcarbon.services.registry.schemas import GrantCreate
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import Bid, Organisation, OrgKind, ServiceOrder, ServiceRequest
+from parkcarbon.store.models import Bid, Organisation, OrgKind, Park, ServiceOrder, ServiceRequest
 
 
 class AwardPublic(BaseModel):
@@ -158,7 +159,12 @@ def create_request(
         cat_id = data.category
         if data.listing_id is not None:
             listing = get_visible_listing(s, p, data.listing_id)
-            if listing.park_id != ent.park_id or listing.status != ListingStatus.APPROVED:
+            park = s.get(Park, ent.park_id)
+            today = park_today(park.timezone if park else None)
+            if (
+                listing.park_id != ent.park_id
+                or effective_status(s, listing, today) != ListingStatus.APPROVED
+            ):
                 raise InvalidInput.field(
                     "listing_id", "is not an approved listing of this park", code="value.unknown_reference"
                 )

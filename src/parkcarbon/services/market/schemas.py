@@ -193,8 +193,10 @@ class ListingPublic(BaseModel):
     price_unit: str | None
     regions: list[str]
     qualification_ids: list[int]
-    status: ListingStatus
+    status: ListingStatus  # effective: an approved listing with an expired qualification is suspended
     decision_reason: str | None
+    qualification_expired: bool
+    qualification_expiring: bool = Field(description="a qualification expires within 30 days (预警)")
     created_at: datetime
     provider_rating_average: float | None
     provider_rating_count: int
