@@ -434,3 +434,47 @@ def test_an_expired_qualification_takes_the_listing_off_the_shelves(db: Database
                 deadline=datetime.now(UTC) + timedelta(days=3),
             ),
         )
+
+
+def test_the_operator_cannot_read_a_sealed_bid_by_joining_a_provider(db: Database, world: World) -> None:
+    """A park admin who also holds a provider membership (park admins manage park-side memberships) does
+    not act for that provider: its sealed bid stays unreadable to them."""
+    pids = _providers(db, world)
+    for i, pid in enumerate(pids):
+        providers.apply(
+            db,
+            as_provider(world.a, pid),
+            pid,
+            ProviderApplication(credit_code=credit_code(60 + i), description="d"),
+        )
+        providers.decide(db, SYSTEM, pid, ReviewDecision(decision=Decision.APPROVE))
+    req = procurement.create_request(
+        db,
+        as_enterprise_admin(world.a),
+        RequestCreate(
+            enterprise_id=world.a.enterprise_ids[0],
+            category="energy_audit",
+            title="t",
+            scope="s",
+            budget_ceiling_cny=9_000.0,
+            deadline=datetime.now(UTC) + timedelta(days=5),
+        ),
+    )
+    bid = procurement.submit_bid(
+        db,
+        as_provider(world.a, pids[0]),
+        req.id,
+        BidCreate(provider_id=pids[0], amount_cny=8_000.0, proposal="p"),
+    )
+    both = Principal(
+        label="operator-in-disguise",
+        memberships=(
+            MembershipInfo(world.a.operator_id, world.a.park_id, Role.PARK_ADMIN, OrgKind.PARK_OPERATOR),
+            MembershipInfo(pids[0], world.a.park_id, Role.PROVIDER, OrgKind.SERVICE_PROVIDER),
+        ),
+    )
+    with pytest.raises(NotFound):
+        procurement.get_bid(db, both, bid.id)
+    with pytest.raises(NotFound):
+        procurement.list_bids(db, both, req.id, PageParams())
+    assert procurement.get_bid(db, as_provider(world.a, pids[0]), bid.id).amount_cny == 8_000.0

@@ -36,7 +36,7 @@ from parkcarbon.services.access.rules import (
     require_user,
 )
 from parkcarbon.services.errors import Forbidden, NotFound
-from parkcarbon.services.principal import Principal
+from parkcarbon.services.principal import PARK_SUPERVISION, Principal
 from parkcarbon.vocab import GrantScope, Role
 
 #: Audit entities of sealed objects: readable by the event's actor and the platform admin only.
@@ -69,8 +69,19 @@ class _Order(Protocol):
 
 
 def provider_orgs(p: Principal) -> frozenset[int]:
-    """Provider organisations ``p`` acts for (role ``provider``)."""
-    return p.orgs_with(Role.PROVIDER)
+    """Provider organisations ``p`` acts for (role ``provider``).
+
+    Not in a park where ``p`` is also park staff or a regulator, nor for the platform admin: the operator
+    reviews providers and must not read a bid by joining a provider (a conflict of interest the
+    membership registry does not prevent: park admins manage park-side organisations' memberships).
+    """
+    if p.is_platform_admin:
+        return frozenset()
+    return frozenset(
+        m.organisation_id
+        for m in p.memberships
+        if m.role == Role.PROVIDER and not p.roles_in_park(m.park_id) & PARK_SUPERVISION
+    )
 
 
 def is_provider_member(p: Principal, provider_id: int) -> bool:
