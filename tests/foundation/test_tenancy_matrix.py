@@ -21,6 +21,7 @@ from parkcarbon.api.app import create_app
 from parkcarbon.demo.seed import SeededPark
 from tests.conftest import World, bearer
 from tests.enterprise.seeding import enterprise_objects
+from tests.market.seeding import market_objects
 from tests.supervision.seeding import supervision_objects
 
 ROLES = [
@@ -36,6 +37,8 @@ TENANT_FREE = {
     "redeem_invitation",
     # the tariff library's coverage of the provinces (issue 17): public reference data
     "read_tariff_coverage",
+    # the marketplace's shelves and award rules: static reference data
+    "read_market_catalogue",
 }  # fmt: skip
 
 
@@ -96,8 +99,17 @@ BODY_DEFAULTS: dict[str, Any] = {
     # reference prices are not held) the period prices
     "day": "2026-07-15", "load_kw": [10.0] * 96,
     "prices_cny_per_kwh": {"tip": 1.2, "peak": 1.0, "flat": 0.7, "valley": 0.4},
+    # marketplace: a valid credit code (GB 32100-2015), a review that applies to approved objects, a
+    # qualification valid in the future, a deadline in the future
+    "credit_code": "91320500MA00000010", "decision": "suspend", "valid_until": "2030-12-31",
+    "deadline": "2030-06-01T00:00:00+08:00",
 }  # fmt: skip
-KIND_BY_SCHEMA = {"OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone"}
+KIND_BY_SCHEMA = {
+    "OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone",
+    "QualificationCreate": "energy_audit",
+}  # fmt: skip
+#: Values of a field name that several schemas use differently: (schema, field) → value.
+BODY_BY_SCHEMA: dict[tuple[str, str], Any] = {("ListingCreate", "category"): "energy_audit"}
 
 
 def tenant_ids(park: SeededPark) -> dict[str, int]:
@@ -137,6 +149,8 @@ def make_body(op: Operation, ids: dict[str, int]) -> dict[str, Any] | None:
         elif name == "kind":
             if op.body_schema in KIND_BY_SCHEMA:
                 body[name] = KIND_BY_SCHEMA[op.body_schema]
+        elif (op.body_schema, name) in BODY_BY_SCHEMA:
+            body[name] = BODY_BY_SCHEMA[(op.body_schema, name)]
         elif name in BODY_DEFAULTS:
             body[name] = BODY_DEFAULTS[name]
         elif name in schema.get("required", []):
@@ -171,6 +185,7 @@ def ids_b(engine: Engine, world: World) -> dict[str, int]:
         **tenant_ids(world.b),
         **enterprise_objects(engine, world.b),
         **supervision_objects(engine, world.b),
+        **market_objects(engine, world.b).ids,
     }
 
 
@@ -214,7 +229,14 @@ OWN_ACTOR = {
         "upload_document", "delete_document", "set_target", "create_inventory", "override_inventory_line",
         "recalculate_inventory", "submit_inventory", "revise_inventory", "act_on_case", "review_case_months",
         "create_case_comment", "resolve_case_comment", "plan_enterprise_dispatch",
+        # marketplace: the buyer raises, evaluates, awards, accepts and rates
+        "create_request", "evaluate_bid", "award_request", "accept_order", "rate_order",
     ), ("b", "enterprise_admin")),
+    # marketplace: the provider's own members apply, document, list, bid and deliver
+    **dict.fromkeys((
+        "submit_provider_application", "add_qualification", "create_listing", "submit_bid", "withdraw_bid",
+        "deliver_order",
+    ), ("b", "provider")),
 }  # fmt: skip
 
 
@@ -225,6 +247,8 @@ AUTHORISED_CONFLICT = {
     "restore_meter": "state.not_allowed",
     "restore_organisation": "state.not_allowed",
     "restore_document": "state.not_allowed",
+    # the matrix's provider is approved: an application is resubmitted only after a request for more
+    "submit_provider_application": "state.not_allowed",
 }
 
 
@@ -235,6 +259,14 @@ def _own_ids(op: Operation, ids: dict[str, int], park: SeededPark) -> dict[str, 
         return {**ids, "organisation_id": park.enterprise_ids[0], "user_id": park.user_ids["provider"]}
     if op.operation_id in {"accept_case_verifier", "decline_case_verifier"}:
         return {**ids, "case_id": ids["proposed_case_id"]}
+    # marketplace: bidding needs an open request; accepting a delivered order; rating a closed one
+    market = {
+        "submit_bid": {"request_id": ids["open_request_id"]}, "withdraw_bid": {"bid_id": ids["open_bid_id"]},
+        "accept_order": {"order_id": ids["delivered_order_id"]},
+        "rate_order": {"order_id": ids["closed_order_id"]},
+    }  # fmt: skip
+    if op.operation_id in market:
+        return {**ids, **market[op.operation_id]}
     return ids
 
 

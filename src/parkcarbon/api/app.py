@@ -32,6 +32,7 @@ from parkcarbon.api.routers import (
     enterprise_mrv,
     grants,
     invitations,
+    market,
     meters,
     organisations,
     parks,
@@ -52,6 +53,7 @@ ROUTERS = (
 )  # fmt: skip
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv, energy)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
+ROUTERS_MARKET = (market,)
 
 
 class Health(BaseModel):
@@ -111,7 +113,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Liveness and the database backend in use (no authentication)."""
         return Health(status="ok", version=__version__, database=rt.db.dialect)
 
-    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION):
+    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION, *ROUTERS_MARKET):
         api.include_router(module.router)
     app.include_router(api)
     problems.document_problems(app)

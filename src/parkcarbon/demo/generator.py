@@ -95,6 +95,7 @@ from parkcarbon.services.enterprise.demo import DemoEnterprise, seed_enterprise_
 from parkcarbon.services.enterprise.schemas import ProductCreate
 from parkcarbon.services.intake import unmetered_activity
 from parkcarbon.services.intake.readings import MeterScope, load_meters
+from parkcarbon.services.market.demo import DemoMarket, seed_market_demo
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters as meter_service
 from parkcarbon.services.registry.schemas import MeterCreate
@@ -253,6 +254,7 @@ class DemoPark:
     product_outputs: list[ProductMonth] = field(default_factory=list)
     supervision_written: bool = False
     enterprise_demo: DemoEnterprise | None = None
+    market: DemoMarket | None = None
     history_batch_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     planted_warnings: set[tuple[str, str, str]] = field(default_factory=set)
@@ -601,6 +603,12 @@ def build_demo_park(
         )
     report("enterprise", 1, 1)
     timings["enterprise_file"] = time.perf_counter() - t
+
+    # ---- the marketplace: providers, both shelves, one completed purchase, one sealed request ----------
+    t = time.perf_counter()
+    park.market = seed_market_demo(db, seeded, now=now)
+    report("market", 1, 1)
+    timings["market"] = time.perf_counter() - t
 
     # ---- economics, products, targets ---------------------------------------------------------------
     t = time.perf_counter()

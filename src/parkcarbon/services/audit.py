@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import inspect
@@ -17,7 +18,7 @@ SECRET_COLUMNS = frozenset({"password_hash", "key_hash", "token_hash"})
 
 
 def snapshot(obj: Base | None) -> dict[str, Any] | None:
-    """The column values of a row, JSON-ready, without secrets."""
+    """The column values of a row, JSON-ready (dates ISO 8601, decimals as exact strings), without secrets."""
     if obj is None:
         return None
     out: dict[str, Any] = {}
@@ -25,7 +26,11 @@ def snapshot(obj: Base | None) -> dict[str, Any] | None:
         if attr.key in SECRET_COLUMNS:
             continue
         value = getattr(obj, attr.key)
-        out[attr.key] = value.isoformat() if isinstance(value, datetime | date) else value
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)  # exact amounts (Numeric columns), not a binary float
+        out[attr.key] = value
     return out
 
 

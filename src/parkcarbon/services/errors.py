@@ -63,6 +63,20 @@ ERROR_CODES: dict[str, str] = {
     "invitation.password": "the password is not the existing account's password",
     # energy-system models (issue 17, core/energy_system/errors.py)
     **ENERGY_ERROR_CODES,
+    "market.sealed": "the bids are sealed until the request's deadline",
+    "market.credit_code": "the unified social credit code is not valid (GB 32100-2015)",
+    "market.reason_required": "this decision needs a reason",
+    "market.qualification_expired": "the qualification has expired",
+    "market.provider_not_approved": "the provider is not approved in this park",
+    "market.unknown_category": "not a service category of the shelves",
+    "market.price_required": "the price model needs a price (and a unit for per-unit prices)",
+    "market.amount_precision": "amounts in CNY have at most 2 decimals",
+    "market.deadline_passed": "the deadline must be in the future",
+    "market.invalid_rule": "the award rule's parameters are not allowed (weights, price-weight floor)",
+    "market.too_few_invited": "fewer providers are invited than the rule's minimum of valid bids",
+    "market.bidding_closed": "bidding has closed (the deadline passed or the request is decided)",
+    "market.not_winner": "the bid is not the one the award rule names",
+    "market.already_rated": "the order has been rated already",
 }
 
 

@@ -294,6 +294,9 @@ AUDIT_PRIVATE_ENTITIES: dict[str, GrantScope | None] = {
     "mrv_case": None,
     "mrv_comment": None,
     "mrv_calendar": None,
+    # the marketplace: a request's award and its order carry the opened bid amounts
+    "market_request": GrantScope.COSTS,
+    "market_order": GrantScope.COSTS,
 }
 
 

@@ -83,6 +83,11 @@ def list_audit_events(
                         )
                     )
                 )
+            # sealed bids (access.SEALED_AUDIT_ENTITIES): their actor only, whoever else reads the park
+            query = query.where(
+                AuditEvent.entity.not_in(access.SEALED_AUDIT_ENTITIES)
+                | (AuditEvent.actor_user_id == p.user_id)
+            )
         if park_id is not None:
             query = query.where(AuditEvent.park_id == park_id)
         if entity is not None:

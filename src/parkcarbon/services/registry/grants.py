@@ -63,27 +63,36 @@ def create_grant(db: Database, p: Principal, data: GrantCreate) -> GrantPublic:
         access.require_park_visible(p, ent.park_id, "enterprise")
         if not (p.is_platform_admin or access.is_enterprise_admin(p, ent.id)):
             raise Forbidden("only the enterprise's admin can share its data")
-        grantee = s.get(Organisation, data.grantee_organisation_id)
-        if grantee is None or grantee.park_id != ent.park_id:
-            raise InvalidInput.field("grantee_organisation_id", "is not an organisation of this park")
-        if grantee.id == ent.id:
-            raise InvalidInput.field("grantee_organisation_id", "an enterprise already sees its own data")
-        if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
-            raise InvalidInput.field("expires_at", "must be in the future")
-        grant = AccessGrant(park_id=ent.park_id, granted_by_user_id=p.user_id, **data.model_dump())
-        s.add(grant)
-        s.flush()
-        audit.record(
-            s,
-            p,
-            "grant.create",
-            entity="access_grant",
-            entity_id=grant.id,
-            park_id=ent.park_id,
-            enterprise_id=ent.id,
-            after=audit.snapshot(grant),
-        )
-        return GrantPublic.model_validate(grant)
+        return GrantPublic.model_validate(create_grant_in(s, p, ent, data))
+
+
+def create_grant_in(
+    s: Session, p: Principal, ent: Organisation, data: GrantCreate, *, now: datetime | None = None
+) -> AccessGrant:
+    """Create the grant inside the caller's transaction; the caller has checked that ``p`` may share
+    ``ent``'s data (its admin; the marketplace's award, made by that admin). ``expires_at`` must be
+    after ``now`` (default: the current time)."""
+    grantee = s.get(Organisation, data.grantee_organisation_id)
+    if grantee is None or grantee.park_id != ent.park_id:
+        raise InvalidInput.field("grantee_organisation_id", "is not an organisation of this park")
+    if grantee.id == ent.id:
+        raise InvalidInput.field("grantee_organisation_id", "an enterprise already sees its own data")
+    if data.expires_at is not None and data.expires_at <= (now or datetime.now(UTC)):
+        raise InvalidInput.field("expires_at", "must be in the future")
+    grant = AccessGrant(park_id=ent.park_id, granted_by_user_id=p.user_id, **data.model_dump())
+    s.add(grant)
+    s.flush()
+    audit.record(
+        s,
+        p,
+        "grant.create",
+        entity="access_grant",
+        entity_id=grant.id,
+        park_id=ent.park_id,
+        enterprise_id=ent.id,
+        after=audit.snapshot(grant),
+    )
+    return grant
 
 
 def revoke_grant(db: Database, p: Principal, grant_id: int) -> GrantPublic:
@@ -91,19 +100,24 @@ def revoke_grant(db: Database, p: Principal, grant_id: int) -> GrantPublic:
         grant = _get(s, p, grant_id)
         if not (p.is_platform_admin or access.is_enterprise_admin(p, grant.enterprise_id)):
             raise Forbidden("only the enterprise's admin can revoke its grants")
-        if grant.revoked_at is None:
-            before = audit.snapshot(grant)
-            grant.revoked_at = datetime.now(UTC)
-            s.flush()
-            audit.record(
-                s,
-                p,
-                "grant.revoke",
-                entity="access_grant",
-                entity_id=grant.id,
-                park_id=grant.park_id,
-                enterprise_id=grant.enterprise_id,
-                before=before,
-                after=audit.snapshot(grant),
-            )
-        return GrantPublic.model_validate(grant)
+        return GrantPublic.model_validate(revoke_grant_in(s, p, grant))
+
+
+def revoke_grant_in(s: Session, p: Principal, grant: AccessGrant) -> AccessGrant:
+    """Revoke inside the caller's transaction (idempotent); the caller has checked ``p`` may."""
+    if grant.revoked_at is None:
+        before = audit.snapshot(grant)
+        grant.revoked_at = datetime.now(UTC)
+        s.flush()
+        audit.record(
+            s,
+            p,
+            "grant.revoke",
+            entity="access_grant",
+            entity_id=grant.id,
+            park_id=grant.park_id,
+            enterprise_id=grant.enterprise_id,
+            before=before,
+            after=audit.snapshot(grant),
+        )
+    return grant

@@ -18,6 +18,16 @@ from parkcarbon.store.models.enterprise import (
     MrvMonthReview,
 )
 from parkcarbon.store.models.identity import ApiKey, AuthToken, Invitation, Membership, User
+from parkcarbon.store.models.market import (
+    Bid,
+    MarketDocument,
+    ProviderProfile,
+    ProviderQualification,
+    ProviderRating,
+    ServiceListing,
+    ServiceOrder,
+    ServiceRequest,
+)
 from parkcarbon.store.models.meters import Meter
 from parkcarbon.store.models.readings import (
     ActivityRecord,
@@ -54,6 +64,7 @@ __all__ = [
     "AreaKind",
     "AuditEvent",
     "AuthToken",
+    "Bid",
     "EconomicMonth",
     "EmissionSource",
     "EmissionSourceMeter",
@@ -68,6 +79,7 @@ __all__ = [
     "Inventory",
     "InventoryLine",
     "Invitation",
+    "MarketDocument",
     "Membership",
     "Meter",
     "MeterDay",
@@ -86,9 +98,15 @@ __all__ = [
     "Park",
     "ProductBenchmark",
     "ProductOutput",
+    "ProviderProfile",
+    "ProviderQualification",
+    "ProviderRating",
     "Reading",
     "ReadingRevision",
     "Role",
+    "ServiceListing",
+    "ServiceOrder",
+    "ServiceRequest",
     "SupervisionNotification",
     "SupervisionSettings",
     "SupervisionTarget",
