@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 
 from parkcarbon.services.accounts import users
 from parkcarbon.services.accounts.schemas import UserCreate
-from parkcarbon.services.demo.seed import SeededPark
-from parkcarbon.services.enterprise.codes import credit_code_check_character
+from parkcarbon.demo.seed import SeededPark
+from parkcarbon.core.codes import credit_code_check_character
 from parkcarbon.services.market import listings, orders, procurement, providers
 from parkcarbon.services.market.schemas import (
     AwardCreate,

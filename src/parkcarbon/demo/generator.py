@@ -130,7 +130,7 @@ I64 = npt.NDArray[np.int64]
 #: Name recorded in the intake log of the history load (the live feed finds its parameters there).
 #: The value predates the move of the demo out of ``services/`` and stays, so that databases built
 #: before the move are still found by :func:`parkcarbon.demo.live.find_demo`.
-GENERATOR = "parkcarbon.services.demo"
+GENERATOR = "parkcarbon.demo"
 #: The gateway the demo's meters report through (history and live feed alike).
 GATEWAY = "demo-gateway"
 PARK_CODE = "demo"

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from parkcarbon.core.market import PriceModel
-from parkcarbon.services.demo.seed import SeededPark
-from parkcarbon.services.enterprise.codes import credit_code_check_character
+from parkcarbon.demo.seed import SeededPark
+from parkcarbon.core.codes import credit_code_check_character
 from parkcarbon.services.market import listings, orders, procurement, providers
 from parkcarbon.services.market.schemas import (
     AwardCreate,

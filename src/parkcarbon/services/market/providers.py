@@ -2,7 +2,7 @@
 
 A provider organisation is an organisation of kind ``service_provider`` in the park's registry
 (:mod:`parkcarbon.services.registry.organisations`); its members apply with the organisation's unified
-social credit code (checked per GB 32100-2015, :func:`parkcarbon.services.enterprise.codes.credit_code_error`,
+social credit code (checked per GB 32100-2015, :func:`parkcarbon.core.codes.credit_code_error`,
 and stored on the organisation) and document their qualifications; the park admin approves, asks for
 more, rejects or suspends with a reason. Only approved providers list services and bid.
 """
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from parkcarbon.services import access, audit
 from parkcarbon.services.clock import park_today
-from parkcarbon.services.enterprise.codes import credit_code_error
+from parkcarbon.core.codes import credit_code_error
 from parkcarbon.services.enterprise.documents import _content_type, _safe_name
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from parkcarbon.services.market.schemas import (
