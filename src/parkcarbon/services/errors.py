@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from parkcarbon.core.assets.errors import ASSET_ERROR_CODES
+
 PROBLEM_BASE = "https://parkcarbon.org/problems/"
 
 #: Stable codes of service problems and of service field errors (code → meaning).
@@ -59,6 +61,8 @@ ERROR_CODES: dict[str, str] = {
     "invitation.park_side_account": "a park-side or platform account cannot join an enterprise by invitation",
     "invitation.self": "an inviter cannot invite their own account",
     "invitation.password": "the password is not the existing account's password",
+    # carbon assets (碳资产台账): the ledger's refusals, one code each
+    **ASSET_ERROR_CODES,
 }
 
 

@@ -440,6 +440,7 @@ class Ledger:
         #: CCER surrendered per (owner, compliance year), and all surrendered
         self._ccer_surrendered: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
         self._surrendered: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+        self._last_date: dict[int, date] = {}
 
     # ------------------------------------------------------------------------------------ recording
 
@@ -449,18 +450,49 @@ class Ledger:
         self.obligations[(owner, year)] = tco2e
 
     def apply(self, tx: Transaction) -> AppliedTransaction:
-        """Check ``tx`` against the rules and the current state, then record it (or raise: no change)."""
-        if self.journal and tx.value_date < self.journal[-1].transaction.value_date:
+        """Check ``tx`` against the rules and the current state, then record it (or raise: no change).
+
+        Each owner's transactions are recorded in date order; owners are independent of each other.
+        """
+        last = self._last_date.get(tx.owner)
+        if last is not None and tx.value_date < last:
             raise OutOfOrderError(
-                f"dated {tx.value_date.isoformat()}, before the last recorded transaction "
-                f"({self.journal[-1].transaction.value_date.isoformat()}); record transactions in date order",
+                f"dated {tx.value_date.isoformat()}, before the owner's last recorded transaction "
+                f"({last.isoformat()}); record transactions in date order",
                 field="value_date",
             )
         movement, uses = self._check(tx)
+        return self._record(tx, movement, tuple(dict.fromkeys(uses)))
+
+    def replay(self, tx: Transaction, rules_used: tuple[RuleUse, ...] = ()) -> AppliedTransaction:
+        """Record a transaction that was checked when it was first recorded (loading a stored journal).
+
+        The rules are not applied again (a later rule version does not invalidate a past act); the
+        state invariants are (a stored journal that moves serials it does not hold raises ValueError).
+        """
+        return self._record(tx, Movement(tx.lot, tx.quantity, *self._accounts(tx), tx.serials), rules_used)
+
+    def _record(self, tx: Transaction, movement: Movement, uses: tuple[RuleUse, ...]) -> AppliedTransaction:
         self._commit(tx, movement)
-        applied = AppliedTransaction(tx, (movement,), tuple(dict.fromkeys(uses)))
+        applied = AppliedTransaction(tx, (movement,), uses)
         self.journal.append(applied)
+        last = self._last_date.get(tx.owner)
+        self._last_date[tx.owner] = tx.value_date if last is None else max(last, tx.value_date)
         return applied
+
+    @staticmethod
+    def _accounts(tx: Transaction) -> tuple[Account, Account]:
+        holding = Account(tx.owner, AccountRole.HOLDING)
+        if tx.kind is TxKind.FREE_ALLOCATION:
+            return REGISTRY, holding
+        if tx.kind is TxKind.PURCHASE:
+            return MARKET, holding
+        if tx.kind is TxKind.TRANSFER:
+            if tx.to_owner is None:
+                raise InvalidTransactionError("a transfer names to_owner", field="to_owner")
+            return holding, Account(tx.to_owner, AccountRole.HOLDING)
+        role = _TO[tx.kind]
+        return holding, MARKET if role is AccountRole.MARKET else Account(tx.owner, role)
 
     def _check(self, tx: Transaction) -> tuple[Movement, list[RuleUse]]:
         lot, q = tx.lot, tx.quantity
@@ -702,7 +734,7 @@ class Ledger:
             state = _State()
             for applied in self.journal:
                 if applied.transaction.value_date > at:
-                    break
+                    continue
                 for m in applied.movements:
                     state.post(m)
         out = []
@@ -721,9 +753,23 @@ class Ledger:
     def holdings(self, owner: int, at: date | None = None) -> list[Balance]:
         return [b for b in self.balances(at, owner=owner) if b.account.role is AccountRole.HOLDING]
 
-    def surrendered(self, owner: int, year: int) -> tuple[Decimal, Decimal]:
-        """(all, of which CCER) surrendered by ``owner`` for ``year`` [tCO2e]."""
-        return self._surrendered[(owner, year)], self._ccer_surrendered[(owner, year)]
+    def surrendered(self, owner: int, year: int, at: date | None = None) -> tuple[Decimal, Decimal]:
+        """(all, of which CCER) surrendered by ``owner`` for ``year`` [tCO2e], up to the end of ``at``."""
+        if at is None:
+            return self._surrendered[(owner, year)], self._ccer_surrendered[(owner, year)]
+        total = ccer = ZERO
+        for applied in self.journal:
+            t = applied.transaction
+            if (
+                t.kind is TxKind.SURRENDER
+                and t.owner == owner
+                and t.compliance_year == year
+                and t.value_date <= at
+            ):
+                total += t.quantity
+                if t.lot.kind is InstrumentKind.CCER:
+                    ccer += t.quantity
+        return total, ccer
 
     def due_expiries(self, on: date) -> list[Transaction]:
         """Expiry transactions for every held GEC lot past its validity on ``on``."""

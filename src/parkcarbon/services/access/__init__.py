@@ -9,6 +9,12 @@ resource × field, grant scopes) is documented in ``docs/access.md``.
 
 from __future__ import annotations
 
+from parkcarbon.services.access.assets import (
+    can_read_assets,
+    can_write_assets,
+    require_assets_read,
+    require_assets_write,
+)
 from parkcarbon.services.access.rules import (
     AUDIT_PRIVATE_ENTITIES,
     COST_FIELDS,
@@ -71,10 +77,12 @@ __all__ = [
     "can_manage_enterprise",
     "can_manage_members",
     "can_propose_verifier",
+    "can_read_assets",
     "can_read_audit_event",
     "can_read_costs",
     "can_read_enterprise_data",
     "can_upload_park_data",
+    "can_write_assets",
     "can_write_enterprise",
     "enterprise_of",
     "granted_scopes",
@@ -86,6 +94,8 @@ __all__ = [
     "is_supervisor",
     "redact_costs",
     "redact_costs_deep",
+    "require_assets_read",
+    "require_assets_write",
     "require_enterprise_admin",
     "require_enterprise_data",
     "require_enterprise_read",

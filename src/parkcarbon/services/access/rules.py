@@ -294,6 +294,8 @@ AUDIT_PRIVATE_ENTITIES: dict[str, GrantScope | None] = {
     "mrv_case": None,
     "mrv_comment": None,
     "mrv_calendar": None,
+    # carbon assets (碳资产): holdings and trades, private to the enterprise (services/access/assets.py)
+    "asset_transaction": GrantScope.ASSETS,
 }
 
 
