@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from parkcarbon.core.assets import (
     AccountRole,
+    AppliedTransaction,
     AssetError,
     Balance,
     InstrumentKind,
@@ -34,7 +35,7 @@ from parkcarbon.core.assets import (
     least_cost_plan,
     position,
 )
-from parkcarbon.core.assets.errors import InvalidLotError, InvalidTransactionError
+from parkcarbon.core.assets.errors import InvalidLotError, InvalidTransactionError, OutOfOrderError
 from parkcarbon.services import access, audit
 from parkcarbon.services.assets.schemas import (
     AssetTransactionCreate,
@@ -134,22 +135,58 @@ def _obligations(s: Session, park_id: int) -> dict[tuple[int, int], tuple[Decima
     return {(ent, year): (Decimal(repr(tco2e)), case_id) for ent, year, tco2e, case_id in rows}
 
 
+def _journal(s: Session, park_id: int) -> list[AssetTransaction]:
+    return list(
+        s.scalars(
+            select(AssetTransaction)
+            .where(AssetTransaction.park_id == park_id)
+            .order_by(AssetTransaction.value_date, AssetTransaction.id)
+            .options(selectinload(AssetTransaction.serials))
+        )
+    )
+
+
+def _stored_uses(row: AssetTransaction) -> tuple[RuleUse, ...]:
+    return tuple(RuleUse(u["id"], u["version"]) for u in row.rules_used or [])
+
+
 def load_ledger(s: Session, park_id: int) -> Ledger:
     """The park's journal replayed into a pure ledger, with the verified obligations set (internal: callers
     check access first and never return other enterprises' balances)."""
+    ledger = _empty_ledger(s, park_id)
+    for row in _journal(s, park_id):
+        ledger.replay(_tx_of(row), _stored_uses(row))
+    return ledger
+
+
+def _empty_ledger(s: Session, park_id: int) -> Ledger:
     ledger = Ledger(default_rules())
     for (ent, year), (tco2e, _case) in _obligations(s, park_id).items():
         ledger.set_obligation(ent, year, tco2e)
-    rows = s.scalars(
-        select(AssetTransaction)
-        .where(AssetTransaction.park_id == park_id)
-        .order_by(AssetTransaction.value_date, AssetTransaction.id)
-        .options(selectinload(AssetTransaction.serials))
-    )
-    for row in rows:
-        uses = tuple(RuleUse(u["id"], u["version"]) for u in row.rules_used or [])
-        ledger.replay(_tx_of(row), uses)
     return ledger
+
+
+def _apply_in_order(s: Session, park_id: int, tx: Transaction) -> AppliedTransaction:
+    """Check ``tx`` at its place in the park's journal: the transactions up to its date are replayed, ``tx``
+    is checked, and every later one is checked again after it (a back-dated sale of serials that a later
+    transaction moves is refused)."""
+    ledger = _empty_ledger(s, park_id)
+    rows = _journal(s, park_id)
+    earlier = [r for r in rows if r.value_date <= tx.value_date]
+    later = [r for r in rows if r.value_date > tx.value_date]
+    for row in earlier:
+        ledger.replay(_tx_of(row), _stored_uses(row))
+    applied = ledger.apply(tx)
+    for row in later:
+        try:
+            ledger.apply(_tx_of(row))
+        except AssetError as exc:
+            raise OutOfOrderError(
+                f"recorded on {tx.value_date.isoformat()}, it would make a later recorded transaction "
+                f"(of {row.value_date.isoformat()}) impossible: {exc.message}",
+                field="value_date",
+            ) from None
+    return applied
 
 
 def _lot_public(lot: Lot) -> LotPublic:
@@ -240,9 +277,8 @@ def record_transaction(
         except (InvalidLotError, InvalidTransactionError) as exc:
             raise _problem(exc) from None
         _lock_park(s, org.park_id)
-        ledger = load_ledger(s, org.park_id)
         try:
-            applied = ledger.apply(tx)
+            applied = _apply_in_order(s, org.park_id, tx)
         except AssetError as exc:
             raise _problem(exc) from None
         row = AssetTransaction(
