@@ -90,8 +90,13 @@ BODY_DEFAULTS: dict[str, Any] = {
     "energy_tce": 12000.0, "output_value_10k_cny": 1000.0, "rows": [],
     # the break-glass act states why
     "reason": "matrix break-glass: the enterprise asked in writing",
+    # carbon assets: an allocation of 2025 allowances; a strategy on a stated (not yet verified) figure
+    "instrument": "cea", "vintage": 2025, "value_date": "2025-06-30", "emissions_tco2e": 10000.0,
 }  # fmt: skip
-KIND_BY_SCHEMA = {"OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone"}
+KIND_BY_SCHEMA = {
+    "OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone",
+    "AssetTransactionCreate": "free_allocation",
+}  # fmt: skip
 
 
 def tenant_ids(park: SeededPark) -> dict[str, int]:
@@ -208,6 +213,8 @@ OWN_ACTOR = {
         "upload_document", "delete_document", "set_target", "create_inventory", "override_inventory_line",
         "recalculate_inventory", "submit_inventory", "revise_inventory", "act_on_case", "review_case_months",
         "create_case_comment", "resolve_case_comment",
+        # carbon assets (issue 18): the enterprise's own; the park sees nothing without a grant
+        "record_asset_transaction", "plan_asset_strategy",
     ), ("b", "enterprise_admin")),
 }  # fmt: skip
 

@@ -191,7 +191,7 @@ def _apply_in_order(s: Session, park_id: int, tx: Transaction) -> AppliedTransac
 
 def _lot_public(lot: Lot) -> LotPublic:
     return LotPublic(
-        instrument=lot.kind.value,  # type: ignore[arg-type]
+        instrument=lot.kind.value,
         unit=lot.unit,
         vintage=lot.vintage,
         project=lot.project,
@@ -360,7 +360,7 @@ def _balance_public(b: Balance, at: date) -> BalancePublic:
     if b.lot.kind is InstrumentKind.GEC and b.lot.production_month is not None:
         until, _ = gec_valid_until(b.lot.production_month, default_rules(), at)
     return BalancePublic(
-        account=b.account.role.value,  # type: ignore[arg-type]
+        account=b.account.role.value,
         lot=_lot_public(b.lot),
         quantity=float(b.quantity),
         serials=_serials_public((r.block, r.start, r.end) for r in b.serials),
@@ -423,7 +423,7 @@ def _position(
         enterprise_id=org_id,
         year=year,
         at=day,
-        basis=basis,  # type: ignore[arg-type]
+        basis=basis,
         mrv_case_id=case_id,
         obligation_tco2e=float(pos.obligation_tco2e),
         surrendered_tco2e=float(pos.surrendered_tco2e),
@@ -469,8 +469,8 @@ def strategy(db: Database, p: Principal, enterprise_id: int, body: StrategyReque
             position=public,
             lines=[
                 PlanLinePublic(
-                    action=ln.action,  # type: ignore[arg-type]
-                    instrument=ln.instrument,  # type: ignore[arg-type]
+                    action=ln.action,
+                    instrument=ln.instrument,
                     quantity_tco2e=float(ln.quantity_tco2e),
                     price_cny_per_t=float(ln.price_cny_per_t),
                     cash_cny=float(ln.cash_cny),
