@@ -9,6 +9,7 @@ valid and that the refusals are about tenancy, not about a malformed request.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -157,6 +158,10 @@ def send(client: TestClient, op: Operation, ids: dict[str, int], token: str) -> 
     if op.operation_id == "upload_economic_data":  # a month of the target park's first enterprise
         sheet = f"enterprise,year,month,output_value_10k_cny\n{ids['enterprise_id']},2025,1,1000\n".encode()
         return client.post(path, content=sheet, headers={**bearer(token), "Content-Type": "text/csv"})
+    if op.operation_id == "reconcile_asset_statement":  # a registry statement with the columns it needs
+        statement = base64.b64encode(b"instrument,vintage,quantity\ncea,2025,1\n").decode()
+        body = {"filename": "statement.csv", "content_base64": statement}
+        return client.post(path, json=body, headers=bearer(token))
     # listings are asked for the foreign park's objects by every filter they declare
     params = {name: ids[name] for name in op.query_params if name in ids} if op.is_listing else None
     return client.request(op.method, path, json=make_body(op, ids), params=params, headers=bearer(token))
@@ -214,7 +219,7 @@ OWN_ACTOR = {
         "recalculate_inventory", "submit_inventory", "revise_inventory", "act_on_case", "review_case_months",
         "create_case_comment", "resolve_case_comment",
         # carbon assets (issue 18): the enterprise's own; the park sees nothing without a grant
-        "record_asset_transaction", "plan_asset_strategy",
+        "record_asset_transaction", "plan_asset_strategy", "reconcile_asset_statement",
     ), ("b", "enterprise_admin")),
 }  # fmt: skip
 

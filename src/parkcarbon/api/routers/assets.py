@@ -10,14 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from parkcarbon.api.deps import IdPath, PageDep, PrincipalDep, RuntimeDep
-from parkcarbon.services.assets import ledger
+from parkcarbon.services.assets import ledger, statements
 from parkcarbon.services.assets.schemas import (
     AssetTransactionCreate,
     AssetTransactionPublic,
     BalancesPublic,
     Instrument,
     PositionPublic,
+    ReconciliationPublic,
     RulesPublic,
+    StatementUpload,
     StrategyPublic,
     StrategyRequest,
 )
@@ -81,3 +83,12 @@ def plan_asset_strategy(
 ) -> StrategyPublic:
     """The least-cost plan at the given prices: CCER up to the cap, then CEA; held before bought."""
     return ledger.strategy(runtime.db, principal, enterprise_id, body)
+
+
+@router.post("/enterprises/{enterprise_id}/assets/reconciliation", response_model=ReconciliationPublic)
+def reconcile_asset_statement(
+    runtime: RuntimeDep, principal: PrincipalDep, enterprise_id: IdPath, body: StatementUpload
+) -> ReconciliationPublic:
+    """Compare a registry statement (CSV/XLSX) with the ledger at its date: every difference, every
+    unreadable line. Nothing is recorded."""
+    return statements.reconcile_statement(runtime.db, principal, enterprise_id, body)

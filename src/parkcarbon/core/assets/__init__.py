@@ -25,6 +25,7 @@ from parkcarbon.core.assets.ledger import (
     TxKind,
     gec_valid_until,
 )
+from parkcarbon.core.assets.reconcile import Difference, Reconciliation, StatementLine, reconcile
 from parkcarbon.core.assets.rules import Rule, RuleError, RuleSet, RuleUse, default_rules
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "AssetError",
     "Balance",
     "CompliancePlan",
+    "Difference",
     "InstrumentKind",
     "Ledger",
     "Lot",
@@ -44,15 +46,18 @@ __all__ = [
     "PlanLine",
     "Position",
     "RangeSet",
+    "Reconciliation",
     "Rule",
     "RuleError",
     "RuleSet",
     "RuleUse",
     "SerialRange",
+    "StatementLine",
     "Transaction",
     "TxKind",
     "default_rules",
     "gec_valid_until",
     "least_cost_plan",
     "position",
+    "reconcile",
 ]

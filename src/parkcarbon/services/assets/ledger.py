@@ -189,7 +189,7 @@ def _apply_in_order(s: Session, park_id: int, tx: Transaction) -> AppliedTransac
     return applied
 
 
-def _lot_public(lot: Lot) -> LotPublic:
+def lot_public(lot: Lot) -> LotPublic:
     return LotPublic(
         instrument=lot.kind.value,
         unit=lot.unit,
@@ -205,7 +205,7 @@ def _lot_public(lot: Lot) -> LotPublic:
     )
 
 
-def _serials_public(ranges: Iterable[tuple[str, int, int]]) -> list[SerialRangePublic]:
+def serials_public(ranges: Iterable[tuple[str, int, int]]) -> list[SerialRangePublic]:
     return [SerialRangePublic(block=b, start=s, end=e, count=e - s + 1) for b, s, e in ranges]
 
 
@@ -216,9 +216,9 @@ def _public(row: AssetTransaction, *, costs_visible: bool) -> AssetTransactionPu
         enterprise_id=row.enterprise_id,
         kind=row.kind,
         value_date=row.value_date,
-        lot=_lot_public(_lot_of(row, row.instrument)),
+        lot=lot_public(_lot_of(row, row.instrument)),
         quantity=float(row.quantity),
-        serials=_serials_public((r.block, r.serial_start, r.serial_end) for r in row.serials),
+        serials=serials_public((r.block, r.serial_start, r.serial_end) for r in row.serials),
         compliance_year=row.compliance_year,
         price_cny=None if row.price_cny is None else float(row.price_cny),
         counterparty=row.counterparty,
@@ -348,7 +348,7 @@ def list_transactions(
         return Page(data=[_public(r, costs_visible=visible) for r in rows], count=total, **page.model_dump())
 
 
-def _today(s: Session, park_id: int, at: date | None) -> date:
+def park_day(s: Session, park_id: int, at: date | None) -> date:
     if at is not None:
         return at
     park = s.get(Park, park_id)
@@ -361,9 +361,9 @@ def _balance_public(b: Balance, at: date) -> BalancePublic:
         until, _ = gec_valid_until(b.lot.production_month, default_rules(), at)
     return BalancePublic(
         account=b.account.role.value,
-        lot=_lot_public(b.lot),
+        lot=lot_public(b.lot),
         quantity=float(b.quantity),
-        serials=_serials_public((r.block, r.start, r.end) for r in b.serials),
+        serials=serials_public((r.block, r.start, r.end) for r in b.serials),
         valid_until=until,
     )
 
@@ -372,7 +372,7 @@ def balances(db: Database, p: Principal, enterprise_id: int, *, at: date | None 
     """The enterprise's non-zero balances (holdings and retirement accounts) at the end of ``at``."""
     with db.read() as s:
         org = access.require_assets_read(s, p, enterprise_id)
-        day = _today(s, org.park_id, at)
+        day = park_day(s, org.park_id, at)
         ledger = load_ledger(s, org.park_id)
         rows = sorted(
             ledger.balances(day, owner=org.id),
@@ -385,7 +385,7 @@ def balances(db: Database, p: Principal, enterprise_id: int, *, at: date | None 
 def _position(
     s: Session, org_id: int, park_id: int, year: int, at: date | None, stated: float | None
 ) -> tuple[PositionPublic, Any]:
-    day = _today(s, park_id, at)
+    day = park_day(s, park_id, at)
     verified = _obligations(s, park_id).get((org_id, year))
     if verified is not None:
         obligation, case_id, basis = verified[0], verified[1], "verified"

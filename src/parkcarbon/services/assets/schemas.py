@@ -191,3 +191,44 @@ class StrategyPublic(BaseModel):
     economic_cost_cny: float
     all_cea_cash_cny: float
     rules_used: list[RuleUsePublic]
+
+
+class StatementUpload(RequestModel):
+    """A registry statement of holdings (CSV or XLSX, base64, at most 10 MiB decoded) at ``at``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=14_000_000)]
+    content_type: Annotated[str, StringConstraints(max_length=100)] | None = None
+    at: date | None = Field(None, description="the statement's date (default: the park's today)")
+
+
+class RowRejected(BaseModel):
+    line: int
+    field: str
+    reason: str
+    code: str
+
+
+class DifferencePublic(BaseModel):
+    kind: Literal["missing_in_ledger", "missing_in_statement", "quantity", "serials", "statement_overlap"]
+    lot: LotPublic
+    ledger_quantity: float
+    statement_quantity: float
+    ledger_only: list[SerialRangePublic]
+    statement_only: list[SerialRangePublic]
+    lines: list[int]
+
+
+class ReconciliationPublic(BaseModel):
+    """Statement vs ledger at ``at``: every difference, and every statement line that could not be read."""
+
+    enterprise_id: int
+    at: date
+    lines_read: int
+    lines_accepted: int
+    rejected: list[RowRejected]
+    matched_lots: int
+    differences: list[DifferencePublic]
+    reconciled: bool
