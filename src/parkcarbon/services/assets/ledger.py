@@ -57,7 +57,14 @@ from parkcarbon.services.errors import Conflict, InvalidInput, ServiceError
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import AssetSerialRange, AssetTransaction, EnterpriseDocument, MrvCase, Park
+from parkcarbon.store.models import (
+    AssetSerialRange,
+    AssetTransaction,
+    EnterpriseDocument,
+    MrvCase,
+    Organisation,
+    Park,
+)
 
 __all__ = [
     "balances",
@@ -66,6 +73,7 @@ __all__ = [
     "list_transactions",
     "load_ledger",
     "record_transaction",
+    "record_unchecked",
     "strategy",
 ]
 
@@ -256,75 +264,89 @@ def record_transaction(
     """Record one transaction of the enterprise (its admin), checked by the rules in force on its date."""
     with db.transaction() as s:
         org = access.require_assets_write(s, p, enterprise_id)
-        if data.document_id is not None:
-            doc = s.get(EnterpriseDocument, data.document_id)
-            if doc is None or doc.enterprise_id != org.id or doc.archived_at is not None:
-                raise InvalidInput.field(
-                    "document_id", "is not a document of this enterprise", code="value.unknown_reference"
-                )
-        try:
-            lot = _lot_of(data, data.instrument)
-            serials = tuple(SerialRange(r.block, r.start, r.end) for r in data.serials)
-            tx = Transaction(
-                TxKind(data.kind),
-                org.id,
-                data.value_date,
-                lot,
-                Decimal(repr(data.quantity)),
-                serials,
-                compliance_year=data.compliance_year,
+        return _record(s, p, org, data)
+
+
+def record_unchecked(
+    s: Session, p: Principal, org: Organisation, data: AssetTransactionCreate
+) -> AssetTransactionPublic:
+    """Record without the access check (the demo seeding; callers inside a transaction). The ledger's rules
+    are checked as always."""
+    return _record(s, p, org, data)
+
+
+def _record(
+    s: Session, p: Principal, org: Organisation, data: AssetTransactionCreate
+) -> AssetTransactionPublic:
+    if data.document_id is not None:
+        doc = s.get(EnterpriseDocument, data.document_id)
+        if doc is None or doc.enterprise_id != org.id or doc.archived_at is not None:
+            raise InvalidInput.field(
+                "document_id", "is not a document of this enterprise", code="value.unknown_reference"
             )
-        except (InvalidLotError, InvalidTransactionError) as exc:
-            raise _problem(exc) from None
-        _lock_park(s, org.park_id)
-        try:
-            applied = _apply_in_order(s, org.park_id, tx)
-        except AssetError as exc:
-            raise _problem(exc) from None
-        row = AssetTransaction(
-            park_id=org.park_id,
-            enterprise_id=org.id,
-            kind=data.kind,
-            instrument=data.instrument,
-            value_date=data.value_date,
-            quantity=tx.quantity,
-            vintage=data.vintage,
-            project=data.project,
-            methodology=data.methodology,
-            technology=data.technology,
-            production_month=lot.production_month,
-            tradable=data.tradable,
-            contract=data.contract,
-            period=data.period,
-            region=data.region,
+    try:
+        lot = _lot_of(data, data.instrument)
+        serials = tuple(SerialRange(r.block, r.start, r.end) for r in data.serials)
+        tx = Transaction(
+            TxKind(data.kind),
+            org.id,
+            data.value_date,
+            lot,
+            Decimal(repr(data.quantity)),
+            serials,
             compliance_year=data.compliance_year,
-            price_cny=_dec(data.price_cny),
-            counterparty=data.counterparty,
-            reference=data.reference,
-            document_id=data.document_id,
-            rules_used=[{"id": u.id, "version": u.version} for u in applied.rules_used],
-            created_by=p.label,
-            serials=[
-                AssetSerialRange(park_id=org.park_id, block=r.block, serial_start=r.start, serial_end=r.end)
-                for r in serials
-            ],
         )
-        s.add(row)
-        s.flush()
-        after = _jsonable(audit.snapshot(row))
-        if after is not None:
-            after["serials"] = [str(r) for r in serials]
-        audit.record(
-            s,
-            p,
-            "asset_transaction.create",
-            entity="asset_transaction",
-            entity_id=row.id,
-            park_id=org.park_id,
-            enterprise_id=org.id,
-            after=after,
-        )
-        return _public(row, costs_visible=access.can_read_costs(s, p, org.park_id, org.id))
+    except (InvalidLotError, InvalidTransactionError) as exc:
+        raise _problem(exc) from None
+    _lock_park(s, org.park_id)
+    try:
+        applied = _apply_in_order(s, org.park_id, tx)
+    except AssetError as exc:
+        raise _problem(exc) from None
+    row = AssetTransaction(
+        park_id=org.park_id,
+        enterprise_id=org.id,
+        kind=data.kind,
+        instrument=data.instrument,
+        value_date=data.value_date,
+        quantity=tx.quantity,
+        vintage=data.vintage,
+        project=data.project,
+        methodology=data.methodology,
+        technology=data.technology,
+        production_month=lot.production_month,
+        tradable=data.tradable,
+        contract=data.contract,
+        period=data.period,
+        region=data.region,
+        compliance_year=data.compliance_year,
+        price_cny=_dec(data.price_cny),
+        counterparty=data.counterparty,
+        reference=data.reference,
+        document_id=data.document_id,
+        rules_used=[{"id": u.id, "version": u.version} for u in applied.rules_used],
+        created_by=p.label,
+        serials=[
+            AssetSerialRange(park_id=org.park_id, block=r.block, serial_start=r.start, serial_end=r.end)
+            for r in serials
+        ],
+    )
+    s.add(row)
+    s.flush()
+    after = _jsonable(audit.snapshot(row))
+    if after is not None:
+        after["serials"] = [str(r) for r in serials]
+    audit.record(
+        s,
+        p,
+        "asset_transaction.create",
+        entity="asset_transaction",
+        entity_id=row.id,
+        park_id=org.park_id,
+        enterprise_id=org.id,
+        after=after,
+    )
+    return _public(row, costs_visible=access.can_read_costs(s, p, org.park_id, org.id))
 
 
 # --------------------------------------------------------------------------------- reading
