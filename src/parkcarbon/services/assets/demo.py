@@ -76,7 +76,7 @@ def demo_registry_statement(year: int) -> bytes:
     It differs from the ledger in one line, to be found by the reconciliation: the registry shows 790 t
     of CCER where the ledger holds 800 t.
     """
-    rows = [
+    rows: list[list[Any]] = [
         ["品种", "年度", "项目", "方法学", "技术类型", "生产年月", "可交易", "合同", "月份", "省份", "数量",
          "序列号段", "起始序号", "截止序号"],
         ["配额", year, "", "", "", "", "", "", "", "", 24_000, "", "", ""],
