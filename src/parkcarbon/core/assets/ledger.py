@@ -197,8 +197,13 @@ class Lot:
     contract: str | None = None
     period: str | None = None
     region: str | None = None
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.kind, *(getattr(self, name) for name in _ATTRS))))
         required = _REQUIRED[self.kind]
         missing = [name for name in required if getattr(self, name) in (None, "")]
         if missing:
@@ -728,7 +733,7 @@ class Ledger:
 
     def balances(self, at: date | None = None, *, owner: int | None = None) -> list[Balance]:
         """Non-zero balances of every account (or of ``owner``'s accounts) at the end of ``at``."""
-        if at is None:
+        if at is None or all(d <= at for d in self._last_date.values()):
             state = self._state
         else:
             state = _State()
@@ -737,17 +742,15 @@ class Ledger:
                     continue
                 for m in applied.movements:
                     state.post(m)
+        serials: dict[tuple[Account, Lot], list[SerialRange]] = defaultdict(list)
+        for (acc, lt, block), ranges in sorted(state.serials.items(), key=lambda kv: kv[0][2]):
+            if owner is None or acc.owner == owner:
+                serials[(acc, lt)].extend(SerialRange(block, s, e) for s, e in ranges)
         out = []
         for (account, lot), quantity in state.quantity.items():
             if quantity == 0 or (owner is not None and account.owner != owner):
                 continue
-            serials = tuple(
-                SerialRange(block, s, e)
-                for (acc, lt, block), ranges in sorted(state.serials.items(), key=lambda kv: kv[0][2])
-                if acc == account and lt == lot
-                for s, e in ranges
-            )
-            out.append(Balance(account, lot, quantity, serials))
+            out.append(Balance(account, lot, quantity, tuple(serials.get((account, lot), ()))))
         return out
 
     def holdings(self, owner: int, at: date | None = None) -> list[Balance]:

@@ -9,6 +9,7 @@ so every rule is checked as for a user's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from parkcarbon import sheets
@@ -58,14 +59,17 @@ def _transactions(year: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def seed_assets_demo(db: Database, *, enterprise_id: int, year: int) -> DemoAssets:
-    """Record the demo transactions of ``year`` (dates up to early ``year + 1``) for ``enterprise_id``."""
+def seed_assets_demo(db: Database, *, enterprise_id: int, year: int, today: date | None = None) -> DemoAssets:
+    """Record the demo transactions of ``year`` (dates up to early ``year + 1``; none after ``today``) for
+    ``enterprise_id``."""
     ids = []
     with db.transaction() as s:
         org = s.get(Organisation, enterprise_id)
         if org is None:
             raise NotFound("enterprise not found")
         for body in sorted(_transactions(year), key=lambda b: b["value_date"]):
+            if today is not None and date.fromisoformat(body["value_date"]) > today:
+                continue
             ids.append(record_unchecked(s, SYSTEM, org, AssetTransactionCreate.model_validate(body)).id)
     return DemoAssets(enterprise_id=enterprise_id, year=year, transaction_ids=ids)
 

@@ -264,6 +264,12 @@ def record_transaction(
     """Record one transaction of the enterprise (its admin), checked by the rules in force on its date."""
     with db.transaction() as s:
         org = access.require_assets_write(s, p, enterprise_id)
+        if data.value_date > park_day(s, org.park_id, None):
+            raise InvalidInput.field(
+                "value_date",
+                "is after the park's today; record a transaction once it happened",
+                code="input.range",
+            )
         return _record(s, p, org, data)
 
 

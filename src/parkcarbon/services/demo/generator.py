@@ -85,6 +85,7 @@ from parkcarbon import core, sheets
 from parkcarbon.core import benchmarking as core_benchmarking
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.ingest.model import MeterInfo
+from parkcarbon.services.assets.demo import DemoAssets, seed_assets_demo
 from parkcarbon.services.demo.catalogue import AREAS, EnterpriseSpec, MeterSpec, build_catalogue
 from parkcarbon.services.demo.model import growth_start, is_pv_meter, meter_consumption
 from parkcarbon.services.demo.profiles import TICK_S, Calendar, build_calendar
@@ -251,6 +252,7 @@ class DemoPark:
     product_outputs: list[ProductMonth] = field(default_factory=list)
     supervision_written: bool = False
     enterprise_demo: DemoEnterprise | None = None
+    assets_demo: DemoAssets | None = None
     history_batch_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     planted_warnings: set[tuple[str, str, str]] = field(default_factory=set)
@@ -597,6 +599,8 @@ def build_demo_park(
             case_year=demo_year + 1 if running_year else demo_year,
             plan_approved=running_year,
         )
+        # carbon assets of E01 (issue 18): allowances, CCER, green power with its GECs, a claim
+        park.assets_demo = seed_assets_demo(db, enterprise_id=ent_ids["E01"], year=demo_year, today=today)
     report("enterprise", 1, 1)
     timings["enterprise_file"] = time.perf_counter() - t
 
