@@ -74,7 +74,8 @@ def main() -> None:
     balance_s = time.perf_counter() - t0
 
     print(
-        f"transactions            {2 * args.lots:>12,}  ({args.lots:,} lots × allocate + claim, {args.owners} owners)"
+        f"transactions            {2 * args.lots:>12,}  "
+        f"({args.lots:,} lots × allocate + claim, {args.owners} owners)"
     )
     print(f"reference insort        {reference:>12,.0f} /s")
     print(f"checked apply           {checked:>12,.0f} /s   ratio {checked / reference:.3f}")
