@@ -382,3 +382,9 @@ def test_a_back_dated_transaction_is_checked_against_the_later_ones(post: Any) -
         ).status_code
         == 201
     )
+
+
+def test_a_future_dated_transaction_is_refused(post: Any) -> None:
+    r = post({"kind": "free_allocation", "value_date": "2099-01-01", "quantity": 1, **CEA})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "value_date" and r.json()["errors"][0]["code"] == "input.range"
