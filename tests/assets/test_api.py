@@ -91,6 +91,10 @@ def test_record_balances_and_serial_splitting(client: TestClient, world: World, 
     assert gec["quantity"] == 70
     assert [(s["start"], s["end"]) for s in gec["serials"]] == [(1, 20), (51, 100)]
     assert gec["valid_until"] == "2026-02-28"  # 24 months from 2024-03 inclusive (67号)
+    assert (gec["days_left"], gec["expiring"]) == (243, False)  # 2025-06-30 → 2026-02-28
+    late = client.get(_url(ent, "balances"), params={"at": "2026-01-15"}, headers=headers).json()
+    held = next(b for b in late["data"] if b["account"] == "holding" and b["lot"]["instrument"] == "gec")
+    assert (held["days_left"], held["expiring"]) == (44, True)
     assert rows[("claimed", "gec")]["quantity"] == 30
     # before the allocation date there was no CEA
     early = client.get(_url(ent, "balances"), params={"at": "2024-12-31"}, headers=headers).json()
@@ -186,7 +190,7 @@ def test_position_and_strategy_from_the_verified_case(
     pos = client.get(_url(ent, "position"), params={"year": 2024, "at": "2025-12-01"}, headers=headers).json()
     assert pos["basis"] == "verified" and pos["mrv_case_id"] == case_id
     assert (pos["obligation_tco2e"], pos["ccer_cap_tco2e"], pos["shortfall_tco2e"]) == (10_000, 500, 1700)
-    assert pos["surrender_due"] == "2025-12-31"
+    assert pos["surrender_due"] == "2025-12-31" and pos["days_to_surrender_due"] == 30
     r = client.post(
         _url(ent, "strategy"),
         json={"year": 2024, "cea_price_cny_per_t": 90, "ccer_price_cny_per_t": 60, "at": "2025-12-01"},

@@ -80,6 +80,8 @@ __all__ = [
 #: the ETS market of MRV cases whose verified figure is the surrender obligation
 ETS_MARKET = "national_ets"
 VERIFIED_STATUSES = ("verified", "archived")
+#: a held GEC this close to the end of its validity is flagged ``expiring`` in the balances
+EXPIRY_WARNING_DAYS = 90
 _INVALID = frozenset({"assets.invalid_lot", "assets.invalid_transaction"})
 
 
@@ -387,12 +389,17 @@ def _balance_public(b: Balance, at: date) -> BalancePublic:
     until = None
     if b.lot.kind is InstrumentKind.GEC and b.lot.production_month is not None:
         until, _ = gec_valid_until(b.lot.production_month, default_rules(), at)
+    days_left = None if until is None else (until - at).days
     return BalancePublic(
         account=b.account.role.value,
         lot=lot_public(b.lot),
         quantity=float(b.quantity),
         serials=serials_public((r.block, r.start, r.end) for r in b.serials),
         valid_until=until,
+        days_left=days_left,
+        expiring=b.account.role is AccountRole.HOLDING
+        and days_left is not None
+        and days_left <= EXPIRY_WARNING_DAYS,
     )
 
 
@@ -466,6 +473,7 @@ def _position(
         shortfall_tco2e=float(pos.shortfall_tco2e),
         surplus_tco2e=float(pos.surplus_tco2e),
         surrender_due=pos.surrender_due,
+        days_to_surrender_due=None if pos.surrender_due is None else (pos.surrender_due - day).days,
         rules_used=_uses(pos.rules_used),
     )
     return public, pos

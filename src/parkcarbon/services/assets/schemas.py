@@ -111,6 +111,8 @@ class BalancePublic(BaseModel):
     quantity: float
     serials: list[SerialRangePublic]
     valid_until: date | None = Field(None, description="GEC: last day of validity under the rules in force")
+    days_left: int | None = Field(None, description="days from the balance date to valid_until")
+    expiring: bool = Field(False, description="a held GEC within 90 days of the end of its validity")
 
 
 class BalancesPublic(BaseModel):
@@ -160,6 +162,7 @@ class PositionPublic(BaseModel):
     shortfall_tco2e: float
     surplus_tco2e: float
     surrender_due: date | None
+    days_to_surrender_due: int | None
     rules_used: list[RuleUsePublic]
 
 
