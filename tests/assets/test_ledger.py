@@ -410,3 +410,14 @@ def test_rangeset_matches_a_plain_set(ops: list[tuple[bool, int, int]]) -> None:
     ranges = list(rs)
     # sorted, disjoint and merged (no two adjacent ranges)
     assert all(a[1] + 1 < b[0] for a, b in itertools.pairwise(ranges))
+
+
+def test_a_check_without_a_rule_in_force_is_refused_not_guessed() -> None:
+    """The CCER cap is in force from 2021-02-01 (生态环境部令第19号): a 2020 surrender cannot be checked."""
+    ledger = Ledger()
+    ledger.set_obligation(ENT, 2019, Decimal(1000))
+    ledger.apply(tx(TxKind.PURCHASE, CCER, 10, date(2020, 3, 1), SerialRange("K", 1, 10)))
+    with pytest.raises(e.NoRuleError, match=r"ccer\.offset_cap_fraction"):
+        ledger.apply(
+            tx(TxKind.SURRENDER, CCER, 10, date(2020, 6, 1), SerialRange("K", 1, 10), compliance_year=2019)
+        )

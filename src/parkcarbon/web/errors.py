@@ -76,6 +76,7 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "assets.obligation_unknown": ("该履约年度的应清缴量尚未确定（须先完成核查）", "The year's obligation is not known yet (verify the MRV case first)"),
     "assets.over_surrender": ("清缴量将超过本年度应清缴量", "The surrender would exceed the year's obligation"),
     "assets.out_of_order": ("交易日期早于最近一笔已记录交易", "Dated before the last recorded transaction"),
+    "assets.no_rule": ("该日期没有生效的相关规则，无法校验", "No version of the rule is in force on that date; it cannot be checked"),
     # request validation and the accounting engine (parkcarbon.core.errors.CALC_ERROR_CODES)
     "input.request": ("请求格式有误（须为 JSON 对象）", "The request is not a JSON object"),
     "input.required": ("必填", "Required"),

@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 from parkcarbon.core.assets.errors import InvalidTransactionError
-from parkcarbon.core.assets.ledger import AccountRole, Balance, InstrumentKind, fmt
+from parkcarbon.core.assets.ledger import AccountRole, Balance, InstrumentKind, fmt, required_rule
 from parkcarbon.core.assets.rules import RuleSet, RuleUse, default_rules
 
 __all__ = ["CompliancePlan", "PlanLine", "Position", "least_cost_plan", "position"]
@@ -79,7 +79,7 @@ def position(
     rules = rules or default_rules()
     if obligation_tco2e < 0:
         raise InvalidTransactionError("the obligation is not negative", field="obligation_tco2e")
-    fraction, cap_use = rules.decimal("ccer.offset_cap_fraction", on)
+    fraction, cap_use = required_rule(rules, "ccer.offset_cap_fraction", on)
     uses = [cap_use]
     cap = fraction * obligation_tco2e
     cap_open = max(cap - surrendered_ccer_tco2e, ZERO)

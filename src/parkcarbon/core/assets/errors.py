@@ -19,6 +19,7 @@ __all__ = [
     "InsufficientHoldingsError",
     "InvalidLotError",
     "InvalidTransactionError",
+    "NoRuleError",
     "NotTradableError",
     "ObligationUnknownError",
     "OutOfOrderError",
@@ -43,6 +44,7 @@ ASSET_ERROR_CODES: dict[str, str] = {
     "assets.obligation_unknown": "the surrender obligation of the compliance year is not known yet",
     "assets.over_surrender": "the surrender would exceed the obligation of the compliance year",
     "assets.out_of_order": "the transaction is dated before the last one recorded",
+    "assets.no_rule": "no version of a rule the check needs is in force on that date",
 }
 
 
@@ -115,3 +117,9 @@ class OverSurrenderError(AssetError):
 
 class OutOfOrderError(AssetError):
     code = "assets.out_of_order"
+
+
+class NoRuleError(AssetError):
+    """No version of a needed rule is in force on the date (e.g. the CCER cap before 2021-02-01)."""
+
+    code = "assets.no_rule"

@@ -52,6 +52,7 @@ from parkcarbon.core.assets.errors import (
     InsufficientHoldingsError,
     InvalidLotError,
     InvalidTransactionError,
+    NoRuleError,
     NotTradableError,
     ObligationUnknownError,
     OutOfOrderError,
@@ -684,7 +685,7 @@ class Ledger:
                     "record the verified emissions first",
                     field="compliance_year",
                 )
-            fraction, use = self.rules.decimal("ccer.offset_cap_fraction", tx.value_date)
+            fraction, use = required_rule(self.rules, "ccer.offset_cap_fraction", tx.value_date)
             uses.append(use)
             cap = fraction * obligation
             used = self._ccer_surrendered[(tx.owner, year)]
@@ -794,6 +795,17 @@ class Ledger:
         for applied in self.journal:
             other.apply(applied.transaction)
         return other
+
+
+def required_rule(rules: RuleSet, rule_id: str, on: date) -> tuple[Decimal, RuleUse]:
+    """A numeric rule the check cannot do without (:class:`NoRuleError` if none is in force on ``on``)."""
+    try:
+        return rules.decimal(rule_id, on)
+    except RuleError:
+        raise NoRuleError(
+            f"no version of rule {rule_id} is in force on {on.isoformat()}; this cannot be checked",
+            field="value_date",
+        ) from None
 
 
 def fmt(value: Decimal) -> str:

@@ -14,7 +14,7 @@ Instrument = Literal["cea", "ccer", "gec", "green_power", "energy_right", "retai
 #: transactions an enterprise records through the API (``transfer`` between two enterprises of the ledger is
 #: a core operation that needs the receiver's acceptance; not offered yet)
 TxKindIn = Literal["free_allocation", "purchase", "sale", "surrender", "claim", "expiry", "cancellation"]
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Text254 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
 Year = Annotated[int, Field(ge=2000, le=2100)]
