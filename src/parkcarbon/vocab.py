@@ -61,3 +61,6 @@ class GrantScope(StrEnum):
     COSTS = "costs"
     DOCUMENTS = "documents"
     INVENTORY = "inventory"
+    #: the enterprise's carbon assets (碳资产): holdings, transactions, position and strategy; prices
+    #: also need ``costs``
+    ASSETS = "assets"

@@ -9,6 +9,7 @@ valid and that the refusals are about tenancy, not about a malformed request.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -103,10 +104,12 @@ BODY_DEFAULTS: dict[str, Any] = {
     # qualification valid in the future, a deadline in the future
     "credit_code": "91320500MA00000010", "decision": "suspend", "valid_until": "2030-12-31",
     "deadline": "2030-06-01T00:00:00+08:00",
+    # carbon assets: an allocation of 2025 allowances; a strategy on a stated (not yet verified) figure
+    "instrument": "cea", "vintage": 2025, "value_date": "2025-06-30", "emissions_tco2e": 10000.0,
 }  # fmt: skip
 KIND_BY_SCHEMA = {
     "OrganisationCreate": "enterprise", "MeterCreate": "register", "AreaCreate": "zone",
-    "QualificationCreate": "energy_audit",
+    "QualificationCreate": "energy_audit", "AssetTransactionCreate": "free_allocation",
 }  # fmt: skip
 #: Values of a field name that several schemas use differently: (schema, field) → value.
 BODY_BY_SCHEMA: dict[tuple[str, str], Any] = {("ListingCreate", "category"): "energy_audit"}
@@ -172,6 +175,10 @@ def send(client: TestClient, op: Operation, ids: dict[str, int], token: str) -> 
     if op.operation_id == "upload_economic_data":  # a month of the target park's first enterprise
         sheet = f"enterprise,year,month,output_value_10k_cny\n{ids['enterprise_id']},2025,1,1000\n".encode()
         return client.post(path, content=sheet, headers={**bearer(token), "Content-Type": "text/csv"})
+    if op.operation_id == "reconcile_asset_statement":  # a registry statement with the columns it needs
+        statement = base64.b64encode(b"instrument,vintage,quantity\ncea,2025,1\n").decode()
+        body = {"filename": "statement.csv", "content_base64": statement}
+        return client.post(path, json=body, headers=bearer(token))
     # listings are asked for the foreign park's objects by every filter they declare
     params = {name: ids[name] for name in op.query_params if name in ids} if op.is_listing else None
     return client.request(op.method, path, json=make_body(op, ids), params=params, headers=bearer(token))
@@ -231,6 +238,8 @@ OWN_ACTOR = {
         "create_case_comment", "resolve_case_comment", "plan_enterprise_dispatch",
         # marketplace: the buyer raises, evaluates, awards, accepts and rates
         "create_request", "evaluate_bid", "award_request", "accept_order", "rate_order",
+        # carbon assets (issue 18): the enterprise's own; the park sees nothing without a grant
+        "record_asset_transaction", "plan_asset_strategy", "reconcile_asset_statement",
     ), ("b", "enterprise_admin")),
     # marketplace: the provider's own members apply, document, list, bid and deliver
     **dict.fromkeys((

@@ -23,6 +23,7 @@ from parkcarbon.api.problems import reject_unknown_query
 from parkcarbon.api.routers import (
     api_keys,
     areas,
+    assets,
     audit,
     auth,
     calc,
@@ -51,7 +52,7 @@ API_PREFIX = "/api/v1"
 ROUTERS = (
     auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings
 )  # fmt: skip
-ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv, energy)
+ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv, energy, assets)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
 ROUTERS_MARKET = (market,)
 

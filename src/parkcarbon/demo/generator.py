@@ -89,6 +89,7 @@ from parkcarbon.demo.profiles import TICK_S, Calendar, build_calendar
 from parkcarbon.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.ingest.model import MeterInfo
+from parkcarbon.services.assets.demo import DemoAssets, seed_assets_demo
 from parkcarbon.services.enterprise import profile
 from parkcarbon.services.enterprise.calendar import DEFAULT_CALENDARS
 from parkcarbon.services.enterprise.demo import DemoEnterprise, seed_enterprise_demo
@@ -255,6 +256,7 @@ class DemoPark:
     supervision_written: bool = False
     enterprise_demo: DemoEnterprise | None = None
     market: DemoMarket | None = None
+    assets_demo: DemoAssets | None = None
     history_batch_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     planted_warnings: set[tuple[str, str, str]] = field(default_factory=set)
@@ -601,6 +603,8 @@ def build_demo_park(
             case_year=demo_year + 1 if running_year else demo_year,
             plan_approved=running_year,
         )
+        # carbon assets of E01 (issue 18): allowances, CCER, green power with its GECs, a claim
+        park.assets_demo = seed_assets_demo(db, enterprise_id=ent_ids["E01"], year=demo_year, today=today)
     report("enterprise", 1, 1)
     timings["enterprise_file"] = time.perf_counter() - t
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from parkcarbon.core.energy_system.errors import ENERGY_ERROR_CODES
+from parkcarbon.core.assets.errors import ASSET_ERROR_CODES
 
 PROBLEM_BASE = "https://parkcarbon.org/problems/"
 
@@ -77,6 +78,8 @@ ERROR_CODES: dict[str, str] = {
     "market.bidding_closed": "bidding has closed (the deadline passed or the request is decided)",
     "market.not_winner": "the bid is not the one the award rule names",
     "market.already_rated": "the order has been rated already",
+    # carbon assets (碳资产台账): the ledger's refusals, one code each
+    **ASSET_ERROR_CODES,
 }
 
 

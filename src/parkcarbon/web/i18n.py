@@ -191,6 +191,7 @@ ENUM_TEXTS: dict[str, tuple[str, str]] = {
     "building": ("楼宇", "Building"), "other": ("其他", "Other"),
     "meter_data": ("计量数据", "Meter data"), "costs": ("能源成本", "Energy costs"),
     "documents": ("文档资料", "Documents"), "inventory": ("碳盘查结果", "Carbon inventory"),
+    "assets": ("碳资产", "Carbon assets"),
     "main": ("总表", "Main"), "sub": ("分表", "Sub-meter"), "process": ("工艺", "Process"),
     "hvac": ("暖通空调", "HVAC"), "lighting": ("照明", "Lighting"), "pv_generation": ("光伏发电", "PV generation"),
     "ev_charging": ("充电桩", "EV charging"), "export": ("上网电量", "Export"),

@@ -34,6 +34,12 @@ from parkcarbon.services.access.market import (
     require_request_decider,
     require_request_read,
 )
+from parkcarbon.services.access.assets import (
+    can_read_assets,
+    can_write_assets,
+    require_assets_read,
+    require_assets_write,
+)
 from parkcarbon.services.access.rules import (
     AUDIT_PRIVATE_ENTITIES,
     COST_FIELDS,
@@ -102,6 +108,7 @@ __all__ = [
     "can_manage_members",
     "can_propose_verifier",
     "can_raise_request",
+    "can_read_assets",
     "can_read_audit_event",
     "can_read_bid",
     "can_read_costs",
@@ -111,6 +118,7 @@ __all__ = [
     "can_read_request",
     "can_review_market",
     "can_upload_park_data",
+    "can_write_assets",
     "can_write_enterprise",
     "enterprise_of",
     "granted_scopes",
@@ -127,6 +135,8 @@ __all__ = [
     "redact_costs",
     "redact_costs_deep",
     "require_bid_comparison",
+    "require_assets_read",
+    "require_assets_write",
     "require_enterprise_admin",
     "require_enterprise_data",
     "require_enterprise_read",

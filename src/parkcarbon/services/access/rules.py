@@ -297,6 +297,8 @@ AUDIT_PRIVATE_ENTITIES: dict[str, GrantScope | None] = {
     # the marketplace: a request's award and its order carry the opened bid amounts
     "market_request": GrantScope.COSTS,
     "market_order": GrantScope.COSTS,
+    # carbon assets (碳资产): holdings and trades, private to the enterprise (services/access/assets.py)
+    "asset_transaction": GrantScope.ASSETS,
 }
 
 

@@ -1,5 +1,6 @@
 """ORM models, one module per topic; importing this package registers every table on Base.metadata."""
 
+from parkcarbon.store.models.assets import AssetSerialRange, AssetTransaction
 from parkcarbon.store.models.audit import AuditEvent
 from parkcarbon.store.models.enterprise import (
     EmissionSource,
@@ -62,6 +63,8 @@ __all__ = [
     "ApiKey",
     "Area",
     "AreaKind",
+    "AssetSerialRange",
+    "AssetTransaction",
     "AuditEvent",
     "AuthToken",
     "Bid",
