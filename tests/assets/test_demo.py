@@ -6,7 +6,7 @@ import base64
 
 from fastapi.testclient import TestClient
 
-from parkcarbon.services.assets.demo import demo_registry_statement, seed_assets_demo
+from parkcarbon.demo.assets import demo_registry_statement, seed_assets_demo
 from parkcarbon.store.db import Database
 from tests.conftest import World, bearer
 

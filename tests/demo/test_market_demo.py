@@ -3,8 +3,8 @@ order with a rating whose grant is gone, and one sealed request."""
 
 from __future__ import annotations
 
+from parkcarbon.demo.market import COMPLETED_BIDS
 from parkcarbon.services.market import listings, orders, procurement, providers
-from parkcarbon.services.market.demo import COMPLETED_BIDS
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import MembershipInfo, Principal
 from parkcarbon.vocab import OrgKind, Role

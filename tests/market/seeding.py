@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from parkcarbon.core.codes import credit_code_check_character
+from parkcarbon.demo.seed import SeededPark
 from parkcarbon.services.accounts import users
 from parkcarbon.services.accounts.schemas import UserCreate
-from parkcarbon.demo.seed import SeededPark
-from parkcarbon.core.codes import credit_code_check_character
 from parkcarbon.services.market import listings, orders, procurement, providers
 from parkcarbon.services.market.schemas import (
     AwardCreate,

@@ -83,20 +83,20 @@ import numpy.typing as npt
 
 from parkcarbon import core, sheets
 from parkcarbon.core import benchmarking as core_benchmarking
+from parkcarbon.demo.assets import DemoAssets, seed_assets_demo
 from parkcarbon.demo.catalogue import AREAS, EnterpriseSpec, MeterSpec, build_catalogue
+from parkcarbon.demo.market import DemoMarket, seed_market_demo
 from parkcarbon.demo.model import growth_start, is_pv_meter, meter_consumption
 from parkcarbon.demo.profiles import TICK_S, Calendar, build_calendar
 from parkcarbon.demo.seed import SeededPark, create_platform_admin, seed_park
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.ingest.model import MeterInfo
-from parkcarbon.services.assets.demo import DemoAssets, seed_assets_demo
 from parkcarbon.services.enterprise import profile
 from parkcarbon.services.enterprise.calendar import DEFAULT_CALENDARS
 from parkcarbon.services.enterprise.demo import DemoEnterprise, seed_enterprise_demo
 from parkcarbon.services.enterprise.schemas import ProductCreate
 from parkcarbon.services.intake import unmetered_activity
 from parkcarbon.services.intake.readings import MeterScope, load_meters
-from parkcarbon.services.market.demo import DemoMarket, seed_market_demo
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.services.registry import meters as meter_service
 from parkcarbon.services.registry.schemas import MeterCreate

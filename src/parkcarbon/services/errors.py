@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from parkcarbon.core.energy_system.errors import ENERGY_ERROR_CODES
 from parkcarbon.core.assets.errors import ASSET_ERROR_CODES
+from parkcarbon.core.energy_system.errors import ENERGY_ERROR_CODES
 
 PROBLEM_BASE = "https://parkcarbon.org/problems/"
 

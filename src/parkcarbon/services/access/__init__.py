@@ -10,6 +10,12 @@ bids among them) are in :mod:`.market`.
 
 from __future__ import annotations
 
+from parkcarbon.services.access.assets import (
+    can_read_assets,
+    can_write_assets,
+    require_assets_read,
+    require_assets_write,
+)
 from parkcarbon.services.access.market import (
     SEALED_AUDIT_ENTITIES,
     bids_sealed,
@@ -33,12 +39,6 @@ from parkcarbon.services.access.market import (
     require_provider_actor,
     require_request_decider,
     require_request_read,
-)
-from parkcarbon.services.access.assets import (
-    can_read_assets,
-    can_write_assets,
-    require_assets_read,
-    require_assets_write,
 )
 from parkcarbon.services.access.rules import (
     AUDIT_PRIVATE_ENTITIES,
@@ -134,9 +134,9 @@ __all__ = [
     "provider_orgs",
     "redact_costs",
     "redact_costs_deep",
-    "require_bid_comparison",
     "require_assets_read",
     "require_assets_write",
+    "require_bid_comparison",
     "require_enterprise_admin",
     "require_enterprise_data",
     "require_enterprise_read",

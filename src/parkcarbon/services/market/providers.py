@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parkcarbon.core.codes import credit_code_error
 from parkcarbon.services import access, audit
 from parkcarbon.services.clock import park_today
-from parkcarbon.core.codes import credit_code_error
-from parkcarbon.services.enterprise.documents import _content_type, _safe_name
 from parkcarbon.services.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from parkcarbon.services.files import checked_content_type, safe_file_name
 from parkcarbon.services.market.schemas import (
     Decision,
     ProviderApplication,
@@ -298,12 +298,12 @@ def add_qualification(
             raise InvalidInput.field("content_base64", "the file is empty")
         if len(content) > MAX_EVIDENCE_BYTES:
             raise PayloadTooLarge(f"the evidence has {len(content)} bytes; the limit is {MAX_EVIDENCE_BYTES}")
-        name = _safe_name(data.filename)
+        name = safe_file_name(data.filename)
         doc = MarketDocument(
             park_id=org.park_id,
             organisation_id=org.id,
             filename=name,
-            content_type=_content_type(name, data.content_type, content),
+            content_type=checked_content_type(name, data.content_type, content),
             size_bytes=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             content=content,

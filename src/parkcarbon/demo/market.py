@@ -14,9 +14,9 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from parkcarbon.core.codes import credit_code_check_character
 from parkcarbon.core.market import PriceModel
 from parkcarbon.demo.seed import SeededPark
-from parkcarbon.core.codes import credit_code_check_character
 from parkcarbon.services.market import listings, orders, procurement, providers
 from parkcarbon.services.market.schemas import (
     AwardCreate,
