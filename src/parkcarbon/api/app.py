@@ -31,6 +31,7 @@ from parkcarbon.api.routers import (
     enterprise_mrv,
     grants,
     invitations,
+    log,
     meters,
     organisations,
     parks,
@@ -47,7 +48,8 @@ from parkcarbon.settings import Settings, load_settings
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
-    auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings
+    auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings,
+    log,
 )  # fmt: skip
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)

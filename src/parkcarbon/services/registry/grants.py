@@ -16,6 +16,7 @@ from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.schemas import GrantCreate, GrantPublic
+from parkcarbon.services.trust import hooks as trust_log
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import AccessGrant, Organisation, OrgKind
 
@@ -83,6 +84,7 @@ def create_grant(db: Database, p: Principal, data: GrantCreate) -> GrantPublic:
             enterprise_id=ent.id,
             after=audit.snapshot(grant),
         )
+        trust_log.log_grant(s, grant, "grant.create")
         return GrantPublic.model_validate(grant)
 
 
@@ -106,4 +108,5 @@ def revoke_grant(db: Database, p: Principal, grant_id: int) -> GrantPublic:
                 before=before,
                 after=audit.snapshot(grant),
             )
+            trust_log.log_grant(s, grant, "grant.revoke")
         return GrantPublic.model_validate(grant)

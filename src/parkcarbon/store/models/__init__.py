@@ -43,6 +43,7 @@ from parkcarbon.store.models.supervision import (
     WebhookDelivery,
 )
 from parkcarbon.store.models.tenancy import AccessGrant, Area, Organisation, Park
+from parkcarbon.store.models.tlog import LogCheckpoint, LogHead, LogLeaf, LogNode
 from parkcarbon.vocab import ROLES_BY_KIND, AreaKind, GrantScope, MeterKind, OrgKind, Role
 
 __all__ = [
@@ -68,6 +69,10 @@ __all__ = [
     "Inventory",
     "InventoryLine",
     "Invitation",
+    "LogCheckpoint",
+    "LogHead",
+    "LogLeaf",
+    "LogNode",
     "Membership",
     "Meter",
     "MeterDay",
