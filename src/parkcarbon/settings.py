@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     log_signing_key: str | None = Field(
         default=None,
         description="the log's Ed25519 signer key (PRIVATE+KEY+<origin>+<hash>+<base64>, C2SP signed-note); "
-        "unset = derived from secret_key (HMAC-SHA256, docs/trust.md): changing the secret then changes the key",
+        "unset = derived from secret_key (HMAC-SHA256, docs/trust.md): a new secret means a new log key",
     )
     host: str = "127.0.0.1"
     port: int = 8080

@@ -27,7 +27,9 @@ def read_log_checkpoint(runtime: RuntimeDep) -> CheckpointPublic:
 
 
 @router.get("/consistency", response_model=ConsistencyPublic)
-def read_log_consistency(runtime: RuntimeDep, from_size: Size, to_size: Size | None = None) -> ConsistencyPublic:
+def read_log_consistency(
+    runtime: RuntimeDep, from_size: Size, to_size: Size | None = None
+) -> ConsistencyPublic:
     """RFC 9162 consistency proof from ``from_size`` to ``to_size`` (default: the latest checkpoint's size);
     no authentication."""
     return log.consistency(runtime.db, runtime.settings, from_size, to_size)

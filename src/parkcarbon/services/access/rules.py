@@ -450,7 +450,9 @@ class LogReach:
     @property
     def kinds(self) -> frozenset[str]:
         """Kind families readable through a grant scope."""
-        return frozenset(k for k, scope in LOG_KIND_SCOPES.items() if scope is not None and scope in self.scopes)
+        return frozenset(
+            k for k, scope in LOG_KIND_SCOPES.items() if scope is not None and scope in self.scopes
+        )
 
     def allows(self, kind: str, entity: str, entity_id: str | None) -> bool:
         if self.everything or kind.split(".", 1)[0] in self.kinds:
@@ -501,7 +503,9 @@ def can_read_log_entry(s: Session, p: Principal, leaf: _LogLeafLike) -> bool:
     Checkpoints and consistency proofs are public (they are hashes of the whole log)."""
     if leaf.enterprise_id is None:
         return p.is_platform_admin or (leaf.park_id is not None and leaf.park_id in p.park_ids)
-    return log_reach(s, p, leaf.park_id or 0, leaf.enterprise_id).allows(leaf.kind, leaf.entity, leaf.entity_id)
+    return log_reach(s, p, leaf.park_id or 0, leaf.enterprise_id).allows(
+        leaf.kind, leaf.entity, leaf.entity_id
+    )
 
 
 def require_log_entry(s: Session, p: Principal, leaf: _LogLeafLike) -> None:

@@ -44,7 +44,9 @@ def inventory_figures(s: Session, inventory: Inventory) -> dict[str, Any]:
     """The inventory's figures that the log commits to: totals and per line the activity, quantity,
     energy and emissions (no cost, supplier or tariff)."""
     lines = s.scalars(
-        select(InventoryLine).where(InventoryLine.inventory_id == inventory.id).order_by(InventoryLine.position)
+        select(InventoryLine)
+        .where(InventoryLine.inventory_id == inventory.id)
+        .order_by(InventoryLine.position)
     )
     return {
         "inventory_id": inventory.id, "year": inventory.year, "version": inventory.version,

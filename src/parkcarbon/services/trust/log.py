@@ -267,7 +267,8 @@ def signer(settings: Settings) -> note.Signer:
         key = note.Signer.parse(settings.log_signing_key)
         if key.name != settings.log_origin:
             raise InvalidInput.field(
-                "log_signing_key", f"the key is named {key.name!r}, not the log's origin {settings.log_origin!r}"
+                "log_signing_key",
+                f"the key is named {key.name!r}, not the log's origin {settings.log_origin!r}",
             )
         return key
     seed = hmac.new(
@@ -308,11 +309,13 @@ def _sign_head(s: Session, settings: Settings) -> LogCheckpoint:
     last = _latest(s)
     if last is not None and last.size == head.size:
         if bytes(last.root) != bytes(head.root):
-            raise LogInconsistent(f"the head of size {head.size} differs from the checkpoint signed at that size")
+            raise LogInconsistent(
+                f"the head of size {head.size} differs from the checkpoint signed at that size"
+            )
         return last
     if last is not None and last.size > head.size:
         raise LogInconsistent(f"the head's size {head.size} is below the last checkpoint's {last.size}")
-    recomputed, nodes = prefetched(s, head.size, lambda n: tlog.root(n, head.size))
+    recomputed, _ = prefetched(s, head.size, lambda n: tlog.root(n, head.size))
     if recomputed != bytes(head.root):
         raise LogInconsistent("the stored tree does not reproduce the log head's root")
     if last is not None:
@@ -346,7 +349,9 @@ def checkpoint(db: Database, settings: Settings) -> CheckpointPublic:
         return _public(_sign_head(s, settings), settings)
 
 
-def consistency(db: Database, settings: Settings, from_size: int, to_size: int | None = None) -> ConsistencyPublic:
+def consistency(
+    db: Database, settings: Settings, from_size: int, to_size: int | None = None
+) -> ConsistencyPublic:
     """The RFC 9162 consistency proof from ``from_size`` to ``to_size`` (default: the last checkpoint's
     size) — hashes only, public."""
     with db.read() as s:
@@ -435,7 +440,9 @@ def bundle(
             raise NotFound("the log has signed no checkpoint yet", code="log.no_checkpoint")
         if from_size is not None and not 0 <= from_size <= cp.size:
             raise InvalidInput.field(
-                "from_size", f"must be between 0 and the checkpoint's size {cp.size}", code="log.size_out_of_range"
+                "from_size",
+                f"must be between 0 and the checkpoint's size {cp.size}",
+                code="log.size_out_of_range",
             )
         from_sizes = () if from_size is None or from_size == cp.size else (from_size,)
         body = bytes(leaf.body)

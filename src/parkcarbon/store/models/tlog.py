@@ -3,12 +3,12 @@
 * ``log_head`` — one row (``id = 1``): the tree's size and root (RFC 9162 ``MTH``). Every append
   updates it first (``UPDATE … RETURNING``), which makes appends of concurrent transactions queue on this
   row on PostgreSQL; SQLite admits one writer anyway. A trigger refuses a smaller size and a DELETE.
-* ``log_leaves`` — one row per leaf: its ``leaf_index``, ``SHA-256(0x00 ‖ body)``, the body (RFC 8785 canonical
-  JSON bytes), and what it is about (``park_id``, ``enterprise_id``, ``kind``, ``entity``/``entity_id``)
-  so the access module can decide who reads it. The level-0 hashes of the tree are these leaf hashes.
-* ``log_nodes`` — the hash of every *complete* subtree of level ≥ 1 (``level``, ``node_index`` covers leaves
-  ``[node_index·2^level, (node_index+1)·2^level)``): fewer than ``n`` rows for ``n`` leaves, and any proof reads
-  ``O(log n)`` of them (by primary key, in one query).
+* ``log_leaves`` — one row per leaf: its ``leaf_index``, ``SHA-256(0x00 ‖ body)``, the body (RFC 8785
+  canonical JSON bytes), and what it is about (``park_id``, ``enterprise_id``, ``kind``, ``entity``,
+  ``entity_id``) so the access module can decide who reads it. Level 0 of the tree is these leaf hashes.
+* ``log_nodes`` — the hash of every *complete* subtree of level ≥ 1 (``level``, ``node_index`` covers
+  leaves ``[node_index·2^level, (node_index+1)·2^level)``): fewer than ``n`` rows for ``n`` leaves, and a
+  proof reads ``O(log n)`` of them (by primary key, in one query).
 * ``log_checkpoints`` — every checkpoint the log signed (C2SP signed note), one per tree size.
 
 Leaves, nodes and checkpoints are append-only: triggers on SQLite and PostgreSQL refuse UPDATE and

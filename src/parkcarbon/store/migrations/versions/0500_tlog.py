@@ -48,9 +48,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("log_leaves", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_log_leaves_enterprise_id_leaf_index"), ["enterprise_id", "leaf_index"], unique=False
+            batch_op.f("ix_log_leaves_enterprise_id_leaf_index"),
+            ["enterprise_id", "leaf_index"],
+            unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_log_leaves_entity_entity_id"), ["entity", "entity_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_log_leaves_entity_entity_id"), ["entity", "entity_id"], unique=False
+        )
     op.create_table(
         "log_nodes",
         sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
