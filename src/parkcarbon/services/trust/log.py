@@ -403,7 +403,10 @@ def entries_of(db: Database, p: Principal, enterprise_id: int, page: PageParams)
     """The enterprise's log entries that ``p`` may read (:func:`parkcarbon.services.access.log_reach`),
     oldest first."""
     with db.read() as s:
-        org = access.enterprise_of(s, p, enterprise_id)
+        try:
+            org = access.enterprise_of(s, p, enterprise_id)
+        except NotFound:  # a listing: another tenant's enterprise has no entries the caller may read
+            return Page(data=[], count=0, **page.model_dump())
         reach = access.log_reach(s, p, org.park_id, org.id)
         query = select(LogLeaf).where(LogLeaf.enterprise_id == org.id).order_by(LogLeaf.leaf_index)
         if not reach.everything:
@@ -425,14 +428,11 @@ def entries_of(db: Database, p: Principal, enterprise_id: int, page: PageParams)
 def bundle(
     db: Database, settings: Settings, p: Principal, leaf_index: int, *, from_size: int | None = None
 ) -> dict[str, Any]:
-    """The ``parkcarbon-proof/1`` bundle of one entry against the latest checkpoint (signed now if none
-    covers the entry yet), with a consistency proof from ``from_size`` (the reader's trusted size)."""
+    """The ``parkcarbon-proof/1`` bundle of one entry against the checkpoint of the current tree, with a
+    consistency proof from ``from_size`` (the size of the checkpoint the reader trusted before)."""
     with db.read() as s:
         _leaf(s, p, leaf_index)
-        last = _latest(s)
-        covered = last is not None and last.size > leaf_index
-    if not covered:
-        checkpoint(db, settings)
+    checkpoint(db, settings)  # the current tree's (signed now only if the log grew since the last one)
     with db.read() as s:
         leaf = _leaf(s, p, leaf_index)
         cp = _latest(s)
