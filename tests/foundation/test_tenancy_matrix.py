@@ -22,6 +22,7 @@ from parkcarbon.services.demo.seed import SeededPark
 from tests.conftest import World, bearer
 from tests.enterprise.seeding import enterprise_objects
 from tests.supervision.seeding import supervision_objects
+from tests.trust.seeding import log_objects
 
 ROLES = [
     "park_admin", "park_analyst", "regulator", "enterprise_admin", "enterprise_member", "provider",
@@ -34,6 +35,8 @@ TENANT_FREE = {
     "health", "create_token", "logout", "read_me", "change_password", "calculate",
     # the one-time code is the credential (no sign-in); its own tests are in test_invitations.py
     "redeem_invitation",
+    # the transparency log's checkpoints and consistency proofs are public (hashes of the whole log)
+    "read_log_checkpoint", "read_log_consistency",
 }  # fmt: skip
 
 
@@ -165,6 +168,7 @@ def ids_b(engine: Engine, world: World) -> dict[str, int]:
         **tenant_ids(world.b),
         **enterprise_objects(engine, world.b),
         **supervision_objects(engine, world.b),
+        **log_objects(engine, world.b),
     }
 
 

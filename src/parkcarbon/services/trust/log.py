@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import rfc8785
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import ColumnElement, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from parkcarbon.core import note, proofbundle, tlog
@@ -143,17 +143,16 @@ class DbNodes:
         wanted = {k for k in keys if k not in self.cache}
         leaves = sorted(i for level, i in wanted if level == 0)
         inner = sorted(k for k in wanted if k[0] > 0)
-        for chunk in _chunks(leaves, 500):
-            rows = self.s.execute(
-                select(LogLeaf.leaf_index, LogLeaf.leaf_hash).where(LogLeaf.leaf_index.in_(chunk))
-            )
-            for i, h in rows:
+        for part in _chunks(leaves, 500):
+            for i, h in self.s.execute(
+                select(LogLeaf.leaf_index, LogLeaf.leaf_hash).where(LogLeaf.leaf_index.in_(part))
+            ):
                 self.cache[(0, i)] = bytes(h)
                 self.reads += 1
-        for chunk in _chunks(inner, 250):
+        for keys_part in _chunks(inner, 250):
             rows = self.s.execute(
                 select(LogNode.level, LogNode.node_index, LogNode.hash).where(
-                    tuple_(LogNode.level, LogNode.node_index).in_(chunk)
+                    tuple_(LogNode.level, LogNode.node_index).in_(keys_part)
                 )
             )
             for level, i, h in rows:
@@ -244,9 +243,9 @@ def append_many(s: Session, records: Sequence[LogRecord], *, now: datetime | Non
             }
         )  # fmt: skip
         out.append(Appended(index, h))
-    s.execute(LogLeaf.__table__.insert(), leaf_rows)
+    s.execute(insert(LogLeaf), leaf_rows)
     if node_rows:
-        s.execute(LogNode.__table__.insert(), node_rows)
+        s.execute(insert(LogNode), node_rows)
     head_root = tlog.root(nodes, new_size)
     s.execute(
         update(LogHead)
@@ -411,7 +410,7 @@ def entries_of(db: Database, p: Principal, enterprise_id: int, page: PageParams)
         query = select(LogLeaf).where(LogLeaf.enterprise_id == org.id).order_by(LogLeaf.leaf_index)
         if not reach.everything:
             kinds = sorted(reach.kinds)
-            clauses = [LogLeaf.kind.like(f"{k}.%") for k in kinds]
+            clauses: list[ColumnElement[bool]] = [LogLeaf.kind.like(f"{k}.%") for k in kinds]
             if reach.case_ids:
                 clauses.append((LogLeaf.entity == "mrv_case") & LogLeaf.entity_id.in_(sorted(reach.case_ids)))
             if reach.grant_ids:
