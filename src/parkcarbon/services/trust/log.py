@@ -181,46 +181,49 @@ class DbNodes:
         return self.cache[key]
 
     def load(self, keys: Iterable[tuple[int, int]]) -> None:
-        """Read the hashes of ``keys`` not cached yet: one query for the leaves, one for the nodes (a
-        ``level = … AND node_index IN (…)`` term per level, each a search of the primary key; a row-value
-        IN over both columns would make SQLite scan the table). Plain SQL text: building the statement
-        with the expression language costs more than running it."""
+        """Read the hashes of ``keys`` not cached yet, in one query for a proof: the leaves by primary key,
+        ``UNION ALL`` the nodes with one ``level = … AND node_index IN (…)`` term per level, each a search
+        of the primary key (a row-value IN over both columns would make SQLite scan the table). Plain SQL
+        text: building the statement with the expression language costs more than running it."""
         wanted = {k for k in keys if k not in self.cache}
         leaves = sorted(i for level, i in wanted if level == 0)
         by_level: dict[int, list[int]] = {}
         for level, i in sorted(k for k in wanted if k[0] > 0):
             by_level.setdefault(level, []).append(i)
-        for part in _chunks(leaves, 500):
-            for row in self.s.execute(_LEAVES_SQL, {"ix": list(part)}):
-                self.cache[(0, int(row[0]))] = bytes(row[1])
-                self.reads += 1
         levels = list(by_level.items())
-        for part_levels in _chunks(levels, 16):
-            sql, params = _nodes_sql(part_levels)
+        leaf_parts = list(_chunks(leaves, 500))
+        level_parts = list(_chunks(levels, 16))
+        for n in range(max(len(leaf_parts), len(level_parts))):
+            part_leaves = leaf_parts[n] if n < len(leaf_parts) else []
+            part_levels = level_parts[n] if n < len(level_parts) else []
+            sql, params = _hashes_sql(part_leaves, part_levels)
             for row in self.s.execute(sql, params):
                 self.cache[(int(row[0]), int(row[1]))] = bytes(row[2])
                 self.reads += 1
 
 
-_LEAVES_SQL = text("SELECT leaf_index, leaf_hash FROM log_leaves WHERE leaf_index IN :ix").bindparams(
-    bindparam("ix", expanding=True)
-)
-
-
 @functools.cache
-def _nodes_statement(terms: int) -> TextClause:
-    where = " OR ".join(f"(level = :l{k} AND node_index IN :i{k})" for k in range(terms))
-    return text(f"SELECT level, node_index, hash FROM log_nodes WHERE {where}").bindparams(
-        *(bindparam(f"i{k}", expanding=True) for k in range(terms))
+def _hashes_statement(leaves: bool, terms: int) -> TextClause:
+    parts = ["SELECT 0 AS level, leaf_index AS i, leaf_hash AS h FROM log_leaves WHERE leaf_index IN :ix"]
+    expanding = ["ix"] if leaves else []
+    if not leaves:
+        parts = []
+    if terms:
+        where = " OR ".join(f"(level = :l{k} AND node_index IN :i{k})" for k in range(terms))
+        parts.append(f"SELECT level, node_index, hash FROM log_nodes WHERE {where}")
+        expanding += [f"i{k}" for k in range(terms)]
+    return text(" UNION ALL ".join(parts)).bindparams(
+        *(bindparam(name, expanding=True) for name in expanding)
     )
 
 
-def _nodes_sql(levels: Sequence[tuple[int, list[int]]]) -> tuple[TextClause, dict[str, Any]]:
-    sql = _nodes_statement(len(levels))
-    params: dict[str, Any] = {}
+def _hashes_sql(
+    leaves: Sequence[int], levels: Sequence[tuple[int, list[int]]]
+) -> tuple[TextClause, dict[str, Any]]:
+    params: dict[str, Any] = {"ix": list(leaves)} if leaves else {}
     for k, (level, ixs) in enumerate(levels):
         params[f"l{k}"], params[f"i{k}"] = level, ixs
-    return sql, params
+    return _hashes_statement(bool(leaves), len(levels)), params
 
 
 def _chunks(items: Sequence[_T], n: int) -> Iterable[Sequence[_T]]:
