@@ -4,6 +4,8 @@ the fast path cannot take (floats, large integers, keys beyond the BMP) go to th
 
 from __future__ import annotations
 
+import json
+
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,14 +41,14 @@ def test_known_differences_between_python_json_and_rfc8785_are_handled() -> None
     assert log.canonical({"\uff5e": 1, "\U0001f600": 2}) == '{"\U0001f600":2,"\uff5e":1}'.encode()
     record = log.LogRecord("k.x", "e", "1", 1, 2, {"f": 0.5, "s": "\u2028\x1f"})
     body = record.body("2026-12-04T00:00:00.000000Z")
-    assert body == rfc8785.dumps(
-        {**json_envelope(record), "f": 0.5, "s": "\u2028\x1f"}
-    )
+    salt = json.loads(body)["salt"]
+    assert len(bytes.fromhex(salt)) == 16 and json.loads(record.body("x"))["salt"] != salt  # fresh per leaf
+    assert body == rfc8785.dumps({**json_envelope(record, salt), "f": 0.5, "s": "\u2028\x1f"})
 
 
-def json_envelope(record: log.LogRecord) -> dict[str, object]:
+def json_envelope(record: log.LogRecord, salt: str) -> dict[str, object]:
     return {
         "v": 1, "kind": record.kind, "entity": record.entity, "entity_id": record.entity_id,
         "park_id": record.park_id, "enterprise_id": record.enterprise_id,
-        "logged_at": "2026-12-04T00:00:00.000000Z",
+        "logged_at": "2026-12-04T00:00:00.000000Z", "salt": salt,
     }  # fmt: skip

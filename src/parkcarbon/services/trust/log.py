@@ -27,6 +27,7 @@ import functools
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,6 +138,9 @@ class LogRecord:
             "park_id": self.park_id,
             "enterprise_id": self.enterprise_id,
             "logged_at": logged_at,
+            # 128 random bits: a neighbour's leaf hash in an inclusion path cannot be brute-forced back
+            # to its record from guessable ids, scopes and times (docs/trust.md, "Leaves")
+            "salt": secrets.token_hex(16),
         }
         fields = dict(self.fields)
         if not envelope.keys().isdisjoint(fields):
