@@ -10,7 +10,8 @@ inclusion and consistency proofs at random indexes and sizes of the full tree, e
 p50/p95.
 
 In the database (``services.trust.log``, ``--db-leaves`` leaves, default an SQLite file in a temporary
-directory; ``--db-url postgresql://…`` for PostgreSQL — a fresh database is created and dropped): leaf
+directory; ``--db-url postgresql://…`` for PostgreSQL — a fresh database is created and dropped with the
+test suite's helpers, so run it from the checkout root with ``PYTHONPATH=.``): leaf
 records appended with ``append_many`` in one transaction per batch (head-row lock, frontier read, bulk
 insert of leaves and nodes), then inclusion proofs from the stored nodes (``prefetched``: two indexed
 queries) and consistency proofs, each verified. The reference in the same run is ``MemoryNodes`` over
