@@ -85,6 +85,17 @@ class Settings(BaseSettings):
         description="the server evaluates every park's warnings at start and then every this many seconds "
         "(services/supervision/schedule.py); 0 = off (cron `parkcarbon warnings evaluate` only)",
     )
+    log_origin: str = Field(
+        default="parkcarbon.local/log",
+        pattern=r"^[^\s+]+$",
+        description="the transparency log's origin line of its checkpoints and its key's name "
+        "(e.g. carbon.park.example.cn/log); no space or '+'",
+    )
+    log_signing_key: str | None = Field(
+        default=None,
+        description="the log's Ed25519 signer key (PRIVATE+KEY+<origin>+<hash>+<base64>, C2SP signed-note); "
+        "unset = derived from secret_key (HMAC-SHA256, docs/trust.md): a new secret means a new log key",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from parkcarbon.core import note
 
@@ -93,3 +94,21 @@ def test_checkpoint_round_trip_and_refusals() -> None:
     ):
         with pytest.raises(note.NoteError):
             note.Checkpoint.parse(bad)
+
+
+def test_signer_from_seed_is_the_rfc8032_key() -> None:
+    """RFC 8032 §7.1, TEST 1 (published vector): the secret key (seed), its public key and the empty
+    message's signature."""
+    seed = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+    signature = (
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    )
+    signer = note.Signer.from_seed("rfc8032.test", seed)
+    raw = signer.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert raw.hex() == public
+    assert signer.private.sign(b"").hex() == signature
+    assert note.Signer.parse(signer.encode()).verifier().encode() == signer.verifier().encode()
+    with pytest.raises(note.NoteError, match="32 bytes"):
+        note.Signer.from_seed("rfc8032.test", seed[:31])

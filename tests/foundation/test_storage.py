@@ -53,6 +53,11 @@ def test_every_tenant_row_carries_park_id() -> None:
         # meters; a park_id per 15-minute reading would grow the largest table for no access path
         "readings",
         "meter_hours",
+        # the transparency log is one tree for the whole platform (one origin, one signing key): its head,
+        # nodes and checkpoints hash every park's leaves together; log_leaves carries park_id
+        "log_head",
+        "log_nodes",
+        "log_checkpoints",
     }
     for name in tenant_tables:
         assert "park_id" in Base.metadata.tables[name].columns, f"{name} lacks park_id"

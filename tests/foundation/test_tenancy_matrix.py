@@ -24,6 +24,7 @@ from tests.conftest import World, bearer
 from tests.enterprise.seeding import enterprise_objects
 from tests.market.seeding import market_objects
 from tests.supervision.seeding import supervision_objects
+from tests.trust.seeding import log_objects
 
 ROLES = [
     "park_admin", "park_analyst", "regulator", "enterprise_admin", "enterprise_member", "provider",
@@ -40,6 +41,8 @@ TENANT_FREE = {
     "read_tariff_coverage",
     # the marketplace's shelves and award rules: static reference data
     "read_market_catalogue",
+    # the transparency log's checkpoints and consistency proofs are public (hashes of the whole log)
+    "read_log_checkpoint", "read_log_consistency",
 }  # fmt: skip
 
 
@@ -193,6 +196,7 @@ def ids_b(engine: Engine, world: World) -> dict[str, int]:
         **enterprise_objects(engine, world.b),
         **supervision_objects(engine, world.b),
         **market_objects(engine, world.b).ids,
+        **log_objects(engine, world.b),
     }
 
 

@@ -33,6 +33,7 @@ from parkcarbon.api.routers import (
     enterprise_mrv,
     grants,
     invitations,
+    log,
     market,
     meters,
     organisations,
@@ -50,7 +51,8 @@ from parkcarbon.settings import Settings, load_settings
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
-    auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings
+    auth, parks, organisations, areas, meters, users, invitations, api_keys, grants, audit, calc, readings,
+    log,
 )  # fmt: skip
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv, energy, assets)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)

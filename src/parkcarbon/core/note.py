@@ -111,6 +111,16 @@ class Signer:
         public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return cls(name, key_hash(name, ALG_ED25519, public), private)
 
+    @classmethod
+    def from_seed(cls, name: str, seed: bytes) -> Signer:
+        """The signer of the Ed25519 key whose 32-byte private seed is ``seed`` (RFC 8032 §5.1.5)."""
+        _check_name(name)
+        if len(seed) != 32:
+            raise NoteError(f"an Ed25519 seed has 32 bytes, not {len(seed)}")
+        private = Ed25519PrivateKey.from_private_bytes(seed)
+        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return cls(name, key_hash(name, ALG_ED25519, public), private)
+
     def encode(self) -> str:
         from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
 

@@ -414,3 +414,109 @@ def require_write_enterprise(s: Session, p: Principal, enterprise_id: int) -> Or
     if not can_manage_enterprise(p, org.park_id, org.id):
         raise Forbidden("recording economic data needs park_admin, or enterprise_admin of the enterprise")
     return org
+
+
+# --- transparency log (透明日志) -----------------------------------------------------------------------
+
+#: A log entry's kind family (before the first '.') → the grant scope a non-member needs to read it.
+#: ``None``: only the parties named below (the grantee of a grant entry, the case's verifier).
+LOG_KIND_SCOPES: dict[str, GrantScope | None] = {
+    "mrv": GrantScope.INVENTORY,
+    "inventory": GrantScope.INVENTORY,
+    "grant": None,
+}
+
+
+class _LogLeafLike(Protocol):
+    @property
+    def park_id(self) -> int | None: ...
+    @property
+    def enterprise_id(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def entity(self) -> str: ...
+    @property
+    def entity_id(self) -> str | None: ...
+
+
+class LogReach:
+    """Which of one enterprise's log entries ``p`` may read (:func:`log_reach`)."""
+
+    def __init__(
+        self, *, everything: bool, scopes: frozenset[GrantScope], case_ids: frozenset[str],
+        grant_ids: frozenset[str],
+    ) -> None:  # fmt: skip
+        self.everything = everything
+        self.scopes = scopes
+        self.case_ids = case_ids
+        self.grant_ids = grant_ids
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Kind families readable through a grant scope."""
+        return frozenset(
+            k for k, scope in LOG_KIND_SCOPES.items() if scope is not None and scope in self.scopes
+        )
+
+    def allows(self, kind: str, entity: str, entity_id: str | None) -> bool:
+        if self.everything or kind.split(".", 1)[0] in self.kinds:
+            return True
+        if entity == "mrv_case" and entity_id in self.case_ids:
+            return True
+        return entity == "access_grant" and entity_id in self.grant_ids
+
+
+def log_reach(s: Session, p: Principal, park_id: int, enterprise_id: int) -> LogReach:
+    """The enterprise's members (and the platform admin) read all its entries; in its park, a grantee reads
+    the kinds its scopes unlock (:data:`LOG_KIND_SCOPES`) and the entries of the grants made to it; an
+    accepted verifier reads the entries of its cases. Nobody else reads any."""
+    require_user(p)
+    if p.is_platform_admin or is_enterprise_member(p, enterprise_id):
+        return LogReach(everything=True, scopes=frozenset(), case_ids=frozenset(), grant_ids=frozenset())
+    if park_id not in p.park_ids:
+        return LogReach(everything=False, scopes=frozenset(), case_ids=frozenset(), grant_ids=frozenset())
+    orgs = {m.organisation_id for m in p.memberships}
+    cases: frozenset[str] = frozenset()
+    if verifier_orgs(p):
+        cases = frozenset(
+            str(i)
+            for i in s.scalars(
+                select(MrvCase.id).where(
+                    MrvCase.enterprise_id == enterprise_id,
+                    MrvCase.verifier_organisation_id.in_(verifier_orgs(p)),
+                    MrvCase.verifier_accepted_at.is_not(None),
+                )
+            )
+        )
+    grants = frozenset(
+        str(i)
+        for i in s.scalars(
+            select(AccessGrant.id).where(
+                AccessGrant.enterprise_id == enterprise_id,
+                AccessGrant.grantee_organisation_id.in_(orgs or {-1}),
+            )
+        )
+    )
+    return LogReach(
+        everything=False, scopes=granted_scopes(s, p, enterprise_id), case_ids=cases, grant_ids=grants
+    )
+
+
+def can_read_log_entry(s: Session, p: Principal, leaf: _LogLeafLike) -> bool:
+    """Whether ``p`` may read a log entry (its record and its proof bundle); see :func:`log_reach`.
+    Checkpoints and consistency proofs are public (they are hashes of the whole log)."""
+    if leaf.enterprise_id is None:
+        return p.is_platform_admin or (leaf.park_id is not None and leaf.park_id in p.park_ids)
+    return log_reach(s, p, leaf.park_id or 0, leaf.enterprise_id).allows(
+        leaf.kind, leaf.entity, leaf.entity_id
+    )
+
+
+def require_log_entry(s: Session, p: Principal, leaf: _LogLeafLike) -> None:
+    """Reading a log entry: NotFound outside the entry's park, Forbidden inside it without the right."""
+    require_user(p)
+    if leaf.park_id is not None:
+        require_park_visible(p, leaf.park_id, "log entry")
+    if not can_read_log_entry(s, p, leaf):
+        raise Forbidden("the enterprise has not shared this log entry with you", code="log.not_shared")

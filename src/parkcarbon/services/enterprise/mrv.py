@@ -52,6 +52,7 @@ from parkcarbon.services.enterprise.schemas import (
 )
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from parkcarbon.services.principal import ENTERPRISE_ROLES, PARK_SUPERVISION, Principal
+from parkcarbon.services.trust import hooks as trust_log
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     EmissionSource,
@@ -852,6 +853,7 @@ def act(db: Database, p: Principal, case_id: int, data: CaseAct, *, today: date 
         case.status = target
         s.flush()
         _event(s, p, case, data.action, before, data.note)
+        trust_log.log_mrv_step(s, case, data.action)
     return get_case(db, p, case_id, today=today)
 
 

@@ -16,6 +16,7 @@ from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry.schemas import GrantCreate, GrantPublic
+from parkcarbon.services.trust import hooks as trust_log
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import AccessGrant, Organisation, OrgKind
 
@@ -92,6 +93,7 @@ def create_grant_in(
         enterprise_id=ent.id,
         after=audit.snapshot(grant),
     )
+    trust_log.log_grant(s, grant, "grant.create")
     return grant
 
 
@@ -120,4 +122,5 @@ def revoke_grant_in(s: Session, p: Principal, grant: AccessGrant) -> AccessGrant
             before=before,
             after=audit.snapshot(grant),
         )
+        trust_log.log_grant(s, grant, "grant.revoke")
     return grant

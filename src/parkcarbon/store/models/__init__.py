@@ -54,6 +54,7 @@ from parkcarbon.store.models.supervision import (
     WebhookDelivery,
 )
 from parkcarbon.store.models.tenancy import AccessGrant, Area, Organisation, Park
+from parkcarbon.store.models.tlog import LogCheckpoint, LogHead, LogLeaf, LogNode
 from parkcarbon.vocab import ROLES_BY_KIND, AreaKind, GrantScope, MeterKind, OrgKind, Role
 
 __all__ = [
@@ -82,6 +83,10 @@ __all__ = [
     "Inventory",
     "InventoryLine",
     "Invitation",
+    "LogCheckpoint",
+    "LogHead",
+    "LogLeaf",
+    "LogNode",
     "MarketDocument",
     "Membership",
     "Meter",
