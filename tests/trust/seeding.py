@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parkcarbon.services.demo.seed import SeededPark
+from parkcarbon.demo.seed import SeededPark
 from sqlalchemy import Engine, select
 
 from parkcarbon.store.db import Database
