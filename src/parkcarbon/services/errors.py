@@ -31,6 +31,8 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_media_type": "the content type is not accepted here",
     "report_unavailable": "the report cannot be produced for this inventory yet",
     "internal_error": "an unexpected error occurred; it has been logged",
+    "mail.not_configured": "the installation has no outgoing mail server (PARKCARBON_SMTP_URL)",
+    "mail.send_failed": "the mail server did not accept the message",
     # field-level codes of services
     "state.not_allowed": "the action is not possible in the object's current state",
     "value.duplicate": "an object with this value exists already",
@@ -59,6 +61,8 @@ ERROR_CODES: dict[str, str] = {
     "invitation.park_side_account": "a park-side or platform account cannot join an enterprise by invitation",
     "invitation.self": "an inviter cannot invite their own account",
     "invitation.password": "the password is not the existing account's password",
+    "invitation.revoked": "the invitation has been revoked",
+    "archive.code_taken": "the code or name belongs to an archived object; restore it instead",
 }
 
 

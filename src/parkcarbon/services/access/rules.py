@@ -169,6 +169,22 @@ def can_invite(p: Principal, org: _OrgLike) -> bool:
     )
 
 
+def administered_parks(p: Principal) -> frozenset[int]:
+    """Parks ``p`` is the park admin of (the platform admin's "all parks" is not listed here)."""
+    return frozenset(m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN)
+
+
+def can_list_invitations(p: Principal) -> bool:
+    """Who has an invitations page: park admins, enterprise admins, the platform admin."""
+    return p.is_platform_admin or bool(administered_parks(p)) or bool(administered_enterprises(p))
+
+
+def can_revoke_invitation(p: Principal, park_id: int, enterprise_id: int) -> bool:
+    """Withdrawing an invitation not yet redeemed: whoever may invite into the enterprise (its park's
+    admin, the platform admin, the enterprise's own admin)."""
+    return is_park_admin(p, park_id) or is_enterprise_admin(p, enterprise_id)
+
+
 def can_break_glass(p: Principal) -> bool:
     """The break-glass act (adding a member to an enterprise directly, with a reason): platform admin only."""
     return p.is_platform_admin
