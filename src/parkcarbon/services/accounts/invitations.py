@@ -164,19 +164,27 @@ def create_invitation(db: Database, p: Principal, data: InvitationCreate, mailer
     return out
 
 
+_ROLE_TEXT = {
+    Role.ENTERPRISE_ADMIN.value: ("企业管理员", "enterprise admin"),
+    Role.ENTERPRISE_MEMBER.value: ("企业成员", "enterprise member"),
+}
+
+
 def _invitation_mail(
     mailer: Mailer, inv: InvitationPublic, code: str, enterprise: str, inviter: str
 ) -> Message:
     """The bilingual (zh-CN, English) invitation mail with the redeem link and the code."""
     link = mailer.link(f"{REDEEM_PATH}?{urlencode({'code': code, 'email': inv.email})}")
     until = inv.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    role = str(getattr(inv.role, "value", inv.role))
+    role_zh, role_en = _ROLE_TEXT.get(role, (role, role))
     text = (
-        f"您好，\n\n{inviter} 邀请您以「{inv.role}」身份加入企业「{enterprise}」（园区碳中和服务平台）。\n"
+        f"您好，\n\n{inviter} 邀请您以「{role_zh}」身份加入企业「{enterprise}」（园区碳中和服务平台）。\n"
         f"请打开以下链接并设置密码完成加入（有效期至 {until}，仅可使用一次）：\n\n{link}\n\n"
         f"也可在登录页的「兑换邀请」中输入邀请码：\n{code}\n\n"
         "若企业已有管理员，需其接受邀请后方可加入。如非本人操作，请忽略本邮件。\n\n"
         "---\n\n"
-        f'Hello,\n\n{inviter} invites you to join the enterprise "{enterprise}" as {inv.role} on the park '
+        f'Hello,\n\n{inviter} invites you to join the enterprise "{enterprise}" as {role_en} on the park '
         f"carbon platform. Open this link and set your password (valid until {until}, single use):\n\n"
         f"{link}\n\nOr enter the invitation code on the console's redeem page:\n{code}\n\n"
         "If the enterprise already has an admin, it must accept the invitation first. "
