@@ -22,8 +22,11 @@ def _first_admin(client: TestClient, world: World, ent: int, peer: MailPeer) -> 
     ).raise_for_status()
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": peer.code_for("chief@ent1.example.cn"), "email": "chief@ent1.example.cn",
-              "password": PASSWORD},  # fmt: skip
+        json={
+            "code": peer.code_for("chief@ent1.example.cn"),
+            "email": "chief@ent1.example.cn",
+            "password": PASSWORD,
+        },
     )
     assert r.status_code == 200, r.text
     token = client.post(f"{API}/auth/token", json={"email": "chief@ent1.example.cn", "password": PASSWORD})

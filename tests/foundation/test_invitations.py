@@ -129,8 +129,11 @@ def test_declined_invitation_gives_nothing(
     )
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": smtp_peer.code_for(world.a.users["financier"]), "email": world.a.users["financier"],
-              "password": "x" * 12},
+        json={
+            "code": smtp_peer.code_for(world.a.users["financier"]),
+            "email": world.a.users["financier"],
+            "password": "x" * 12,
+        },
     )
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "invitation.invalid_code"
     assert (world.a.user_ids["financier"], "enterprise_admin") not in _memberships(db, ent)
@@ -188,8 +191,11 @@ def test_expired_code_and_park_side_accounts_are_refused(
         )
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": smtp_peer.code_for("late@newco.example.cn"), "email": "late@newco.example.cn",
-              "password": NEW_PASSWORD},
+        json={
+            "code": smtp_peer.code_for("late@newco.example.cn"),
+            "email": "late@newco.example.cn",
+            "password": NEW_PASSWORD,
+        },
     )
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == "invitation.expired"
     # the park admin cannot invite itself, nor have its analyst redeem into the enterprise
