@@ -112,7 +112,7 @@ def _invite_button(p: Principal, invitable: dict[int, str]) -> None:
             FormField("enterprise_id", "invitations.enterprise", "select", invitable, next(iter(invitable))),
             FormField("email", "email"),
             FormField("role", "role", "select", roles, Role.ENTERPRISE_MEMBER.value),
-            FormField("expires_in_days", "invitations.expires_in_days", "number", 7),
+            FormField("expires_in_days", "invitations.expires_in_days", "number", value=7),
         ],
         lambda v: invitations.create_invitation(
             rt.db,
