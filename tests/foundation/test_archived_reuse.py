@@ -18,8 +18,8 @@ def _meter_body(world: World) -> dict[str, Any]:
     return {
         "park_id": world.a.park_id, "code": "REUSE-NG-01", "name": "复用测试天然气表",
         "carrier": "natural_gas", "unit": "Nm3", "kind": "register",
-        "enterprise_id": world.a.enterprise_ids[0], "area_id": world.a.area_ids[0], "parent_id": None, "purpose": "process", "multiplier": 1,
-        "register_max": 99999999,
+        "enterprise_id": world.a.enterprise_ids[0], "area_id": world.a.area_ids[0], "parent_id": None,
+        "purpose": "process", "multiplier": 1, "register_max": 99999999,
     }  # fmt: skip
 
 
