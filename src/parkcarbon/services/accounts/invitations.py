@@ -38,7 +38,7 @@ from parkcarbon.services.accounts.schemas import (
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from parkcarbon.services.mail import Mailer, MailFailed, Message
 from parkcarbon.services.pagination import Page, PageParams, paginate
-from parkcarbon.services.principal import PARK_SUPERVISION, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     Invitation,
@@ -345,7 +345,7 @@ def redeem_invitation(db: Database, data: InvitationRedeem) -> InvitationPublic:
             raise _invalid_code()
         if user is not None:
             principal = load_principal(s, user)
-            if principal.is_platform_admin or principal.roles_in_park(inv.park_id) & PARK_SUPERVISION:
+            if access.is_park_side(principal, inv.park_id):
                 raise Forbidden(
                     "a park-side or platform account cannot join an enterprise by invitation",
                     code="invitation.park_side_account",

@@ -34,8 +34,8 @@ def administered_org_ids(s: Session, p: Principal) -> frozenset[int] | None:
     """Organisations whose members ``p`` may manage; ``None`` = all (platform admin)."""
     if p.is_platform_admin:
         return None
-    parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}
-    orgs = set(p.orgs_with(Role.ENTERPRISE_ADMIN))
+    parks = access.administered_parks(p)
+    orgs = set(access.administered_enterprises(p))
     if parks:
         orgs.update(s.scalars(select(Organisation.id).where(Organisation.park_id.in_(parks))))
     return frozenset(orgs)
@@ -402,7 +402,7 @@ def delete_membership(db: Database, p: Principal, membership_id: int) -> None:
         if m is None:
             raise NotFound("membership not found")
         _require_org_admin(s, p, s.get(Organisation, m.organisation_id), m.organisation_id)
-        if m.user_id == p.user_id and m.role == Role.PARK_ADMIN and not p.is_platform_admin:
+        if access.is_own_park_admin_membership(p, m.user_id, m.role):
             raise InvalidInput.field("membership_id", "you cannot remove your own park_admin role")
         audit.record(
             s,
