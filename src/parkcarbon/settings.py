@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     @field_validator("smtp_url")
     @classmethod
     def _smtp_syntax(cls, value: str | None) -> str | None:
-        if value in (None, ""):
+        if not value:
             return None
         from urllib.parse import urlsplit
 
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _public_url_syntax(cls, value: str | None) -> str | None:
-        if value in (None, ""):
+        if not value:
             return None
         if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
             raise ValueError(f"the public URL is scheme://host[:port][/path]: {value!r}")

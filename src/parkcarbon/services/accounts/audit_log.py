@@ -61,7 +61,7 @@ def list_audit_events(
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     with db.read() as s:
         if not p.is_platform_admin:
-            parks = access.administered_parks(p)
+            parks = set(access.administered_parks(p))
             enterprises = access.administered_enterprises(p)
             if not parks and not enterprises:
                 raise Forbidden("the audit log needs park_admin or enterprise_admin")

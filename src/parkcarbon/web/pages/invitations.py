@@ -14,6 +14,7 @@ The one-time code is never shown here to anyone but the person who opens the mai
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from nicegui import run, ui
@@ -202,8 +203,8 @@ def _pending_verifiers(p: Principal, park_id: int) -> None:
                 ui.link(f"{t('invitations.case')} {case.year} · {case.enterprise_name}", f"/mrv/{case.id}")
                 ui.label(case.verifier_name or "?")
                 accept, decline = _handlers(
-                    lambda cid=case.id: mrv.accept_verifier(db, p, cid),
-                    lambda cid=case.id: mrv.decline_verifier(db, p, cid),
+                    partial(mrv.accept_verifier, db, p, case.id),
+                    partial(mrv.decline_verifier, db, p, case.id),
                 )
                 ui.button(t("invitations.accept"), on_click=accept).props("dense color=primary").mark(
                     f"case-verifier-accept-{case.id}"
