@@ -170,6 +170,11 @@ def test_revoke(client: TestClient, world: World, smtp_peer: MailPeer) -> None:
     for park, role in outsiders:
         r = client.post(path, headers=bearer(world.token(park, role)))
         assert r.status_code in {403, 404}, (park, role, r.text)
+        # nor do they list it (the enterprise's admin and the park's admin do)
+        listed = client.get(f"{API}/invitations", headers=bearer(world.token(park, role)))
+        assert listed.status_code in {200, 403}, listed.text
+        if listed.status_code == 200:
+            assert inv["id"] not in [i["id"] for i in listed.json()["data"]], (park, role)
     r = client.post(path, headers=bearer(world.token("a", "park_admin")))
     assert r.status_code == 200 and r.json()["status"] == "revoked", r.text
     again = client.post(path, headers=bearer(world.token("a", "park_admin")))
