@@ -26,6 +26,7 @@ from parkcarbon.services.runtime import Runtime
 from parkcarbon.settings import Settings, load_settings
 from parkcarbon.store.db import Database, make_engine, normalise_url
 from parkcarbon.store.migrate import upgrade
+from tests.mailpeer import MailPeer, running_peer
 
 POSTGRES_URL = os.environ.get("PARKCARBON_TEST_POSTGRES_URL")
 MQTT_URL = os.environ.get("PARKCARBON_TEST_MQTT_URL")
@@ -101,8 +102,30 @@ def engine(backend_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return load_settings(env="test", secret_key="test-secret-key-" + "x" * 32, database_url="sqlite://")
+def smtp_session_peer() -> Iterator[MailPeer]:
+    """A real SMTP server (aiosmtpd) for the whole session; tests take it through ``smtp_peer``."""
+    with running_peer() as peer:
+        yield peer
+
+
+@pytest.fixture
+def smtp_peer(smtp_session_peer: MailPeer) -> Iterator[MailPeer]:
+    """The session's SMTP peer, emptied before and after the test."""
+    smtp_session_peer.clear()
+    yield smtp_session_peer
+    smtp_session_peer.clear()
+
+
+@pytest.fixture(scope="session")
+def settings(smtp_session_peer: MailPeer) -> Settings:
+    return load_settings(
+        env="test",
+        secret_key="test-secret-key-" + "x" * 32,
+        database_url="sqlite://",
+        smtp_url=smtp_session_peer.url,
+        smtp_from="noreply@parkcarbon.test",
+        public_url="https://console.parkcarbon.test",
+    )
 
 
 @pytest.fixture(scope="session")

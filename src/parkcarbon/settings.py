@@ -96,8 +96,48 @@ class Settings(BaseSettings):
         description="the log's Ed25519 signer key (PRIVATE+KEY+<origin>+<hash>+<base64>, C2SP signed-note); "
         "unset = derived from secret_key (HMAC-SHA256, docs/trust.md): a new secret means a new log key",
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="outgoing mail server: smtp://[user:password@]host[:port] (plain, or STARTTLS with "
+        "smtp_starttls) or smtps://… (implicit TLS); unset = no mail, and invitations cannot be sent",
+    )
+    smtp_from: str | None = Field(
+        default=None, description="sender address of the platform's mail (required with smtp_url)"
+    )
+    smtp_starttls: bool = Field(default=False, description="upgrade an smtp:// connection with STARTTLS")
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, description="timeout of one SMTP exchange [s]")
+    public_url: str | None = Field(
+        default=None,
+        description="the console's public base URL (scheme://host[:port]) for links in mail; "
+        "unset = http://host:port of this server",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_syntax(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError(f"an SMTP URL is smtp://host[:port] or smtps://host[:port]: {value!r}")
+        try:
+            _ = parts.port
+        except ValueError as exc:
+            raise ValueError(f"the SMTP URL's port is not a number: {value!r}") from exc
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_syntax(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
+            raise ValueError(f"the public URL is scheme://host[:port][/path]: {value!r}")
+        return value.rstrip("/")
 
     @field_validator("auth_rate_limit_per_address")
     @classmethod
@@ -137,6 +177,8 @@ class Settings(BaseSettings):
                 "PARKCARBON_SECRET_KEY must be set outside development mode "
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        if self.smtp_url and not self.smtp_from:
+            raise ValueError("PARKCARBON_SMTP_FROM (the sender address) must be set with PARKCARBON_SMTP_URL")
         if self.env != "development" and len(self.secret_key) < 32:
             raise ValueError("PARKCARBON_SECRET_KEY must be at least 32 characters outside development mode")
         return self
@@ -148,6 +190,11 @@ class Settings(BaseSettings):
             return self.database_url
         path = Path.cwd() / "var" / "parkcarbon.db"
         return f"sqlite:///{path}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The base of links in mail: ``public_url``, else this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from parkcarbon.demo.seed import SeededPark
-from parkcarbon.services.accounts import invitations
-from parkcarbon.services.accounts.schemas import InvitationCreate
+from parkcarbon.services.accounts.auth import digest, new_secret
 from parkcarbon.services.enterprise import documents, inventory, mrv, profile
 from parkcarbon.services.enterprise.schemas import (
     CaseCreate,
@@ -23,6 +23,7 @@ from parkcarbon.services.enterprise.schemas import (
 )
 from parkcarbon.services.principal import SYSTEM
 from parkcarbon.store.db import Database
+from parkcarbon.store.models import Invitation
 
 _CACHE: dict[tuple[str, int], dict[str, int]] = {}
 
@@ -68,11 +69,16 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         CaseCreate(enterprise_id=ent, year=2023, verifier_organisation_id=park.verifier_id),
         verifier_accepted=False,
     )
-    invitation = invitations.create_invitation(
-        db,
-        SYSTEM,
-        InvitationCreate(enterprise_id=ent, email="matrix.invitee@example.cn", role="enterprise_member"),
-    )
+    # (the invitation row directly: its code goes by mail, which test_invitations.py exercises)
+    with db.transaction() as s:
+        invitation = Invitation(
+            park_id=park.park_id, enterprise_id=ent, email="matrix.invitee@example.cn",
+            role="enterprise_member", code_hash=digest(new_secret("pci_")), status="pending",
+            expires_at=datetime.now(UTC) + timedelta(days=7), invited_by="matrix seeding",
+        )  # fmt: skip
+        s.add(invitation)
+        s.flush()
+        invitation_id = invitation.id
     ids: dict[str, Any] = {
         "facility_id": fac.id,
         "source_id": src.id,
@@ -84,7 +90,7 @@ def enterprise_objects(engine: Engine, park: SeededPark) -> dict[str, int]:
         "case_id": case.id,
         "comment_id": comment.id,
         "proposed_case_id": proposed.id,
-        "invitation_id": invitation.id,
+        "invitation_id": invitation_id,
         "verifier_organisation_id": park.verifier_id,
     }
     _CACHE[key] = ids

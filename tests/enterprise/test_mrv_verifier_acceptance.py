@@ -7,21 +7,26 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.conftest import World, bearer
+from tests.mailpeer import MailPeer
 
 API = "/api/v1"
 PASSWORD = "Fresh-Passw0rd-2026"
 
 
-def _first_admin(client: TestClient, world: World, ent: int) -> dict[str, str]:
-    """A new enterprise's first admin, through an invitation and its one-time code."""
-    inv = client.post(
+def _first_admin(client: TestClient, world: World, ent: int, peer: MailPeer) -> dict[str, str]:
+    """A new enterprise's first admin, through an invitation and its one-time code (by mail)."""
+    client.post(
         f"{API}/invitations",
         headers=bearer(world.token("a", "park_admin")),
         json={"enterprise_id": ent, "email": "chief@ent1.example.cn", "role": "enterprise_admin"},
-    ).json()
+    ).raise_for_status()
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": inv["code"], "email": "chief@ent1.example.cn", "password": PASSWORD},
+        json={
+            "code": peer.code_for("chief@ent1.example.cn"),
+            "email": "chief@ent1.example.cn",
+            "password": PASSWORD,
+        },
     )
     assert r.status_code == 200, r.text
     token = client.post(f"{API}/auth/token", json={"email": "chief@ent1.example.cn", "password": PASSWORD})
@@ -29,10 +34,10 @@ def _first_admin(client: TestClient, world: World, ent: int) -> dict[str, str]:
 
 
 def test_park_proposed_verifier_sees_nothing_until_the_enterprise_accepts(
-    client: TestClient, world: World
+    client: TestClient, world: World, smtp_peer: MailPeer
 ) -> None:
     ent = world.a.enterprise_ids[1]
-    ent_admin = _first_admin(client, world, ent)
+    ent_admin = _first_admin(client, world, ent, smtp_peer)
     park_admin = bearer(world.token("a", "park_admin"))
     verifier = bearer(world.token("a", "verifier"))
     r = client.post(
@@ -67,9 +72,11 @@ def test_park_proposed_verifier_sees_nothing_until_the_enterprise_accepts(
     assert {"mrv.propose_verifier", "mrv.accept_verifier"} <= events
 
 
-def test_park_admin_changing_the_verifier_is_again_only_a_proposal(client: TestClient, world: World) -> None:
+def test_park_admin_changing_the_verifier_is_again_only_a_proposal(
+    client: TestClient, world: World, smtp_peer: MailPeer
+) -> None:
     ent = world.a.enterprise_ids[1]
-    ent_admin = _first_admin(client, world, ent)
+    ent_admin = _first_admin(client, world, ent, smtp_peer)
     park_admin = bearer(world.token("a", "park_admin"))
     verifier = bearer(world.token("a", "verifier"))
     # the enterprise names the verifier itself: accepted at once

@@ -22,6 +22,26 @@ def test_console_pages_ask_the_access_module() -> None:
     assert offenders == []
 
 
+#: A role test on the principal's memberships written in a service: ``m.role == Role.X``, ``m.role in``,
+#: ``Role.X in p.roles_in_…``, ``p.roles_in_park(…) & …`` (queries over membership rows are not this).
+SERVICE_ROLE_CHECK = re.compile(
+    r"roles_in_park\(|roles_in_org\(|orgs_with\(|\bm\.role\s*(==|in\b)|p\.memberships if m\.role"
+)
+
+
+def test_services_ask_the_access_module() -> None:
+    """Services outside ``services/access`` write no role check of their own (issue 12 §1): they call
+    the access predicates (``administered_parks``, ``member_enterprises``, ``has_supervision_role`` …)."""
+    offenders = [
+        f"{path.relative_to(SRC)}:{n}: {line.strip()}"
+        for path in sorted((SRC / "services").rglob("*.py"))
+        if "access" not in path.relative_to(SRC / "services").parts[:1] and path.name != "principal.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SERVICE_ROLE_CHECK.search(line)
+    ]
+    assert offenders == []
+
+
 def test_the_twin_modules_are_gone() -> None:
     """``services.policy`` and the enterprise/supervision ``access`` twins were merged into one package."""
     for gone in ("services/policy.py", "services/enterprise/access.py", "services/supervision/access.py"):

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import Invitation, Membership
 from tests.conftest import World, bearer
+from tests.mailpeer import MailPeer
 
 API = "/api/v1"
 NEW_PASSWORD = "Fresh-Passw0rd-2026"
@@ -72,7 +73,9 @@ def test_park_admin_cannot_add_members_to_an_enterprise(
     assert r.status_code == 201, r.text
 
 
-def test_invitation_accepted_by_the_enterprise_admin(client: TestClient, world: World, db: Database) -> None:
+def test_invitation_accepted_by_the_enterprise_admin(
+    client: TestClient, world: World, db: Database, smtp_peer: MailPeer
+) -> None:
     ent = world.a.enterprise_ids[0]
     park_admin = bearer(world.token("a", "park_admin"))
     invited = world.a.user_ids["provider"]  # an existing account of the park (a provider's engineer)
@@ -82,10 +85,11 @@ def test_invitation_accepted_by_the_enterprise_admin(client: TestClient, world: 
     )  # fmt: skip
     assert r.status_code == 201, r.text
     inv = r.json()
-    assert inv["status"] == "pending" and inv["code"].startswith("pci_")
+    code = smtp_peer.code_for(world.a.users["provider"])
+    assert inv["status"] == "pending" and "code" not in inv and code not in r.text
     with db.read() as s:  # only the digest is stored
         stored = s.get(Invitation, inv["id"])
-        assert stored is not None and inv["code"] not in stored.code_hash and len(stored.code_hash) == 64
+        assert stored is not None and code not in stored.code_hash and len(stored.code_hash) == 64
     assert (invited, "enterprise_member") not in _memberships(db, ent)
     # the inviter cannot accept its own invitation; another enterprise's admin does not even see it
     assert client.post(f"{API}/invitations/{inv['id']}/accept", headers=park_admin).status_code == 403
@@ -94,7 +98,7 @@ def test_invitation_accepted_by_the_enterprise_admin(client: TestClient, world: 
     # while the enterprise has an admin, the code alone does not let the person in
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": inv["code"], "email": world.a.users["provider"], "password": "Passw0rd-demo!"},
+        json={"code": code, "email": world.a.users["provider"], "password": "Passw0rd-demo!"},
     )
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == "invitation.awaiting_enterprise"
     ent_admin = bearer(world.token("a", "enterprise_admin"))
@@ -109,7 +113,9 @@ def test_invitation_accepted_by_the_enterprise_admin(client: TestClient, world: 
     assert {"invitation.create", "invitation.accept"} <= actions
 
 
-def test_declined_invitation_gives_nothing(client: TestClient, world: World, db: Database) -> None:
+def test_declined_invitation_gives_nothing(
+    client: TestClient, world: World, db: Database, smtp_peer: MailPeer
+) -> None:
     ent = world.a.enterprise_ids[0]
     r = client.post(
         f"{API}/invitations", headers=bearer(world.token("a", "park_admin")),
@@ -123,14 +129,18 @@ def test_declined_invitation_gives_nothing(client: TestClient, world: World, db:
     )
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": inv["code"], "email": world.a.users["financier"], "password": "x" * 12},
+        json={
+            "code": smtp_peer.code_for(world.a.users["financier"]),
+            "email": world.a.users["financier"],
+            "password": "x" * 12,
+        },
     )
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "invitation.invalid_code"
     assert (world.a.user_ids["financier"], "enterprise_admin") not in _memberships(db, ent)
 
 
 def test_first_admin_of_a_new_enterprise_redeems_the_code_once(
-    client: TestClient, world: World, db: Database
+    client: TestClient, world: World, db: Database, smtp_peer: MailPeer
 ) -> None:
     new_ent = world.a.enterprise_ids[1]  # no admin yet
     r = client.post(
@@ -138,7 +148,7 @@ def test_first_admin_of_a_new_enterprise_redeems_the_code_once(
         json={"enterprise_id": new_ent, "email": "Boss@NewCo.example.cn", "role": "enterprise_admin"},
     )  # fmt: skip
     assert r.status_code == 201, r.text
-    code = r.json()["code"]
+    code = smtp_peer.code_for("boss@newco.example.cn")
     body = {
         "code": code,
         "email": "boss@newco.example.cn",
@@ -164,7 +174,7 @@ def test_first_admin_of_a_new_enterprise_redeems_the_code_once(
 
 
 def test_expired_code_and_park_side_accounts_are_refused(
-    client: TestClient, world: World, db: Database
+    client: TestClient, world: World, db: Database, smtp_peer: MailPeer
 ) -> None:
     new_ent = world.a.enterprise_ids[1]
     park_admin = bearer(world.token("a", "park_admin"))
@@ -181,7 +191,11 @@ def test_expired_code_and_park_side_accounts_are_refused(
         )
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": inv["code"], "email": "late@newco.example.cn", "password": NEW_PASSWORD},
+        json={
+            "code": smtp_peer.code_for("late@newco.example.cn"),
+            "email": "late@newco.example.cn",
+            "password": NEW_PASSWORD,
+        },
     )
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == "invitation.expired"
     # the park admin cannot invite itself, nor have its analyst redeem into the enterprise
@@ -190,13 +204,14 @@ def test_expired_code_and_park_side_accounts_are_refused(
         json={"enterprise_id": new_ent, "email": world.a.users["park_admin"], "role": "enterprise_admin"},
     )  # fmt: skip
     assert me.status_code == 422 and me.json()["errors"][0]["code"] == "invitation.self"
-    analyst = client.post(
+    client.post(
         f"{API}/invitations", headers=park_admin,
         json={"enterprise_id": new_ent, "email": world.a.users["park_analyst"], "role": "enterprise_admin"},
-    ).json()  # fmt: skip
+    ).raise_for_status()  # fmt: skip
+    analyst_code = smtp_peer.code_for(world.a.users["park_analyst"])
     r = client.post(
         f"{API}/invitations/redeem",
-        json={"code": analyst["code"], "email": world.a.users["park_analyst"], "password": "Passw0rd-demo!"},
+        json={"code": analyst_code, "email": world.a.users["park_analyst"], "password": "Passw0rd-demo!"},
     )
     assert r.status_code == 403 and r.json()["code"] == "invitation.park_side_account"
     assert all(role != "enterprise_admin" for _, role in _memberships(db, new_ent))

@@ -378,3 +378,16 @@ def test_cost_matrix_is_not_vacuous(client: TestClient, world: World, costed_b: 
         if (r := send(client, op, costed_b, token)).status_code == 200 and COST_MARK.encode() in r.content
     ]
     assert len(seen) >= 2, seen  # the activity listing and the audit log at least
+
+
+# --- anonymous: every operation but the tenant-free ones needs credentials ------------------------------
+
+
+@pytest.mark.parametrize("op", CASES)
+def test_anonymous_gets_401(client: TestClient, world: World, ids_b: dict[str, int], op: Operation) -> None:
+    """No credentials: 401 problem+json on every operation that names a tenant object (invitations'
+    revoke, accept and decline included); only the tenant-free ones (``TENANT_FREE``) answer without."""
+    path = op.path.format(**{p: ids_b[p] for p in op.path_params})
+    response = client.request(op.method, path, json=make_body(op, ids_b))
+    assert response.status_code == 401, f"{op.method} {op.path}: {response.status_code} {response.text[:200]}"
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from parkcarbon.demo.seed import SeededPark
 from sqlalchemy import Engine, select
 
+from parkcarbon.demo.seed import SeededPark
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import LogLeaf
 

@@ -34,6 +34,8 @@ ERROR_CODES: dict[str, str] = {
     "unsupported_media_type": "the content type is not accepted here",
     "report_unavailable": "the report cannot be produced for this inventory yet",
     "internal_error": "an unexpected error occurred; it has been logged",
+    "mail.not_configured": "the installation has no outgoing mail server (PARKCARBON_SMTP_URL)",
+    "mail.send_failed": "the mail server did not accept the message",
     # field-level codes of services
     "state.not_allowed": "the action is not possible in the object's current state",
     "value.duplicate": "an object with this value exists already",
@@ -84,6 +86,8 @@ ERROR_CODES: dict[str, str] = {
     "market.already_rated": "the order has been rated already",
     # carbon assets (碳资产台账): the ledger's refusals, one code each
     **ASSET_ERROR_CODES,
+    "invitation.revoked": "the invitation has been revoked",
+    "archive.code_taken": "the code or name belongs to an archived object; restore it instead",
 }
 
 

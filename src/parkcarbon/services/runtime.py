@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from parkcarbon.services.accounts.throttle import AddressLimiter
+from parkcarbon.services.mail import Mailer
 from parkcarbon.settings import Settings
 from parkcarbon.store.db import Database
 from parkcarbon.store.migrate import upgrade
@@ -22,6 +23,11 @@ class Runtime:
         if self._limiter is None:
             self._limiter = AddressLimiter.from_settings(self.settings)
         return self._limiter
+
+    @property
+    def mailer(self) -> Mailer:
+        """The installation's SMTP client (its settings are read per call: tests swap them)."""
+        return Mailer.from_settings(self.settings)
 
     @classmethod
     def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:

@@ -32,6 +32,8 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "unsupported_media_type": ("不支持的文件类型", "Unsupported file type"),
     "report_unavailable": ("报告暂时无法生成", "The report cannot be produced now"),
     "internal_error": ("系统内部错误，已记录", "Internal error; it has been logged"),
+    "mail.not_configured": ("未配置发信服务器（PARKCARBON_SMTP_URL），无法发送邮件", "No outgoing mail server is configured (PARKCARBON_SMTP_URL); mail cannot be sent"),
+    "mail.send_failed": ("邮件服务器未接受该邮件", "The mail server did not accept the message"),
     # service field errors
     "state.not_allowed": ("当前状态下不能执行此操作", "Not possible in the current state"),
     "value.duplicate": ("该值已存在", "This value exists already"),
@@ -55,6 +57,8 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "invitation.park_side_account": ("园区或平台账号不能通过邀请加入企业", "A park-side or platform account cannot join an enterprise by invitation"),
     "invitation.self": ("不能邀请自己", "You cannot invite yourself"),
     "invitation.password": ("密码与已有账号不符", "The password is not the existing account's password"),
+    "invitation.revoked": ("邀请已被撤回", "The invitation has been revoked"),
+    "archive.code_taken": ("该编码或名称属于已归档的对象，请恢复该对象而不是新建", "The code or name belongs to an archived object; restore it instead of creating a new one"),
     "mrv.open_corrections": ("仍有未答复的整改要求", "Correction requests remain open"),
     "mrv.no_corrections": ("请先在明细行上提出整改要求", "Add a correction request on a line first"),
     "mrv.inventory_not_submitted": ("盘查结果须先提交（冻结）", "The inventory must be submitted (frozen) first"),

@@ -11,7 +11,6 @@ from parkcarbon.services.accounts import invitations, users
 from parkcarbon.services.accounts.schemas import (
     BreakGlassMembershipCreate,
     InvitationCreate,
-    InvitationCreated,
     InvitationPublic,
     InvitationRedeem,
     MembershipPublic,
@@ -22,15 +21,22 @@ router = APIRouter(tags=["users"])
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
-@router.post("/invitations", response_model=InvitationCreated, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/invitations",
+    response_model=InvitationPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={502: {"description": "the mail server refused the invitation mail (mail.send_failed)"},
+               503: {"description": "no mail server is configured (mail.not_configured)"}},
+)  # fmt: skip
 def create_invitation(
     runtime: RuntimeDep, principal: PrincipalDep, body: InvitationCreate
-) -> InvitationCreated:
+) -> InvitationPublic:
     """Invite an e-mail address into an enterprise (park admin, platform admin, the enterprise's admin).
 
-    The one-time code is in this response only (no mail is sent); only its SHA-256 is stored.
+    The one-time code is mailed to the invited address only (never in this answer, nor in the audit
+    log); only its SHA-256 is stored.
     """
-    return invitations.create_invitation(runtime.db, principal, body)
+    return invitations.create_invitation(runtime.db, principal, body, runtime.mailer)
 
 
 @router.get("/invitations", response_model=Page[InvitationPublic])
@@ -62,10 +68,18 @@ def decline_invitation(
     return invitations.decline_invitation(runtime.db, principal, invitation_id)
 
 
+@router.post("/invitations/{invitation_id}/revoke", response_model=InvitationPublic)
+def revoke_invitation(
+    runtime: RuntimeDep, principal: PrincipalDep, invitation_id: IdPath
+) -> InvitationPublic:
+    """Withdraw an invitation that has not been redeemed (its park's admin, the enterprise's admin)."""
+    return invitations.revoke_invitation(runtime.db, principal, invitation_id)
+
+
 @router.post("/break-glass/memberships", response_model=MembershipPublic, status_code=status.HTTP_201_CREATED)
 def break_glass_membership(
     runtime: RuntimeDep, principal: PrincipalDep, body: BreakGlassMembershipCreate
 ) -> MembershipPublic:
     """Platform admin only: add a member to an enterprise directly, with a mandatory reason. Audited in
     the enterprise's own audit log and notified to its admins."""
-    return users.break_glass_membership(runtime.db, principal, body)
+    return users.break_glass_membership(runtime.db, principal, body, runtime.mailer)

@@ -169,6 +169,65 @@ def can_invite(p: Principal, org: _OrgLike) -> bool:
     )
 
 
+def administered_parks(p: Principal) -> frozenset[int]:
+    """Parks ``p`` is the park admin of (the platform admin's "all parks" is not listed here)."""
+    return frozenset(m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN)
+
+
+# --- membership sets (no platform-admin shortcut: callers that query rows handle "all" themselves) ------
+
+
+def staff_parks(p: Principal) -> frozenset[int]:
+    """Parks where ``p`` is park staff (park_admin, park_analyst)."""
+    return frozenset(m.park_id for m in p.memberships if m.role in PARK_STAFF)
+
+
+def supervised_parks(p: Principal) -> frozenset[int]:
+    """Parks where ``p`` holds a supervision role (park_admin, park_analyst, regulator)."""
+    return frozenset(m.park_id for m in p.memberships if m.role in PARK_SUPERVISION)
+
+
+def member_enterprises(p: Principal, park_id: int | None = None) -> frozenset[int]:
+    """Enterprises ``p`` is a member (or admin) of, optionally only in ``park_id``."""
+    return frozenset(
+        m.organisation_id
+        for m in p.memberships
+        if m.role in ENTERPRISE_ROLES and (park_id is None or m.park_id == park_id)
+    )
+
+
+def has_supervision_role(p: Principal, park_id: int) -> bool:
+    """A supervision membership in the park itself (the platform admin's reach is not counted)."""
+    return park_id in supervised_parks(p)
+
+
+def has_park_admin_role(p: Principal, park_id: int) -> bool:
+    """A park_admin membership in the park itself (the platform admin's reach is not counted)."""
+    return park_id in administered_parks(p)
+
+
+def is_park_side(p: Principal, park_id: int) -> bool:
+    """The park side of a park (its supervision roles) or the platform: who may never join one of its
+    enterprises by invitation (the park cannot make itself the enterprise)."""
+    return p.is_platform_admin or has_supervision_role(p, park_id)
+
+
+def is_own_park_admin_membership(p: Principal, user_id: int, role: str) -> bool:
+    """A park admin removing its own park_admin membership (refused: a park keeps an admin)."""
+    return user_id == p.user_id and role == Role.PARK_ADMIN and not p.is_platform_admin
+
+
+def can_list_invitations(p: Principal) -> bool:
+    """Who has an invitations page: park admins, enterprise admins, the platform admin."""
+    return p.is_platform_admin or bool(administered_parks(p)) or bool(administered_enterprises(p))
+
+
+def can_revoke_invitation(p: Principal, park_id: int, enterprise_id: int) -> bool:
+    """Withdrawing an invitation not yet redeemed: whoever may invite into the enterprise (its park's
+    admin, the platform admin, the enterprise's own admin)."""
+    return is_park_admin(p, park_id) or is_enterprise_admin(p, enterprise_id)
+
+
 def can_break_glass(p: Principal) -> bool:
     """The break-glass act (adding a member to an enterprise directly, with a reason): platform admin only."""
     return p.is_platform_admin

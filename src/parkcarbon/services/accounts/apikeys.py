@@ -14,7 +14,7 @@ from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import ApiKey, Organisation, OrgKind, Role
+from parkcarbon.store.models import ApiKey, Organisation, OrgKind
 
 
 def _visible(p: Principal) -> Select[ApiKey]:
@@ -22,8 +22,8 @@ def _visible(p: Principal) -> Select[ApiKey]:
     query = select(ApiKey).order_by(ApiKey.id)
     if p.is_platform_admin:
         return query
-    admin_parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}
-    enterprises = p.orgs_with(Role.ENTERPRISE_ADMIN)
+    admin_parks = access.administered_parks(p)
+    enterprises = access.administered_enterprises(p)
     return query.where(
         ApiKey.park_id.in_(admin_parks or {-1}) | ApiKey.enterprise_id.in_(enterprises or {-1})
     )

@@ -17,7 +17,7 @@ from parkcarbon.services.errors import Forbidden
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
-from parkcarbon.store.models import AuditEvent, Organisation, OrgKind, Role
+from parkcarbon.store.models import AuditEvent, Organisation, OrgKind
 
 
 def _hidden(s: Session, p: Principal, parks: set[int]) -> list[tuple[str, set[int]]]:
@@ -61,8 +61,8 @@ def list_audit_events(
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     with db.read() as s:
         if not p.is_platform_admin:
-            parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}
-            enterprises = p.orgs_with(Role.ENTERPRISE_ADMIN)
+            parks = set(access.administered_parks(p))
+            enterprises = access.administered_enterprises(p)
             if not parks and not enterprises:
                 raise Forbidden("the audit log needs park_admin or enterprise_admin")
             query = query.where(

@@ -5,14 +5,18 @@ address with a role. The enterprise's own admin accepts or declines the invitati
 has no admin yet (a new one) is joined by the invited person redeeming the one-time code. Codes are
 random (``auth.new_secret``), stored only as their SHA-256 (``auth.digest``), expire, and are used once.
 
-No mail is sent (the installation has no SMTP configuration yet): the code is returned once, in the
-response to the inviter, who hands it over.
+The code goes **only** to the invited address, by e-mail (:mod:`parkcarbon.services.mail`): the inviter's
+answer, the audit log and the database hold the invitation's id and status, never the code, so a park
+admin cannot redeem the invitation it made. Without a configured mail server no invitation is created
+(503 ``mail.not_configured``); a mail server that refuses the message leaves the invitation
+``undelivered`` (it cannot be redeemed; invite again).
 """
 
 from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -28,13 +32,13 @@ from parkcarbon.services.accounts.auth import (
 )
 from parkcarbon.services.accounts.schemas import (
     InvitationCreate,
-    InvitationCreated,
     InvitationPublic,
     InvitationRedeem,
 )
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from parkcarbon.services.mail import Mailer, MailFailed, Message
 from parkcarbon.services.pagination import Page, PageParams, paginate
-from parkcarbon.services.principal import PARK_SUPERVISION, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
     Invitation,
@@ -52,9 +56,12 @@ __all__ = [
     "decline_invitation",
     "list_invitations",
     "redeem_invitation",
+    "revoke_invitation",
 ]
 
 CODE_PREFIX = "pci_"
+#: The console page an invitation's link opens (``web/pages/invitations.py``).
+REDEEM_PATH = "/invitations/redeem"
 
 
 def _public(inv: Invitation, now: datetime) -> InvitationPublic:
@@ -69,7 +76,7 @@ def _visible(s: Session, p: Principal) -> Select[Invitation]:
     query = select(Invitation).order_by(Invitation.id.desc())
     if p.is_platform_admin:
         return query
-    parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}
+    parks = access.administered_parks(p)
     enterprises = access.administered_enterprises(p)
     return query.where(
         Invitation.park_id.in_(parks or {-1}) | Invitation.enterprise_id.in_(enterprises or {-1})
@@ -87,8 +94,13 @@ def _has_admin(s: Session, enterprise_id: int) -> bool:
     )
 
 
-def create_invitation(db: Database, p: Principal, data: InvitationCreate) -> InvitationCreated:
-    """Invite an e-mail address into an enterprise (park admin, platform admin or the enterprise's admin)."""
+def create_invitation(db: Database, p: Principal, data: InvitationCreate, mailer: Mailer) -> InvitationPublic:
+    """Invite an e-mail address into an enterprise (park admin, platform admin or the enterprise's admin).
+
+    The one-time code is mailed to the invited address only; the answer carries the invitation's id and
+    status. The mail is sent after the invitation has been committed (no write transaction waits on the
+    mail server); if the server refuses it the invitation becomes ``undelivered`` and 502 is answered.
+    """
     access.require_user(p)
     email = str(data.email).lower()
     now = datetime.now(UTC)
@@ -100,6 +112,7 @@ def create_invitation(db: Database, p: Principal, data: InvitationCreate) -> Inv
             me = s.get(User, p.user_id)
             if me is not None and me.email == email and not access.is_enterprise_admin(p, org.id):
                 raise InvalidInput.field("email", "you cannot invite yourself", code="invitation.self")
+        mailer.require()  # refuse before anything is written
         code = new_secret(CODE_PREFIX)
         inv = Invitation(
             park_id=org.park_id,
@@ -124,7 +137,96 @@ def create_invitation(db: Database, p: Principal, data: InvitationCreate) -> Inv
             enterprise_id=org.id,
             after={"email": email, "role": data.role, "expires_at": inv.expires_at.isoformat()},
         )
-        return InvitationCreated(**_public(inv, now).model_dump(), code=code)
+        out = _public(inv, now)
+        message = _invitation_mail(mailer, out, code, org.name, p.label)
+    del code
+    try:
+        mailer.send(message)
+    except MailFailed as exc:
+        with db.transaction() as s:
+            failed = s.get(Invitation, out.id)
+            if failed is not None and failed.status == "pending":
+                failed.status = "undelivered"
+            audit.record(
+                s,
+                p,
+                "invitation.undelivered",
+                entity="invitation",
+                entity_id=out.id,
+                park_id=out.park_id,
+                enterprise_id=out.enterprise_id,
+                after={"status": "undelivered", "reason": exc.detail[:300]},
+            )
+        raise MailFailed(
+            f"invitation {out.id} was not delivered ({exc.detail}); it cannot be redeemed, invite again",
+            errors=exc.errors,
+        ) from exc
+    return out
+
+
+_ROLE_TEXT = {
+    Role.ENTERPRISE_ADMIN.value: ("企业管理员", "enterprise admin"),
+    Role.ENTERPRISE_MEMBER.value: ("企业成员", "enterprise member"),
+}
+
+
+def _invitation_mail(
+    mailer: Mailer, inv: InvitationPublic, code: str, enterprise: str, inviter: str
+) -> Message:
+    """The bilingual (zh-CN, English) invitation mail with the redeem link and the code."""
+    link = mailer.link(f"{REDEEM_PATH}?{urlencode({'code': code, 'email': inv.email})}")
+    until = inv.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    role = str(getattr(inv.role, "value", inv.role))
+    role_zh, role_en = _ROLE_TEXT.get(role, (role, role))
+    text = (
+        f"您好，\n\n{inviter} 邀请您以「{role_zh}」身份加入企业「{enterprise}」（园区碳中和服务平台）。\n"
+        f"请打开以下链接并设置密码完成加入（有效期至 {until}，仅可使用一次）：\n\n{link}\n\n"
+        f"也可在登录页的「兑换邀请」中输入邀请码：\n{code}\n\n"
+        "若企业已有管理员，需其接受邀请后方可加入。如非本人操作，请忽略本邮件。\n\n"
+        "---\n\n"
+        f'Hello,\n\n{inviter} invites you to join the enterprise "{enterprise}" as {role_en} on the park '
+        f"carbon platform. Open this link and set your password (valid until {until}, single use):\n\n"
+        f"{link}\n\nOr enter the invitation code on the console's redeem page:\n{code}\n\n"
+        "If the enterprise already has an admin, it must accept the invitation first. "
+        "If you did not expect this mail, ignore it.\n"
+    )
+    return Message(
+        to=inv.email, subject=f"邀请加入 {enterprise} / Invitation to join {enterprise}", text=text
+    )
+
+
+def revoke_invitation(db: Database, p: Principal, invitation_id: int) -> InvitationPublic:
+    """Withdraw an invitation that has not been redeemed (its park's admin, the platform admin, the
+    enterprise's admin); its code stops working."""
+    access.require_user(p)
+    now = datetime.now(UTC)
+    with db.transaction() as s:
+        inv = s.scalar(_visible(s, p).where(Invitation.id == invitation_id))
+        if inv is None:
+            raise NotFound("invitation not found")
+        if not access.can_revoke_invitation(p, inv.park_id, inv.enterprise_id):
+            raise Forbidden("withdrawing an invitation needs park_admin, or enterprise_admin of it")
+        if inv.status not in {"pending", "accepted"}:
+            raise Conflict(
+                f"the invitation is {inv.status}",
+                errors=[{"field": "status", "reason": inv.status, "code": "state.not_allowed"}],
+            )
+        before = inv.status
+        inv.status = "revoked"
+        inv.decided_by_user_id = inv.decided_by_user_id or p.user_id
+        s.flush()
+        audit.record(
+            s,
+            p,
+            "invitation.revoke",
+            entity="invitation",
+            entity_id=inv.id,
+            park_id=inv.park_id,
+            enterprise_id=inv.enterprise_id,
+            before={"status": before},
+            after={"status": "revoked", "email": inv.email, "role": inv.role},
+        )
+        return _public(inv, now)
 
 
 def list_invitations(
@@ -243,7 +345,7 @@ def redeem_invitation(db: Database, data: InvitationRedeem) -> InvitationPublic:
             raise _invalid_code()
         if user is not None:
             principal = load_principal(s, user)
-            if principal.is_platform_admin or principal.roles_in_park(inv.park_id) & PARK_SUPERVISION:
+            if access.is_park_side(principal, inv.park_id):
                 raise Forbidden(
                     "a park-side or platform account cannot join an enterprise by invitation",
                     code="invitation.park_side_account",
@@ -319,6 +421,11 @@ def _awaiting() -> Conflict:
 def _check_redeemable(s: Session, inv: Invitation, now: datetime) -> None:
     if inv.status == "redeemed":
         raise _used()
+    if inv.status == "revoked":
+        raise Conflict(
+            "the invitation has been revoked",
+            errors=[{"field": "code", "reason": "revoked", "code": "invitation.revoked"}],
+        )
     if inv.status not in {"pending", "accepted"}:
         raise _invalid_code()
     if inv.expires_at <= now:
@@ -330,16 +437,21 @@ def _check_redeemable(s: Session, inv: Invitation, now: datetime) -> None:
         raise _awaiting()
 
 
-def notify_enterprise_admins(s: Session, org: Organisation, *, title_zh: str, title_en: str) -> int:
-    """In-app notifications (站内通知) to the enterprise's admins; returns how many were written."""
+def notify_enterprise_admins(s: Session, org: Organisation, *, title_zh: str, title_en: str) -> list[str]:
+    """In-app notifications (站内通知) to the enterprise's admins; returns their e-mail addresses (for the
+    mail the caller sends once its transaction has committed)."""
     if org.kind != OrgKind.ENTERPRISE:
-        return 0
-    admins = s.scalars(
-        select(Membership.user_id).where(
-            Membership.organisation_id == org.id, Membership.role == Role.ENTERPRISE_ADMIN
+        return []
+    admins = s.execute(
+        select(User.id, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == org.id,
+            Membership.role == Role.ENTERPRISE_ADMIN,
+            User.is_active.is_(True),
         )
     ).all()
-    for uid in sorted(set(admins)):
+    for uid in sorted({uid for uid, _ in admins}):
         s.add(
             SupervisionNotification(
                 park_id=org.park_id,
@@ -351,4 +463,4 @@ def notify_enterprise_admins(s: Session, org: Organisation, *, title_zh: str, ti
                 title_en=title_en[:300],
             )
         )
-    return len(set(admins))
+    return sorted({email for _, email in admins})

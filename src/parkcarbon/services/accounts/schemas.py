@@ -79,20 +79,13 @@ class InvitationPublic(BaseModel):
     enterprise_id: int
     email: str
     role: Role
-    status: Literal["pending", "accepted", "declined", "redeemed", "expired"]
+    status: Literal["pending", "accepted", "declined", "redeemed", "expired", "revoked", "undelivered"]
     expires_at: datetime
     invited_by: str
     decided_at: datetime | None
     redeemed_at: datetime | None
     membership_id: int | None
     created_at: datetime
-
-
-class InvitationCreated(InvitationPublic):
-    code: str = Field(
-        description="the one-time redemption code, shown only in this response (no mail is configured: "
-        "hand it to the invited person); only its SHA-256 is stored"
-    )
 
 
 class InvitationRedeem(RequestModel):

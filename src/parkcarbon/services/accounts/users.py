@@ -23,6 +23,7 @@ from parkcarbon.services.accounts.schemas import (
     UserUpdate,
 )
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from parkcarbon.services.mail import Mailer, MailFailed, Message
 from parkcarbon.services.pagination import Page, PageParams, paginate
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
@@ -33,8 +34,8 @@ def administered_org_ids(s: Session, p: Principal) -> frozenset[int] | None:
     """Organisations whose members ``p`` may manage; ``None`` = all (platform admin)."""
     if p.is_platform_admin:
         return None
-    parks = {m.park_id for m in p.memberships if m.role == Role.PARK_ADMIN}
-    orgs = set(p.orgs_with(Role.ENTERPRISE_ADMIN))
+    parks = access.administered_parks(p)
+    orgs = set(access.administered_enterprises(p))
     if parks:
         orgs.update(s.scalars(select(Organisation.id).where(Organisation.park_id.in_(parks))))
     return frozenset(orgs)
@@ -286,12 +287,16 @@ def create_membership(db: Database, p: Principal, data: MembershipCreate) -> Mem
         return _add_membership(s, p, org, data, "membership.create", {})
 
 
-def break_glass_membership(db: Database, p: Principal, data: BreakGlassMembershipCreate) -> MembershipPublic:
+def break_glass_membership(
+    db: Database, p: Principal, data: BreakGlassMembershipCreate, mailer: Mailer | None = None
+) -> MembershipPublic:
     """Break-glass (紧急授权): the platform admin adds a member to an enterprise directly, with a reason.
 
     A separate act from the ordinary membership route: it is audited with the enterprise's id (so the
-    enterprise's own audit view shows it, reason included) and every admin of the enterprise gets an
-    in-app notification.
+    enterprise's own audit view shows it, reason included), every admin of the enterprise gets an in-app
+    notification and, once the membership has committed, an e-mail. Whether the mail went out is itself
+    audited (``membership.break_glass_notified``, with the number of admins mailed and of failures); an
+    installation without a mail server records ``mail: not_configured`` there.
     """
     if not access.can_break_glass(p):
         raise Forbidden("the break-glass act needs the platform_admin role")
@@ -304,15 +309,56 @@ def break_glass_membership(db: Database, p: Principal, data: BreakGlassMembershi
                 "organisation_id", "break-glass applies to enterprises; use POST /memberships"
             )
         out = _add_membership(s, p, org, data, "membership.break_glass", {"reason": data.reason})
-        invitations.notify_enterprise_admins(
-            s,
-            org,
-            title_zh=f"平台管理员紧急授权：用户 {data.user_id} 以 {data.role} 加入本企业。"
-            f"原因：{data.reason}",
-            title_en=f"Break-glass by the platform admin: user {data.user_id} joined as {data.role}. "
-            f"Reason: {data.reason}",
+        member = s.get(User, data.user_id)
+        who = f"{member.display_name} <{member.email}>" if member is not None else f"user {data.user_id}"
+        title_zh = f"平台管理员紧急授权：{who} 以 {data.role} 加入本企业。原因：{data.reason}"
+        title_en = f"Break-glass by the platform admin: {who} joined as {data.role}. Reason: {data.reason}"
+        recipients = invitations.notify_enterprise_admins(s, org, title_zh=title_zh, title_en=title_en)
+        enterprise_name, park_id = org.name, org.park_id
+    _mail_break_glass(db, p, out, mailer, recipients, enterprise_name, park_id, title_zh, title_en)
+    return out
+
+
+def _mail_break_glass(
+    db: Database,
+    p: Principal,
+    m: MembershipPublic,
+    mailer: Mailer | None,
+    recipients: list[str],
+    enterprise_name: str,
+    park_id: int,
+    title_zh: str,
+    title_en: str,
+) -> None:
+    """Mail the enterprise's admins about a break-glass act (after its commit) and audit the outcome."""
+    sent = failed = 0
+    state = "not_configured"
+    if mailer is not None and mailer.configured:
+        state = "sent"
+        text = (
+            f"{title_zh}\n\n审计日志中可查看该操作（membership.break_glass）。如有异议，请联系平台运营方，"
+            f"并可在「用户与角色」中移除该成员。\n\n---\n\n{title_en}\n\nThe act is in your audit log "
+            "(membership.break_glass). If you object, contact the platform operator; you can remove the "
+            "member on the Users & roles page.\n"
         )
-        return out
+        subject = f"紧急授权通知：{enterprise_name} / Break-glass notice: {enterprise_name}"
+        for to in recipients:
+            try:
+                mailer.send(Message(to=to, subject=subject, text=text))
+                sent += 1
+            except MailFailed:
+                failed += 1
+    with db.transaction() as s:
+        audit.record(
+            s,
+            p,
+            "membership.break_glass_notified",
+            entity="membership",
+            entity_id=m.id,
+            park_id=park_id,
+            enterprise_id=m.organisation_id,
+            after={"mail": state, "admins": len(recipients), "mailed": sent, "failed": failed},
+        )
 
 
 def _add_membership(
@@ -356,7 +402,7 @@ def delete_membership(db: Database, p: Principal, membership_id: int) -> None:
         if m is None:
             raise NotFound("membership not found")
         _require_org_admin(s, p, s.get(Organisation, m.organisation_id), m.organisation_id)
-        if m.user_id == p.user_id and m.role == Role.PARK_ADMIN and not p.is_platform_admin:
+        if access.is_own_park_admin_membership(p, m.user_id, m.role):
             raise InvalidInput.field("membership_id", "you cannot remove your own park_admin role")
         audit.record(
             s,

@@ -51,7 +51,7 @@ from parkcarbon.services.enterprise.schemas import (
     ReviewPublic,
 )
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from parkcarbon.services.principal import ENTERPRISE_ROLES, PARK_SUPERVISION, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.trust import hooks as trust_log
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import (
@@ -171,7 +171,7 @@ def _side(s: Session, p: Principal, case: MrvCase) -> str | None:
         == "verifier"
     ):
         return "verifier"
-    if p.roles_in_park(case.park_id) & PARK_SUPERVISION:
+    if access.has_supervision_role(p, case.park_id):
         return "park"
     if access.can_read_enterprise_data(s, p, case.park_id, case.enterprise_id, GrantScope.INVENTORY):
         return "grantee"
@@ -207,7 +207,7 @@ def _allowed(p: Principal, case: MrvCase, side: str) -> list[str]:
                 and (
                     p.is_platform_admin
                     or access.is_enterprise_admin(p, case.enterprise_id)
-                    or Role.PARK_ADMIN in p.roles_in_park(case.park_id)
+                    or access.has_park_admin_role(p, case.park_id)
                 )
             )
         ):
@@ -297,9 +297,9 @@ def list_cases(
     query = select(MrvCase).order_by(MrvCase.year.desc(), MrvCase.id)
     if not p.is_platform_admin:
         cond: ColumnElement[bool] = false()
-        enterprises = {m.organisation_id for m in p.memberships if m.role in ENTERPRISE_ROLES}
+        enterprises = access.member_enterprises(p)
         verifiers = access.verifier_orgs(p)
-        parks = {m.park_id for m in p.memberships if m.role in PARK_SUPERVISION}
+        parks = access.supervised_parks(p)
         if enterprises:
             cond = cond | MrvCase.enterprise_id.in_(enterprises)
         if verifiers:
@@ -766,7 +766,7 @@ def _candidates(p: Principal, case: MrvCase, side: str) -> list[str]:
     sides = {
         "enterprise": {"enterprise", "enterprise_or_park"},
         "verifier": {"verifier"},
-        "park": {"enterprise_or_park"} if Role.PARK_ADMIN in p.roles_in_park(case.park_id) else set(),
+        "park": {"enterprise_or_park"} if access.has_park_admin_role(p, case.park_id) else set(),
     }.get(side, set())
     return [a for a, (sources, _to, who) in TRANSITIONS.items() if case.status in sources and who in sides]
 

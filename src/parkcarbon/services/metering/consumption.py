@@ -51,7 +51,7 @@ from parkcarbon.services import access
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.intake.readings import get_meter_for_data
 from parkcarbon.services.intake.schemas import MeterConsumption, RollupPoint
-from parkcarbon.services.principal import ENTERPRISE_ROLES, PARK_SUPERVISION, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.store import timeseries as ts_store
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import GrantScope, Meter, MeterDay, MeterHours, MeterRollup, Park
@@ -240,9 +240,9 @@ class ConsumptionResult(BaseModel):
 
 def _readable_enterprises(s: Session, p: Principal, park_id: int) -> set[int] | None:
     """Enterprises whose aggregates ``p`` may see in the park; ``None`` = all."""
-    if p.is_platform_admin or p.roles_in_park(park_id) & PARK_SUPERVISION:
+    if access.is_supervisor(p, park_id):
         return None
-    own = {m.organisation_id for m in p.memberships if m.role in ENTERPRISE_ROLES and m.park_id == park_id}
+    own = set(access.member_enterprises(p, park_id))
     ents = s.scalars(select(Meter.enterprise_id).where(Meter.park_id == park_id).distinct()).all()
     granted = {
         e for e in ents

@@ -41,7 +41,7 @@ from parkcarbon.services.intake.schemas import (
     ReadingsResult,
 )
 from parkcarbon.services.pagination import Page, PageParams, paginate
-from parkcarbon.services.principal import PARK_STAFF, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.schemas import RequestModel, Timestamp
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import GatewayStatus, IngestBatch, Meter, MeterHours, MeterStatus, Reading
@@ -420,7 +420,7 @@ def list_batches(
     access.require_user(p)
     query = select(IngestBatch).order_by(IngestBatch.id.desc())
     if not p.is_platform_admin:
-        staff = {m.park_id for m in p.memberships if m.role in PARK_STAFF}
+        staff = access.staff_parks(p)
         query = query.where(IngestBatch.park_id.in_(staff or {-1}))
     if park_id is not None:
         query = query.where(IngestBatch.park_id == park_id)

@@ -17,7 +17,7 @@ from parkcarbon import core
 from parkcarbon.services import access, audit
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.pagination import Page, PageParams, paginate
-from parkcarbon.services.principal import PARK_STAFF, Principal
+from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import archive
 from parkcarbon.services.registry.schemas import MeterCreate, MeterPublic, MeterUpdate
 from parkcarbon.services.registry.unique import ensure_unique_in_park
@@ -42,7 +42,7 @@ def visible_meters(s: Session, p: Principal) -> Select[Meter]:
     query = select(Meter).where(Meter.archived_at.is_(None)).order_by(Meter.id)
     if p.is_platform_admin:
         return query
-    staff_parks = {m.park_id for m in p.memberships if m.role in PARK_STAFF}
+    staff_parks = access.staff_parks(p)
     enterprises = {m.organisation_id for m in p.memberships if m.org_kind == OrgKind.ENTERPRISE}
     orgs = {m.organisation_id for m in p.memberships}
     granted = select(AccessGrant.enterprise_id).where(

@@ -20,12 +20,28 @@ def ensure_unique_in_park(
     field: str,
     what: str,
 ) -> None:
+    """409 ``value.duplicate`` when a live object of the park holds ``value``; 409 ``archive.code_taken``
+    when an *archived* one does (its code or name stays taken: evidence refers to it), so the caller knows
+    to have the platform admin restore that object instead of creating a second one."""
     model = column.class_
-    query = select(model.id).where(model.park_id == park_id, column == value)
+    archived_at = getattr(model, "archived_at", None)
+    query = select(model.id, archived_at if archived_at is not None else model.id).where(
+        model.park_id == park_id, column == value
+    )
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
-    if s.scalar(query.limit(1)) is not None:
+    found = s.execute(query.limit(1)).first()
+    if found is None:
+        return
+    if archived_at is not None and found[1] is not None:
         raise Conflict(
-            f"{what} {value!r} exists in this park",
-            errors=[{"field": field, "reason": "already used in this park", "code": "value.duplicate"}],
+            f"{what} {value!r} belongs to an archived object of this park (id {found[0]}); "
+            "the platform admin can restore it",
+            errors=[
+                {"field": field, "reason": "belongs to an archived object", "code": "archive.code_taken"}
+            ],
         )
+    raise Conflict(
+        f"{what} {value!r} exists in this park",
+        errors=[{"field": field, "reason": "already used in this park", "code": "value.duplicate"}],
+    )

@@ -62,6 +62,7 @@ def login_page() -> None:
             ui.button(t("login.submit"), on_click=submit).props("color=primary unelevated").classes(
                 "w-full"
             ).mark("login-submit")
+            ui.link(t("redeem.link"), "/invitations/redeem").classes("text-caption").mark("login-redeem")
         ui.select(
             LANGUAGES,
             value=app.storage.user.get("language", "zh-CN"),
