@@ -66,17 +66,25 @@ def test_a_broken_contract_fails_the_check(tmp_path: Path) -> None:
 
 
 def test_contracts_name_the_rooms_and_the_debt_stays_known() -> None:
-    """The services rooms are layered ends → metering → intake with the ends independent (the ends to come
-    included), services hold no CLI, and no import between ends is tolerated beyond the two known ones."""
+    """The services rooms are layered ends → trust (the log every end appends to) → metering → intake with
+    the ends independent (the ends to come included), services hold no CLI, and no import between ends is
+    tolerated beyond the two known ones."""
     by_name = {c["name"]: c for c in CONTRACTS}
     services = next(c for c in CONTRACTS if c.get("containers") == ["parkcarbon.services"])
     ends = [e.strip() for e in services["layers"][0].split("|")]
     assert ends[:2] == ["enterprise", "supervision"]
-    assert {"(market)", "(trust)", "(assets)", "(forecast)", "(energy)"} <= set(ends)
-    assert services["layers"][1:] == ["metering", "intake"]
+    assert {"(market)", "(assets)", "(forecast)", "(energy)"} <= set(ends)
+    assert services["layers"][1:] == ["(trust)", "metering", "intake"]
     independence = [c for c in CONTRACTS if c["type"] == "independence"]
     assert any(
-        {"parkcarbon.services.enterprise", "parkcarbon.services.supervision"} <= set(c["modules"])
+        {
+            "parkcarbon.services.enterprise",
+            "parkcarbon.services.supervision",
+            "parkcarbon.services.market",
+            "parkcarbon.services.assets",
+            "parkcarbon.services.energy",
+        }
+        <= set(c["modules"])
         for c in independence
     )
     entry = next(c for c in CONTRACTS if c["type"] == "layers" and "containers" not in c)["layers"]

@@ -2,7 +2,7 @@
 (issue 15, 服务生态端)
 
 Revision ID: 0510_market
-Revises: 0410_archive
+Revises: 0500_tlog
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0510_market"
-down_revision = "0410_archive"
+down_revision = "0500_tlog"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@
 parks and organisations.
 
 Revision ID: 0520_assets
-Revises: 0410_archive
+Revises: 0510_market
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0520_assets"
-down_revision = "0410_archive"
+down_revision = "0510_market"
 branch_labels = None
 depends_on = None
 
