@@ -8,19 +8,19 @@ The page is thin: every figure comes from :mod:`parkcarbon.services.supervision.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from parkcarbon.core import CARRIERS
 from parkcarbon.services import access
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.intake.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import PARK_SUPERVISION, Principal
-from parkcarbon.services.registry import meters, parks
+from parkcarbon.services.registry import parks
 from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.services.supervision.export import cockpit_workbook
 from parkcarbon.services.supervision.monitoring_schemas import (
@@ -715,45 +715,7 @@ def cockpit_enterprise_page(enterprise_id: int) -> None:
 
 
 @ui.page("/cockpit/meter/{meter_id}")
-def cockpit_meter_page(meter_id: int) -> None:
-    with frame("nav.cockpit") as current:
-        if current is None:
-            return
-        p, db = current.principal, web_session.runtime().db
-        now = datetime.now(UTC)
-        tz = ZoneInfo(parks.get_park(db, p, current.park_id).timezone if current.park_id else "Asia/Shanghai")
-        try:
-            daily = meter_consumption(db, p, meter_id, grain="day", start=now - timedelta(days=30), end=now)
-            hourly = meter_consumption(
-                db, p, meter_id, grain="hour", start=now - timedelta(hours=24), end=now
-            )
-        except ServiceError as exc:
-            notify_error(exc)
-            ui.label(exc.detail).mark("cockpit-denied")
-            return
-        ui.button(t("ck.back"), icon="arrow_back", on_click=lambda: ui.navigate.back()).props("flat")
-        try:
-            info = meters.get_meter(db, p, meter_id)
-            title = f"{info.code} · {info.name} · {_carrier(info.carrier)} [{daily.unit}]"
-        except ServiceError:
-            title = f"{t('ck.meter')} #{meter_id} [{daily.unit}]"
-        ui.label(title).classes("text-h6").mark("meter-title")
-        for title, series, fmt, mark in (
-            (t("ck.meter_daily"), daily.data, "%m-%d", "chart-meter-daily"),
-            (t("ck.meter_hourly"), hourly.data, "%H:%M", "chart-meter-hourly"),
-        ):
-            with ui.card().classes("pc-card w-full"):
-                ui.label(title).classes("text-subtitle1 text-weight-medium")
-                ui.echart(
-                    {
-                        "color": ["#13795b"],
-                        "tooltip": {"trigger": "axis"},
-                        "grid": {"left": 70, "right": 20, "top": 20, "bottom": 40},
-                        "xAxis": {
-                            "type": "category",
-                            "data": [pt.bucket.astimezone(tz).strftime(fmt) for pt in series],
-                        },
-                        "yAxis": {"type": "value", "name": daily.unit},
-                        "series": [{"type": "bar", "data": [round(pt.consumption, 2) for pt in series]}],
-                    }
-                ).classes("w-full h-64").mark(mark)
+def cockpit_meter_page(meter_id: int) -> RedirectResponse:
+    """The cockpit's old meter drill-down: the meter page is ``/meters/{id}`` (its date range, readings,
+    export and the access rules of its services); old links land there, "back" leading to the cockpit."""
+    return RedirectResponse(f"/meters/{meter_id}?back=cockpit", status_code=308)
