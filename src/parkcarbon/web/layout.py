@@ -16,7 +16,7 @@ from parkcarbon.services.registry import parks
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import error_text
-from parkcarbon.web.i18n import LANGUAGES, language, t, te
+from parkcarbon.web.i18n import LANGUAGES, language, local_name, t, te
 
 PARK_STAFF = {Role.PARK_ADMIN, Role.PARK_ANALYST, Role.REGULATOR}
 ENTERPRISE = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER}
@@ -199,7 +199,7 @@ def _park_selector(current: web_session.Session) -> None:
         listed = parks.list_parks(web_session.runtime().db, current.principal, PageParams(limit=1000)).data
     except ServiceError:
         listed = []
-    options = {p.id: p.name for p in listed}
+    options = {p.id: local_name(p.name, p.name_en) for p in listed}
     # times on every page are shown in the current park's timezone (see widgets.fmt_time)
     app.storage.user["timezone"] = next((p.timezone for p in listed if p.id == current.park_id), None)
     if not options:

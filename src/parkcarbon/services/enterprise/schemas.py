@@ -489,12 +489,16 @@ class CasePublic(BaseModel):
     park_id: int
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_en: str | None = Field(
+        default=None, description="the enterprise's English name, if recorded"
+    )
     year: int
     market: str
     province: str | None
     status: str
     verifier_organisation_id: int | None
     verifier_name: str | None
+    verifier_name_en: str | None = Field(default=None, description="the verifier's English name, if recorded")
     verifier_accepted_at: datetime | None = Field(
         description="when the enterprise accepted the verifier; null while it is only proposed"
     )
@@ -594,6 +598,9 @@ class Reminder(BaseModel):
     park_id: int
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_en: str | None = Field(
+        default=None, description="the enterprise's English name, if recorded"
+    )
     year: int
     market: str
     status: str

@@ -76,8 +76,21 @@ class Figures(BaseModel):
     yoy_tco2e_pct: float | None
     prev_mtd_tce: float | None = Field(description="energy of the same days of the previous month [tce]")
     prev_mtd_tco2e: float | None
-    mom_tce_pct: float | None = Field(description="(mtd − previous month's same days) ÷ previous × 100")
+    mom_tce_pct: float | None = Field(
+        description="month on month of the per-day rates: (mtd ÷ its days) ÷ (previous month's window ÷ its "
+        "days) × 100 − 100 (core.dualcontrol.per_day_change; the plain change when the days are equal)"
+    )
     mom_tco2e_pct: float | None
+    mom_days: list[float] | None = Field(
+        default=None, description="days of this month's and the previous month's compared windows"
+    )
+    mom_holiday_affected: bool = Field(
+        default=False, description="this or the previous month holds this year's Spring Festival (春节)"
+    )
+    festival_pooled_months: list[int] = Field(
+        default_factory=list,
+        description="months pooled in the seasonal profile because the Spring Festival moved between them",
+    )
     last_year_tce: float | None = Field(description="energy of the whole previous year [tce]")
     last_year_tco2e: float | None
     economic_10k_cny: float | None = Field(

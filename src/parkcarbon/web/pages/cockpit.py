@@ -105,6 +105,19 @@ register_texts(
             "完整率只计电能/热量等累计表，按各表自身采集周期",
             "completeness counts energy registers only, each at its own interval",
         ),
+        "ck.basis_mom_days": (
+            "环比按日均比较（本月 {now} 天 / 上月 {before} 天）",
+            "MoM compares per-day rates ({now} days this month / {before} days last month)",
+        ),
+        "ck.basis_mom_festival": (
+            "环比受春节假期影响（本月或上月含春节）",
+            "MoM affected by the Spring Festival holiday (this or last month holds it)",
+        ),
+        "ck.basis_festival": (
+            "春节今年与去年不在同一月份：季节分布中 {months} 合并计算（同国家统计局 1–2 月合并发布）",
+            "Spring Festival in another month than last year: {months} pooled in the seasonal profile "
+            "(as NBS publishes January–February together)",
+        ),
         "ck.basis_output": ("tce/万元产值", "tce per 10k CNY output"),
         "ck.basis_va": ("tce/万元增加值", "tce per 10k CNY value added"),
         "ck.open": ("未处理", "Open"),
@@ -181,6 +194,10 @@ def _kpi(
             ui.label(line).classes("text-caption text-grey-7")
 
 
+def _method(f: Figures) -> str:
+    return t(f"mon.method.{f.projection_method}")
+
+
 def _basis(f: Figures) -> list[str]:
     """The basis text beside the energy figures: the comparison moment, the YoY's coverage and the
     projection's share (issue 13 §2)."""
@@ -194,10 +211,19 @@ def _basis(f: Figures) -> list[str]:
             out.append(t("ck.basis_yoy_none"))
     elif f.yoy_comparable is False:
         out.append(t("ck.basis_yoy_none"))
-    out.append(
-        t("ck.basis_projection").format(share=_num(100 * f.expected_share, 1), method=f.projection_method)
-    )
+    out.append(t("ck.basis_projection").format(share=_num(100 * f.expected_share, 1), method=_method(f)))
+    if f.mom_days:
+        out.append(t("ck.basis_mom_days").format(now=_num(f.mom_days[0], 1), before=_num(f.mom_days[1], 1)))
+    if f.mom_holiday_affected:
+        out.append(t("ck.basis_mom_festival"))
+    if f.festival_pooled_months:
+        out.append(t("ck.basis_festival").format(months=_month_span(f.festival_pooled_months)))
     return out
+
+
+def _month_span(months: list[int]) -> str:
+    a, b = min(months), max(months)
+    return f"{a}–{b} 月" if language() != "en" else f"M{a}–M{b}"
 
 
 def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
@@ -209,7 +235,7 @@ def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
             sub=[
                 f"{t('ck.target')}: {_num(f.target_energy_tce)} tce · {t('ck.progress')} "
                 f"{_num(f.energy_progress_pct, 1)}%" if f.target_energy_tce else t("ck.no_target"),
-                f"{t('ck.projected')}: {_num(f.projected_tce)} tce ({f.projection_method})",
+                f"{t('ck.projected')}: {_num(f.projected_tce)} tce ({_method(f)})",
                 f"{t('ck.mtd')} {_num(f.mtd_tce)} · {t('ck.yoy')} {_pct(f.yoy_tce_pct)} · "
                 f"{t('ck.mom')} {_pct(f.mom_tce_pct)}",
                 *_basis(f),
