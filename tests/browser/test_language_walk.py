@@ -7,6 +7,7 @@ diagnosis and MRV pages go to ``test-artifacts/<page>-<role>-<lang>.png``.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -78,9 +79,13 @@ def _visible(roles: frozenset[Role], nav_roles: frozenset[Role], user: str) -> b
     return user == "admin" or bool(roles & nav_roles)
 
 
-def untranslated_in_zh(text: str, proper_words: set[str] | None = None) -> list[str]:
-    """Raw keys and English words of a zh-CN page (units, formats, standards' names and the words of
-    stored English proper names excepted)."""
+def untranslated_in_zh(
+    text: str, proper_words: set[str] | None = None, user_texts: set[str] | None = None
+) -> list[str]:
+    """Raw keys and English words of a zh-CN page (units, formats, standards' names, the words of
+    stored English proper names and the texts users entered excepted)."""
+    for entered in sorted(user_texts or set(), key=len, reverse=True):
+        text = text.replace(entered, " ")
     text = FILE_NAME.sub(" ", EMAIL_OR_URL.sub(" ", text))
     found = set(RAW_KEY.findall(text))
     for word in LATIN_WORD.findall(CODE.sub(" ", RAW_KEY.sub(" ", text))):
@@ -121,7 +126,9 @@ def english_proper_words(pairs: dict[str, str]) -> set[str]:
 
 def stored_proper_names(db: Path) -> set[str]:
     """Names the enterprises and the park entered with no English name field or none filled in: meter
-    and product names (and product units such as 千件), organisations, parks and areas without name_en."""
+    and product names (and product units such as 千件), organisations, parks and areas without name_en, and
+    the free text users typed (API key names, grant notes, the enterprise file's addresses, contacts,
+    boundary, facilities and emission sources): the console shows what was entered as it was entered."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         names: set[str] = set()
@@ -134,9 +141,20 @@ def stored_proper_names(db: Path) -> set[str]:
             "select name from areas where name_en is null or name_en = ''",
             "select display_name from users",
             "select name from api_keys",
+            "select note from access_grants",
             "select gateway from gateway_status",
+            "select address from enterprise_profiles",
+            "select legal_representative from enterprise_profiles",
+            "select name from enterprise_facilities",
+            "select description from enterprise_facilities",
+            "select name from emission_sources",
+            "select monitoring_method from emission_sources",
         ):
             names |= {r[0] for r in con.execute(query) if r[0]}
+        for contacts, boundary in con.execute("select contacts, boundary from enterprise_profiles"):
+            names |= {c.get("name") for c in json.loads(contacts or "[]") if c.get("name")}
+            b = json.loads(boundary or "{}") or {}
+            names |= {b.get("description") or "", *b.get("sites", [])} - {""}
         return names
     finally:
         con.close()
@@ -158,6 +176,7 @@ def test_helpers_flag_raw_keys_and_stray_languages() -> None:
     assert chinese_in_en("华东精密轧钢有限公司 · East China Precision Rolling Co., Ltd.", set(), pair) == []
     assert chinese_in_en("Enterprise 华东精密轧钢有限公司", set(), pair) == ["华东精密轧钢有限公司"]
     assert untranslated_in_zh("导入 deliveries.csv · 柴油") == []
+    assert untranslated_in_zh("密钥 演示网关 demo gateway", user_texts={"演示网关 demo gateway"}) == []
 
 
 @pytest.mark.parametrize("user", list(DEMO_ROLES))
@@ -210,7 +229,7 @@ def _check_page(page: Page, lang: str, path: str, proper: set[str], pairs: dict[
     text = page.evaluate(VISIBLE_TEXT)
     out: list[str] = []
     if lang == "zh-CN":
-        bad = untranslated_in_zh(text, english_proper_words(pairs))
+        bad = untranslated_in_zh(text, english_proper_words(pairs), proper)
         if bad:
             out.append(f"zh-CN {path}: untranslated {bad}")
     else:

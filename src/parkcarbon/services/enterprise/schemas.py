@@ -142,6 +142,7 @@ class EnterpriseFile(BaseModel):
     credit_code: str | None
     industry_code: str | None
     industry: str | None = Field(description="GB/T 4754-2017 division name")
+    industry_en: str | None = Field(default=None, description="the division's English name")
     province: str | None
     address: str | None
     legal_representative: str | None

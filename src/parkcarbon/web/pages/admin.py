@@ -242,6 +242,8 @@ AUDIT_SUBJECTS: dict[str, tuple[str, str]] = {
 }
 AUDIT_VERBS: dict[str, tuple[str, str]] = {
     "create": ("新建", "created"),
+    "open": ("立项", "opened"),
+    "approve_plan": ("批准监测计划", "monitoring plan approved"),
     "update": ("修改", "updated"),
     "delete": ("删除", "deleted"),
     "upload": ("上传", "uploaded"),
