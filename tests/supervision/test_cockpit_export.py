@@ -43,3 +43,35 @@ def test_enterprise_name_formula_is_text(db: Database) -> None:
         if c.value in {PAYLOAD, "+cmd|' /C calc'!A0"}
     }
     assert found == {PAYLOAD: ("s", True), "+cmd|' /C calc'!A0": ("s", True)}
+
+
+def test_the_workbook_names_carriers_and_enterprises_in_the_chosen_language(db: Database) -> None:
+    """Issue 13 §7: an English user's export says "Electricity", a zh-CN user's "电力" (the carrier table's
+    names), never the id ``electricity``; enterprises by their English name where one is recorded."""
+    # the seeded park's carriers of March 2025 (the test names the expected labels, not our output)
+    park = seed_park(db, code="xl-lang", name="语言园区", name_en="Language Park", password="Xl-Passw0rd-2026")
+    with db.transaction() as s:
+        s.execute(
+            update(Organisation)
+            .where(Organisation.id == park.enterprise_ids[0])
+            .values(name="语言测试有限公司", name_en="Language Test Co., Ltd.")
+        )
+    tz = ZoneInfo("Asia/Shanghai")
+    m = monitoring.park_monitoring(
+        db, SYSTEM, park.park_id, as_of=date(2025, 3, 15), now=datetime(2025, 3, 16, tzinfo=tz)
+    )
+    carrier = m.carriers[0].carrier
+    names = {"electricity": ("电力", "Electricity"), "natural_gas": ("天然气", "Natural gas")}  # carriers.csv
+    assert carrier in names, carrier
+    zh_name, en_name = names[carrier]
+
+    def column_a(data: bytes, sheet: str) -> set[str]:
+        ws = load_workbook(io.BytesIO(data))[sheet]
+        return {str(r[0].value) for r in ws.iter_rows(min_row=2) if r[0].value is not None}
+
+    zh = cockpit_workbook(m, [], park_name="语言园区", language="zh-CN")
+    en = cockpit_workbook(m, [], park_name="Language Park", language="en")
+    assert zh_name in column_a(zh, "能源结构 Carriers") and carrier not in column_a(zh, "能源结构 Carriers")
+    assert en_name in column_a(en, "能源结构 Carriers") and carrier not in column_a(en, "能源结构 Carriers")
+    assert "语言测试有限公司" in column_a(zh, "企业 Enterprises")
+    assert "Language Test Co., Ltd." in column_a(en, "企业 Enterprises")

@@ -30,7 +30,7 @@ from parkcarbon.services.supervision.monitoring_schemas import (
     WarningSummary,
 )
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import language, register_texts, t, te
+from parkcarbon.web.i18n import language, local_name, register_texts, t, te
 from parkcarbon.web.layout import NavItem, frame, notify_error, register_nav
 
 REFRESH_S = 60.0
@@ -564,7 +564,9 @@ def cockpit_page() -> None:
             if "m" not in state:
                 return
             park = parks.get_park(db, p, park_id)
-            data = cockpit_workbook(state["m"], state["w"], park_name=park.name)
+            data = cockpit_workbook(
+                state["m"], state["w"], park_name=local_name(park.name, park.name_en), language=language()
+            )
             ui.download.content(data, f"cockpit-{park.code}-{state['m'].as_of.isoformat()}.xlsx")
 
         async def evaluate() -> None:

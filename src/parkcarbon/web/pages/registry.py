@@ -244,7 +244,9 @@ def meters_view(current: web_session.Session, enterprise_only: bool) -> None:
         t("list.export"),
         icon="table_view",
         on_click=lambda: ui.download.content(
-            export.meters_workbook(db, p, park_id, enterprise_ids=scope), "meters.xlsx", XLSX
+            export.meters_workbook(db, p, park_id, enterprise_ids=scope, language=language()),
+            "meters.xlsx",
+            XLSX,
         ),
     ).props("outline").mark("meter-export")
     by_id = {m.id: m for m in rows}
