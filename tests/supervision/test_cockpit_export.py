@@ -48,7 +48,9 @@ def test_enterprise_name_formula_is_text(db: Database) -> None:
 def test_the_workbook_names_carriers_and_enterprises_in_the_chosen_language(db: Database) -> None:
     """Issue 13 §7: an English user's export says "Electricity", a zh-CN user's "电力" (the carrier table's
     names), never the id ``electricity``; enterprises by their English name where one is recorded."""
-    park = seed_park(db, code="xl-lang", name="语言园区", name_en="Language Park", password="Xl-Passw0rd-2026")
+    park = seed_park(
+        db, code="xl-lang", name="语言园区", name_en="Language Park", password="Xl-Passw0rd-2026"
+    )
     with db.transaction() as s:
         s.execute(
             update(Organisation)
