@@ -48,6 +48,11 @@ VISIBLE_TEXT = """() => {
   return out.join('\\n');
 }"""
 
+#: cards whose content runs past their right edge (scrollWidth beyond the visible width)
+OVERFLOWING_CARDS = """() => [...document.querySelectorAll('.q-card')]
+  .filter(c => c.getClientRects().length && c.scrollWidth > c.clientWidth + 2)
+  .map(c => (c.innerText || '').slice(0, 40).replace(/\\n/g, ' '))"""
+
 #: Latin words a zh-CN page may show: units, formats, standards' and protocols' names, code prefixes
 LATIN_OK = {
     "tce", "kgce", "tco", "tco2e", "kwh", "mwh", "kvarh", "kvar", "gj", "mj", "kw", "kva", "xlsx", "csv",
@@ -236,6 +241,10 @@ def _check_page(page: Page, lang: str, path: str, proper: set[str], pairs: dict[
         bad = chinese_in_en(text, proper, pairs)
         if bad:
             out.append(f"en {path}: Chinese {bad}")
+    # no table or text wider than its card (a wide table scrolls inside its own box)
+    wide = page.evaluate(OVERFLOWING_CARDS)
+    if wide:
+        out.append(f"{lang} {path}: content wider than its card: {wide}")
     # Quasar's own texts (table pagination) in the page's language
     bottoms = page.locator(".q-table__bottom").all_inner_texts()
     for bottom in bottoms:

@@ -359,36 +359,61 @@ def _ranking_chart(enterprises: list[Any]) -> None:
     ).classes("w-full h-96").mark("chart-ranking")
 
 
-def _heat_chart(areas: list[Any], month: int) -> None:
-    names = [_name(a) if a.area_id is not None else t("none") for a in areas]
+#: width of the heat map's area names [px]: longer names are cut with "…" (the tooltip has them whole)
+HEAT_LABEL_PX = 130
+
+
+def heat_options(names: list[str], monthly: list[list[float | None]], month: int, en: bool) -> dict[str, Any]:
+    """ECharts options of the area heat map: every month labelled (no skipped "M2, M4"), area names cut to
+    :data:`HEAT_LABEL_PX` instead of running off the card, cell values in whole tce, the legend below
+    the axis labels, not over them."""
     data, vmax = [], 0.0
-    for y, a in enumerate(areas):
+    for y, values in enumerate(monthly):
         for x in range(month):
-            v = a.monthly_tce[x] or 0.0
+            v = values[x] or 0.0
             vmax = max(vmax, v)
             data.append([x, y, round(v)])
-    ui.echart(
-        {
-            "tooltip": {"position": "top"},
-            "grid": {"left": 150, "right": 20, "top": 10, "bottom": 90},
-            "xAxis": {
-                "type": "category",
-                "data": [f"{i + 1}月" if language() != "en" else f"M{i + 1}" for i in range(month)],
-                "splitArea": {"show": True},
-            },
-            "yAxis": {"type": "category", "data": names, "splitArea": {"show": True}},
-            "visualMap": {
-                "min": 0,
-                "max": round(vmax or 1, 1),
-                "calculable": True,
-                "orient": "horizontal",
-                "left": "center",
-                "bottom": 0,
-                "inRange": {"color": ["#e8f5ee", "#7cc5a1", "#13795b", "#f2a541", "#d64545"]},
-            },
-            "series": [{"type": "heatmap", "data": data, "label": {"show": True, "fontSize": 9}}],
-        }
-    ).classes("w-full h-80").mark("chart-heat")
+    return {
+        "tooltip": {"position": "top"},
+        "grid": {"left": HEAT_LABEL_PX + 12, "right": 16, "top": 10, "bottom": 80},
+        "xAxis": {
+            "type": "category",
+            "data": [f"M{i + 1}" if en else f"{i + 1}月" for i in range(month)],
+            "axisLabel": {"interval": 0, "fontSize": 10},
+            "splitArea": {"show": True},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": names,
+            "axisLabel": {"width": HEAT_LABEL_PX, "overflow": "truncate", "fontSize": 11},
+            "splitArea": {"show": True},
+        },
+        "visualMap": {
+            "min": 0,
+            "max": round(vmax or 1, 1),
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "itemHeight": 160,
+            "text": ["tce", ""],
+            "inRange": {"color": ["#e8f5ee", "#7cc5a1", "#13795b", "#f2a541", "#d64545"]},
+        },
+        "series": [
+            {
+                "type": "heatmap",
+                "data": data,
+                "label": {"show": True, "fontSize": 9},
+            }
+        ],
+    }
+
+
+def _heat_chart(areas: list[Any], month: int) -> None:
+    names = [_name(a) if a.area_id is not None else t("none") for a in areas]
+    ui.echart(heat_options(names, [a.monthly_tce for a in areas], month, language() == "en")).classes(
+        "w-full h-80"
+    ).mark("chart-heat")
 
 
 def _power_chart(points: list[Any]) -> None:
@@ -533,11 +558,12 @@ def _enterprise_table(enterprises: list[Any]) -> None:
         }
         for e in enterprises
     ]
-    table = (
-        ui.table(columns=columns, rows=rows, row_key="id", pagination=10)
-        .classes("w-full")
-        .mark("enterprise-table")
-    )
+    with ui.element("div").classes("w-full overflow-auto"):  # a narrow window scrolls the table, not the card
+        table = (
+            ui.table(columns=columns, rows=rows, row_key="id", pagination=10)
+            .classes("w-full")
+            .mark("enterprise-table")
+        )
     table.add_slot(
         "body-cell-name",
         """<q-td :props="props"><a :href="'/cockpit/enterprise/' + props.row.id"
