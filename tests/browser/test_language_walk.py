@@ -90,7 +90,8 @@ def untranslated_in_zh(
     """Raw keys and English words of a zh-CN page (units, formats, standards' names, the words of
     stored English proper names and the texts users entered excepted)."""
     for entered in sorted(user_texts or set(), key=len, reverse=True):
-        text = text.replace(entered, " ")
+        if len(entered) >= 3:  # not a unit such as "t" inside every word
+            text = text.replace(entered, " ")
     text = FILE_NAME.sub(" ", EMAIL_OR_URL.sub(" ", text))
     found = set(RAW_KEY.findall(text))
     for word in LATIN_WORD.findall(CODE.sub(" ", RAW_KEY.sub(" ", text))):
@@ -108,7 +109,8 @@ def chinese_in_en(text: str, proper_names: set[str], pairs: dict[str, str] | Non
     text = CITATION.sub(" ", text)
     shown = {zh for zh, en in (pairs or {}).items() if en in text}
     for name in sorted(proper_names | shown, key=len, reverse=True):
-        text = text.replace(name, " ")
+        if CJK_RUN.search(name):
+            text = text.replace(name, " ")
     return sorted({run for run in CJK_RUN.findall(text) if run.strip("，。、：；（）〔〕 ")})
 
 
@@ -182,6 +184,7 @@ def test_helpers_flag_raw_keys_and_stray_languages() -> None:
     assert chinese_in_en("Enterprise 华东精密轧钢有限公司", set(), pair) == ["华东精密轧钢有限公司"]
     assert untranslated_in_zh("导入 deliveries.csv · 柴油") == []
     assert untranslated_in_zh("密钥 演示网关 demo gateway", user_texts={"演示网关 demo gateway"}) == []
+    assert untranslated_in_zh("产量 12 t · Records", user_texts={"t"}) == ["Records"]
 
 
 @pytest.mark.parametrize("user", list(DEMO_ROLES))
