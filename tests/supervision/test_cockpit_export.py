@@ -81,3 +81,24 @@ def test_the_workbook_names_carriers_and_enterprises_in_the_chosen_language(db: 
     assert en_name in column_a(en, "能源结构 Carriers") and carrier not in column_a(en, "能源结构 Carriers")
     assert "语言测试有限公司" in column_a(zh, "企业 Enterprises")
     assert "Language Test Co., Ltd." in column_a(en, "企业 Enterprises")
+
+
+def test_park_yoy_names_the_editions_that_differ_between_the_years(db: Database) -> None:
+    """Issue 13 §2: the same park profile applies GB/T 32150-2025 to 2026 and GB/T 32150-2015 to 2025 (the
+    edition in force on 31 December of the year: 2025 edition effective 2026-07-01, standards-facts
+    open question 5); the cockpit's YoY says so beside the figure (``period_differences``)."""
+    from parkcarbon.services.supervision.monitoring_schemas import PeriodDifference
+
+    park = seed_park(db, code="yoy-ed", name="口径园区", name_en="Basis Park", password="Xl-Passw0rd-2026")
+    tz = ZoneInfo("Asia/Shanghai")
+    m26 = monitoring.park_monitoring(
+        db, SYSTEM, park.park_id, as_of=date(2026, 3, 15), now=datetime(2026, 3, 16, tzinfo=tz)
+    )
+    m25 = monitoring.park_monitoring(
+        db, SYSTEM, park.park_id, as_of=date(2025, 3, 15), now=datetime(2025, 3, 16, tzinfo=tz)
+    )
+    assert (
+        PeriodDifference(item="standard", this_year="GB/T 32150-2025", last_year="GB/T 32150-2015")
+        in m26.period_differences
+    )
+    assert not [d for d in m25.period_differences if d.item == "standard"]  # 2025 and 2024: both 2015

@@ -83,6 +83,7 @@ from parkcarbon.services.supervision.monitoring_schemas import (
     MeterFigure,
     MonthFigure,
     ParkMonitoring,
+    PeriodDifference,
     PowerCurve,
     PowerPoint,
     Threshold,
@@ -607,8 +608,34 @@ def _park_monitoring(
         months=_months(ctx, park_view, ctx.targets.get(None), park_ends),
         enterprises=enterprises, areas=areas, industries=industries,
         coefficients=list(ctx.windows.coefficients.values()), warnings=ctx.windows.warnings,
-        notes=_notes(ctx), accounting_profile=_profile(ctx),
+        notes=_notes(ctx), accounting_profile=_profile(ctx), period_differences=_period_differences(ctx),
     )  # fmt: skip
+
+
+def _period_differences(ctx: _Context) -> list[PeriodDifference]:
+    """Where this year's and last year's accounting differ under the same park profile: the GB/T 32150
+    edition applied to each year and each metered carrier's coefficient (a grid factor published for
+    another year). Relative differences below 1e-9 are rounding, not a difference."""
+    y = ctx.year
+    out: list[PeriodDifference] = []
+    if ctx.options is not None:
+        now, before = ctx.options.standard_for(y), ctx.options.standard_for(y - 1)
+        if now != before:
+            out.append(PeriodDifference(item="standard", this_year=now, last_year=before))
+    by_year = {k: c for k, c in ctx.windows.coefficients.items() if k[0] != "activity"}
+    for (carrier, unit, year, use), c in sorted(by_year.items(), key=lambda kv: str(kv[0])):
+        prev = by_year.get((carrier, unit, year - 1, use))
+        if year != y or prev is None:
+            continue
+        for item in ("tce_per_unit", "tco2e_per_unit"):
+            a, b = c.get(item), prev.get(item)
+            if a is None or b is None:
+                continue
+            if abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-30):
+                out.append(
+                    PeriodDifference(item=item, carrier=carrier, unit=unit, this_year=a, last_year=b)  # type: ignore[arg-type]
+                )
+    return out
 
 
 def _subject_yoy(fields: dict[str, Any], enterprises: list[EnterpriseFigures], months: int) -> None:

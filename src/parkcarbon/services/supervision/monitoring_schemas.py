@@ -186,6 +186,17 @@ class MonthFigure(BaseModel):
     target_path_tco2e: float | None
 
 
+class PeriodDifference(BaseModel):
+    """A basis on which this year's figures and last year's (the YoY's two sides) differ: the GB/T 32150
+    edition the profile applies to each year, or a carrier's coefficient (a grid factor of another year)."""
+
+    item: Literal["standard", "tce_per_unit", "tco2e_per_unit"]
+    carrier: str | None = None
+    unit: str | None = None
+    this_year: str | float | None
+    last_year: str | float | None
+
+
 class ParkMonitoring(BaseModel):
     park_id: int
     year: int
@@ -199,6 +210,11 @@ class ParkMonitoring(BaseModel):
     months: list[MonthFigure]
     enterprises: list[EnterpriseFigures]
     areas: list[AreaFigures]
+    period_differences: list[PeriodDifference] = Field(
+        default_factory=list,
+        description="where the accounting basis of this year and last year differ (edition, coefficients): "
+        "shown beside the YoY",
+    )
     industries: list[IndustryFigures]
     coefficients: list[dict[str, Any]] = Field(description="tce/tCO2e coefficients used, with lineage")
     warnings: list[str]

@@ -25,6 +25,7 @@ from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.services.supervision.export import cockpit_workbook
 from parkcarbon.services.supervision.monitoring_schemas import (
     Figures,
+    PeriodDifference,
     WarningAck,
     WarningPublic,
     WarningSummary,
@@ -118,6 +119,18 @@ register_texts(
             "Spring Festival in another month than last year: {months} pooled in the seasonal profile "
             "(as NBS publishes January–February together)",
         ),
+        "ck.diff_title": ("同比两期核算口径差异", "YoY: the two years' accounting bases differ"),
+        "ck.diff_standard": (
+            "核算标准 今年 {now} / 去年 {before}", "standard {now} this year / {before} last year"
+        ),
+        "ck.diff_tco2e": (
+            "{carrier}排放因子 今年 {now} / 去年 {before} {unit}",
+            "{carrier} emission factor {now} this year / {before} last year {unit}",
+        ),
+        "ck.diff_tce": (
+            "{carrier}折标系数 今年 {now} / 去年 {before} {unit}",
+            "{carrier} coal-equivalent coefficient {now} this year / {before} last year {unit}",
+        ),
         "ck.basis_output": ("tce/万元产值", "tce per 10k CNY output"),
         "ck.basis_va": ("tce/万元增加值", "tce per 10k CNY value added"),
         "ck.open": ("未处理", "Open"),
@@ -192,6 +205,30 @@ def _kpi(
             ui.linear_progress(value=min(progress, 100) / 100, show_value=False, size="8px", color=bar_color)
         for line in sub or []:
             ui.label(line).classes("text-caption text-grey-7")
+
+
+def _period_differences(diffs: list[PeriodDifference]) -> None:
+    """Beside the YoY: where this year's and last year's accounting basis differ (the profile's GB/T
+    32150 edition per year, a carrier's coefficient of another year)."""
+    if not diffs:
+        return
+    parts = []
+    for d in diffs:
+        if d.item == "standard":
+            parts.append(t("ck.diff_standard").format(now=d.this_year, before=d.last_year))
+        else:
+            unit = f"{'tCO₂e' if d.item == 'tco2e_per_unit' else 'tce'}/{d.unit}"
+            key = "ck.diff_tco2e" if d.item == "tco2e_per_unit" else "ck.diff_tce"
+            parts.append(
+                t(key).format(
+                    carrier=_carrier(d.carrier or ""), now=f"{d.this_year:.6g}", before=f"{d.last_year:.6g}",
+                    unit=unit,
+                )
+            )  # fmt: skip
+    ui.label(f"{t('ck.diff_title')}: " + "；".join(parts) if language() != "en" else
+             f"{t('ck.diff_title')}: " + "; ".join(parts)).classes("text-caption text-grey-8").mark(
+        "period-differences"
+    )  # fmt: skip
 
 
 def _method(f: Figures) -> str:
@@ -673,6 +710,7 @@ def cockpit_page() -> None:
                 f"{t('ck.timezone_note').format(tz=park_tz.key)} · {t('ck.auto')}"
             )
             _kpis(m.park, m.intensity_basis, summary.open_count)
+            _period_differences(m.period_differences)
             with ui.row().classes("w-full q-gutter-md no-wrap-md"):
                 with ui.card().classes("pc-card col-4"):
                     ui.label(t("ck.mix")).classes("text-subtitle1 text-weight-medium")
