@@ -134,7 +134,7 @@ def english_proper_words(pairs: dict[str, str]) -> set[str]:
 def stored_proper_names(db: Path) -> set[str]:
     """Names the enterprises and the park entered with no English name field or none filled in: meter
     and product names (and product units such as 千件), organisations, parks and areas without name_en, and
-    the free text users typed (API key names, grant notes, the enterprise file's addresses, contacts,
+    the free text users typed and identifiers shown as they are (API key names and prefixes, grant notes, the enterprise file's addresses, contacts,
     boundary, facilities and emission sources): the console shows what was entered as it was entered."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -148,6 +148,7 @@ def stored_proper_names(db: Path) -> set[str]:
             "select name from areas where name_en is null or name_en = ''",
             "select display_name from users",
             "select name from api_keys",
+            "select prefix from api_keys",
             "select note from access_grants",
             "select gateway from gateway_status",
             "select address from enterprise_profiles",
