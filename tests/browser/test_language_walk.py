@@ -134,8 +134,9 @@ def english_proper_words(pairs: dict[str, str]) -> set[str]:
 def stored_proper_names(db: Path) -> set[str]:
     """Names the enterprises and the park entered with no English name field or none filled in: meter
     and product names (and product units such as 千件), organisations, parks and areas without name_en, and
-    the free text users typed and identifiers shown as they are (API key names and prefixes, grant notes, the enterprise file's addresses, contacts,
-    boundary, facilities and emission sources): the console shows what was entered as it was entered."""
+    the free text users typed and identifiers shown as they are (API key names and prefixes, grant
+    notes, the enterprise file's addresses, contacts, boundary, facilities and emission sources): the
+    console shows what was entered as it was entered."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         names: set[str] = set()
