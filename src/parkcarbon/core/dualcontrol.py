@@ -300,9 +300,9 @@ def seasonal_profile(
         pooled = tuple(sorted(set(pooled_months)))
         if len(pooled) > 1:
             part = sum(shares[m - 1] for m in pooled)
-            days = {m: _cal.monthrange(year, m)[1] for m in pooled}
+            pooled_days = {m: _cal.monthrange(year, m)[1] for m in pooled}
             for m in pooled:
-                shares[m - 1] = part * days[m] / sum(days.values())
+                shares[m - 1] = part * pooled_days[m] / sum(pooled_days.values())
         else:
             pooled = ()
         return SeasonalProfile("seasonal", tuple(shares), pooled)

@@ -123,7 +123,7 @@ def _names_en(s: Session, ids: set[int]) -> dict[int, str | None]:
     if not ids:
         return {}
     rows = s.execute(select(Organisation.id, Organisation.name_en).where(Organisation.id.in_(ids))).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None = None) -> CasePublic:

@@ -632,9 +632,7 @@ def _period_differences(ctx: _Context) -> list[PeriodDifference]:
             if a is None or b is None:
                 continue
             if abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-30):
-                out.append(
-                    PeriodDifference(item=item, carrier=carrier, unit=unit, this_year=a, last_year=b)  # type: ignore[arg-type]
-                )
+                out.append(PeriodDifference(item=item, carrier=carrier, unit=unit, this_year=a, last_year=b))
     return out
 
 
