@@ -29,6 +29,8 @@ PAGE_TIMEOUT_MS = 30_000
 expect.set_options(timeout=15_000)
 #: A small generated park for the browser tests (E01 keeps its full enterprise-file year).
 SMALL_DEMO = ["--days", "3", "--enterprises", "6"]
+#: base URL of a served demo → its working directory (its SQLite database is ``var/parkcarbon.db`` there)
+DEMO_WORKDIRS: dict[str, Path] = {}
 
 
 def chromium_executable() -> str:
@@ -94,6 +96,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("PARKCARBON_DATABASE_URL", None)
     command = [sys.executable, "-m", "parkcarbon.cli", "demo", *SMALL_DEMO, "--port", str(port)]
     with serve_until_healthy(command, cwd=workdir, env=env, port=port, log=workdir / "server.log") as base:
+        DEMO_WORKDIRS[base] = workdir
         yield base
 
 

@@ -128,3 +128,53 @@ def test_completeness_counts_energy_registers_against_their_own_cadence() -> Non
     assert (c.counted, c.not_counted) == (2, 3)
     # meter 2: last seen 12 h ago > max(3 × 1 h, 15 min); meter 3 (instant) is not judged
     assert c.offline == (2,)
+
+
+# ------------------------------------------------------------------ Spring Festival and per-day MoM
+
+
+def test_the_festival_months_are_pooled_only_when_the_festival_moved() -> None:
+    from parkcarbon.core.dualcontrol import festival_pooled_months
+
+    # 春节 (正月初一): 29 January 2025, 17 February 2026, 6 February 2027 (Hong Kong Observatory's
+    # Gregorian-lunar conversion tables)
+    assert festival_pooled_months(date(2026, 2, 17), date(2025, 1, 29)) == (1, 2)
+    assert festival_pooled_months(date(2027, 2, 6), date(2026, 2, 17)) == ()
+    assert festival_pooled_months(None, date(2025, 1, 29)) == ()
+
+
+def test_a_spring_festival_dip_last_january_does_not_turn_this_january_orange() -> None:
+    """Last year the festival emptied January (60 against 100 in every other month); this year it falls
+    in February and January ran normally (100). Unpooled, January's share is 60/1160 and the year-end
+    projection 100 ÷ (60/1160) = 1 933.3 is above 95 % of a 2 000 target: orange. Pooled (January and
+    February share (60+100)/1160 by days, 31 and 28 in 2026) January's share is 160/1160 × 31/59 =
+    0.072472 and the projection 100 × 1160 × 59 ÷ (160 × 31) = 1 379.84: no warning. Values by hand."""
+    from parkcarbon.core.dualcontrol import expected_share, seasonal_profile, total_level
+
+    last = [60.0] + [100.0] * 11
+    plain = seasonal_profile(last, 2026)
+    pooled = seasonal_profile(last, 2026, pooled_months=(1, 2))
+    assert plain.month_shares[0] == pytest.approx(60 / 1160, rel=1e-12)
+    assert pooled.month_shares[0] == pytest.approx(160 / 1160 * 31 / 59, rel=1e-12)
+    assert pooled.month_shares[1] == pytest.approx(160 / 1160 * 28 / 59, rel=1e-12)
+    assert sum(pooled.month_shares) == pytest.approx(1.0, rel=1e-12)
+    assert pooled.pooled_months == (1, 2) and plain.pooled_months == ()
+    share_plain, share_pooled = expected_share(plain, 1, 1.0), expected_share(pooled, 1, 1.0)
+    assert 100 / share_plain == pytest.approx(1933.333, rel=1e-6)
+    assert 100 / share_pooled == pytest.approx(6_844_000 / 4_960, rel=1e-12)  # 100·1160·59 ÷ (160·31)
+    level = {"target": 2000.0, "orange_ratio": 0.95, "ytd": 100.0}
+    assert total_level(projected=100 / share_plain, share=share_plain, **level) == "orange"
+    assert total_level(projected=100 / share_pooled, share=share_pooled, **level) is None
+
+
+def test_month_on_month_compares_per_day_rates() -> None:
+    """31 March (310) against a 28-day February (280) is the same 10 a day: 0 %, not +10.7 %."""
+    from parkcarbon.core.dualcontrol import Window, per_day_change
+
+    march = Window(datetime(2026, 3, 1), datetime(2026, 4, 1))
+    february = Window(datetime(2026, 2, 1), datetime(2026, 3, 1))
+    assert per_day_change(310.0, march, 280.0, february) == pytest.approx(0.0, abs=1e-12)
+    same = Window(datetime(2026, 2, 1), datetime(2026, 2, 11, 10))
+    now = Window(datetime(2026, 3, 1), datetime(2026, 3, 11, 10))
+    assert per_day_change(110.0, now, 100.0, same) == pytest.approx(10.0, rel=1e-12)  # equal windows
+    assert per_day_change(1.0, march, 0.0, february) is None

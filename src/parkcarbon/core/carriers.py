@@ -21,6 +21,7 @@ __all__ = [
     "CarrierKind",
     "PhysicalState",
     "carrier",
+    "carrier_label",
     "measures_consumption",
 ]
 
@@ -138,3 +139,13 @@ def measures_consumption(carrier_id: str, unit: str) -> bool:
             f"(or an auxiliary unit: {', '.join(sorted(AUXILIARY_UNITS))})"
         ) from None
     return True
+
+
+def carrier_label(carrier_id: str, language: str = "zh-CN") -> str:
+    """The carrier's name in ``language`` (``"en"`` → English, else Chinese; 天然气 / Natural gas), the
+    id itself for a carrier the table does not hold."""
+    known = CARRIERS.get(carrier_id)
+    if known is None:
+        return carrier_id
+    name = known.name_en if language == "en" else known.name_zh
+    return name[:1].upper() + name[1:] if language == "en" else name

@@ -147,6 +147,7 @@ class Saving:
     tco2e: float
     cny: float | None
     basis: str
+    basis_zh: str = ""  # the same basis in Chinese (测算方法), shown on zh-CN pages
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,9 @@ def _mean(x: F64, mask: B) -> float | None:
     return float(sel.mean()) if sel.size else None
 
 
-def _saving_kwh(data: DiagnosisInput, kwh_observed: float, price: float | None, basis: str) -> Saving:
+def _saving_kwh(
+    data: DiagnosisInput, kwh_observed: float, price: float | None, basis: str, basis_zh: str = ""
+) -> Saving:
     kwh = kwh_observed * data.annualise()
     return Saving(
         kwh=kwh,
@@ -185,11 +188,12 @@ def _saving_kwh(data: DiagnosisInput, kwh_observed: float, price: float | None, 
         tco2e=kwh * data.tco2e_per_kwh,
         cny=None if price is None else kwh * price,
         basis=basis,
+        basis_zh=basis_zh,
     )
 
 
-def _money_only(cny: float | None, basis: str) -> Saving:
-    return Saving(kwh=0.0, tce=0.0, tco2e=0.0, cny=cny, basis=basis)
+def _money_only(cny: float | None, basis: str, basis_zh: str = "") -> Saving:
+    return Saving(kwh=0.0, tce=0.0, tco2e=0.0, cny=cny, basis=basis, basis_zh=basis_zh)
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,7 @@ class BaseLoadRule:
             excess,
             idle_price,
             f"idle-hour energy above {self.target_ratio:.2f} × working-hours load, annualised",
+            f"非生产时段超出生产时段负荷 {self.target_ratio:.2f} 倍的电量，折算全年",
         )
         return [
             Finding(
@@ -333,7 +338,11 @@ class LoadFactorRule:
                     "max_kw": peak,
                     "observed_hours": float(x.size),
                 },
-                saving=_money_only(None, "demand-charge saving not estimated: no cited demand price held"),
+                saving=_money_only(
+                    None,
+                    "demand-charge saving not estimated: no cited demand price held",
+                    "未估算需量电费节省：未收录有出处的需量电价",
+                ),
                 service_kind="demand_management",
                 parameters={"min_load_factor": self.min_load_factor},
             )
@@ -385,7 +394,11 @@ class PeakShareRule:
                     "peak_price": p_peak,
                     "valley_price": p_valley,
                 },
-                saving=_money_only(cny, f"{self.shiftable_share:.0%} of peak energy moved to the valley"),
+                saving=_money_only(
+                    cny,
+                    f"{self.shiftable_share:.0%} of peak energy moved to the valley",
+                    f"峰时电量的 {self.shiftable_share:.0%} 移至谷时",
+                ),
                 service_kind="load_shifting",
                 parameters={"max_peak_share": self.max_peak_share, "shiftable_share": self.shiftable_share},
             )
@@ -456,7 +469,9 @@ class PowerFactorRule:
                     "annual_bill_cny": None if price is None else annual_kwh * price,
                 },
                 saving=_money_only(
-                    cny, f"power-factor adjustment from {now:+.2%} to {target:+.2%} of the bill"
+                    cny,
+                    f"power-factor adjustment from {now:+.2%} to {target:+.2%} of the bill",
+                    f"功率因数调整电费由电费的 {now:+.2%} 降至 {target:+.2%}",
                 ),
                 service_kind="reactive_compensation",
                 parameters={"min_pf": self.min_pf, "target_pf": self.target_pf},
@@ -528,6 +543,7 @@ class IdleEquipmentRule:
                 excess,
                 BaseLoadRule._idle_price(data, idle & ~np.isnan(data.active_kwh)),
                 f"idle-hour energy of the meter above {self.target_ratio:.2f} × its working-hours load",
+                f"该表非生产时段超出其生产时段负荷 {self.target_ratio:.2f} 倍的电量",
             )
             out.append(
                 Finding(

@@ -20,6 +20,19 @@ Rules (issue 13 §1–3)
   the running month's share × the fraction of that month elapsed (by the clock); linear in time when
   last year lacks data in some month. The year-end projection (YTD ÷ share) and the target path
   (target × share) both use it.
+* **Spring Festival** (:func:`festival_pooled_months`). When the Spring Festival (春节) falls in
+  another Gregorian month this year than last year (2025: 29 January; 2026: 17 February), last year's
+  holiday dip would sit in the wrong month of the seasonal profile and push the projection of the
+  months between up or down (an orange warning in January for a park that merely worked through it).
+  The months from the earlier to the later festival month are pooled: their combined share of last
+  year is spread over them by days, as the National Bureau of Statistics publishes January and
+  February together "to remove the effect of the moving Spring Festival" (国家统计局 1–2 月数据合并
+  发布，"为消除春节日期不固定因素带来的影响，增强数据可比性"). The festival dates are the statutory
+  holiday (《全国年节及纪念日放假办法》, 国务院令第 795 号, 2024: 农历除夕至正月初三) and come from the
+  caller. A month-on-month change whose two months hold one festival is marked holiday-affected.
+* **Month on month per day** (:func:`per_day_change`). The two sides of a MoM may cover different
+  numbers of days (31 March against a 28-day February; a fuel delivery's period): the change is of
+  the per-day rates, (q₁ ÷ d₁) ÷ (q₀ ÷ d₀) − 1, which is the plain change when the days are equal.
 * **Cumulative line** (:func:`cumulative`): drawn for every month that has data.
 * **Completeness** (:func:`completeness`): only energy registers (``register``, ``interval`` meters)
   are counted against their own cadence; instantaneous (kW) and event meters are not counted; a meter
@@ -48,8 +61,10 @@ __all__ = [
     "completeness",
     "cumulative",
     "expected_share",
+    "festival_pooled_months",
     "month_fraction",
     "pct_change",
+    "per_day_change",
     "prorate",
     "same_clock_windows",
     "seasonal_profile",
@@ -170,6 +185,16 @@ def prorate(quantity: float, period: Window, window: Window) -> float:
     return quantity * max(0.0, overlap) / total
 
 
+def per_day_change(
+    now: float | None, now_window: Window, before: float | None, before_window: Window
+) -> float | None:
+    """Change of the per-day rate [%]: (now ÷ d_now) ÷ (before ÷ d_before) × 100 − 100, d in days of
+    each window; the plain change when both windows are equally long. ``None`` without a positive base."""
+    if now is None or before is None or before <= 0 or now_window.seconds <= 0 or before_window.seconds <= 0:
+        return None
+    return ((now / now_window.seconds) / (before / before_window.seconds) - 1.0) * 100.0
+
+
 def pct_change(now: float | None, before: float | None) -> float | None:
     """(now − before) ÷ before × 100 [%]; ``None`` without a positive base."""
     if now is None or before is None or before <= 0:
@@ -240,6 +265,7 @@ class SeasonalProfile:
 
     method: Literal["seasonal", "linear"]
     month_shares: tuple[float, ...]  # share of the year in each month
+    pooled_months: tuple[int, ...] = ()  # months pooled for the Spring Festival (see the module docstring)
 
     @property
     def month_end_shares(self) -> tuple[float, ...]:
@@ -250,13 +276,36 @@ class SeasonalProfile:
         return tuple(out)
 
 
-def seasonal_profile(last_year_monthly: Sequence[float | None], year: int) -> SeasonalProfile:
+def festival_pooled_months(
+    festival_this_year: date | None, festival_last_year: date | None
+) -> tuple[int, ...]:
+    """The months pooled in the seasonal profile because the Spring Festival moved between them:
+    from the earlier to the later festival month (``()`` when both fall in the same month)."""
+    if festival_this_year is None or festival_last_year is None:
+        return ()
+    a, b = sorted((festival_this_year.month, festival_last_year.month))
+    return tuple(range(a, b + 1)) if a != b else ()
+
+
+def seasonal_profile(
+    last_year_monthly: Sequence[float | None], year: int, *, pooled_months: Sequence[int] = ()
+) -> SeasonalProfile:
     """Last year's monthly shares when it has positive data in all twelve months; else shares in
-    proportion to the days of each month of ``year`` (linear in time)."""
+    proportion to the days of each month of ``year`` (linear in time). ``pooled_months`` (from
+    :func:`festival_pooled_months`) share their combined part of last year by the days of ``year``."""
     values = list(last_year_monthly)
     if len(values) == 12 and all(v is not None and v > 0 for v in values):
         total = sum(v for v in values if v is not None)
-        return SeasonalProfile("seasonal", tuple((v or 0.0) / total for v in values))
+        shares = [(v or 0.0) / total for v in values]
+        pooled = tuple(sorted(set(pooled_months)))
+        if len(pooled) > 1:
+            part = sum(shares[m - 1] for m in pooled)
+            pooled_days = {m: _cal.monthrange(year, m)[1] for m in pooled}
+            for m in pooled:
+                shares[m - 1] = part * pooled_days[m] / sum(pooled_days.values())
+        else:
+            pooled = ()
+        return SeasonalProfile("seasonal", tuple(shares), pooled)
     days = [_cal.monthrange(year, m)[1] for m in range(1, 13)]
     n = sum(days)
     return SeasonalProfile("linear", tuple(d / n for d in days))

@@ -144,8 +144,8 @@ ACCOUNTING_PROFILE: dict[str, Any] = {
     # GB/T 32150-2025 (the edition for reporting years from 2026) has no transcribed fuel table in the
     # library: the sector table of GB/T 32151.22-2024 gives diesel, coal and gas parameters for every year
     "guideline": "GB/T 32151.22-2024",
-    # fresh water (耗能工质): GB/T 2589 reprints disagree (0.2571 vs 0.0857 kgce/t); 0.2571 is the
-    # GB/T 2589-2008 table value most reprints and tools carry (confidence L either way)
+    # fresh water (耗能工质): GB/T 2589-2020 gives no coefficient; 0.2571 kgce/t is the one cited source,
+    # GB/T 2589-2008 Annex A (confidence L); 0.0857 has no published source
     "water_coefficient": "0.2571",
     # a Jiangsu park accounts its electricity with the provincial grid factor (MEE/NBS 2023: 0.5827)
     "electricity_factor": "provincial_average",

@@ -230,6 +230,11 @@ def t(key: str) -> str:
     return en if language() == "en" else zh
 
 
+def local_name(name: str, name_en: str | None) -> str:
+    """A proper name in the user's language: the English name in English where one is recorded."""
+    return name_en if language() == "en" and name_en else name
+
+
 def te(value: str | None) -> str:
     """The label of an enumeration value (role, kind, carrier …); unknown values are shown as they are."""
     if value is None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from nicegui import app, ui
+from nicegui.language import Language
 
 from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.pagination import PageParams
@@ -14,7 +16,7 @@ from parkcarbon.services.registry import parks
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import error_text
-from parkcarbon.web.i18n import LANGUAGES, t, te
+from parkcarbon.web.i18n import LANGUAGES, language, local_name, t, te
 
 PARK_STAFF = {Role.PARK_ADMIN, Role.PARK_ANALYST, Role.REGULATOR}
 ENTERPRISE = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_MEMBER}
@@ -108,6 +110,7 @@ def frame(title_key: str) -> Iterator[web_session.Session | None]:
         yield None
         return
     principal = current.principal
+    quasar_language()
     ui.add_css(THEME_CSS)
     ui.colors(primary="#13795b", secondary="#0b5d3b", accent="#f2a541", positive="#21ba45")
     ui.page_title(f"{t(title_key)} · {t('app.short')}")
@@ -163,11 +166,27 @@ def frame(title_key: str) -> Iterator[web_session.Session | None]:
     with ui.column().classes("w-full q-pa-md q-gutter-md"):
         if outside_nav(_request_path(), principal.roles, principal.is_platform_admin):
             ui.page_title(f"403 · {t('app.short')}")
+            ui.context.client.status_code = 403  # the HTTP answer too, not only the page's text
             status_page(403)
             yield None
             return
         ui.label(t(title_key)).classes("text-h5 text-weight-medium")
         yield current
+
+
+#: NiceGUI's (Quasar's) language of each console language: table pagination, date pickers, dialogs
+QUASAR_LANGUAGES: dict[str, Language] = {"zh-CN": "zh-CN", "en": "en-US"}
+
+
+def quasar_language() -> None:
+    """Serve this page with Quasar's language pack of the user's language ("1-10 共 40" / "1-10 of 40",
+    "每页记录数" / "Records per page"). ``ui.run_with(language=…)`` sets one language per process; the page
+    object is shared by all clients, so this client gets a copy with its own language."""
+    client = ui.context.client
+    wanted = QUASAR_LANGUAGES.get(language(), "zh-CN")
+    if client.page.resolve_language() != wanted:
+        client.page = copy.copy(client.page)
+        client.page.language = wanted
 
 
 def set_language(value: str) -> None:
@@ -180,7 +199,7 @@ def _park_selector(current: web_session.Session) -> None:
         listed = parks.list_parks(web_session.runtime().db, current.principal, PageParams(limit=1000)).data
     except ServiceError:
         listed = []
-    options = {p.id: p.name for p in listed}
+    options = {p.id: local_name(p.name, p.name_en) for p in listed}
     # times on every page are shown in the current park's timezone (see widgets.fmt_time)
     app.storage.user["timezone"] = next((p.timezone for p in listed if p.id == current.park_id), None)
     if not options:

@@ -55,8 +55,9 @@ _CHOICE_FOR = {
 _CHOICE_NOTES = {
     "water": (
         "fresh water (新水) is an energy-consuming medium (耗能工质), not an energy: GB/T 2589 counts it "
-        "only by the energy spent producing it (its 能源等价值), and the reprints of that value disagree "
-        "(0.2571 kgce/t, the GB/T 2589-2008 table, vs 0.0857 kgce/t; confidence L), so water has no tce "
+        "only by the energy spent producing it (its 能源等价值); GB/T 2589-2020 gives no coefficient, the "
+        "one cited source is GB/T 2589-2008 Annex A (0.2571 kgce/t, confidence L; 0.0857 has none), so "
+        "water has no tce "
         "unless the accounting profile chooses water_coefficient"
     ),
 }

@@ -119,6 +119,14 @@ def _names(s: Session, ids: set[int]) -> dict[int, str]:
     return dict(s.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
+def _names_en(s: Session, ids: set[int]) -> dict[int, str | None]:
+    """English names of organisations (null where none is recorded)."""
+    if not ids:
+        return {}
+    rows = s.execute(select(Organisation.id, Organisation.name_en).where(Organisation.id.in_(ids))).all()
+    return dict(rows)
+
+
 def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None = None) -> CasePublic:
     names = (
         names if names is not None else _names(s, {case.enterprise_id, case.verifier_organisation_id or 0})
@@ -130,17 +138,20 @@ def _public(s: Session, case: MrvCase, today: date, names: dict[int, str] | None
     )
     stage = pending_stage(case)
     overdue = stage is not None and today > stage[1]
+    names_en = _names_en(s, {case.enterprise_id, case.verifier_organisation_id or 0})
     return CasePublic(
         id=case.id,
         park_id=case.park_id,
         enterprise_id=case.enterprise_id,
         enterprise_name=names.get(case.enterprise_id, str(case.enterprise_id)),
+        enterprise_name_en=names_en.get(case.enterprise_id),
         year=case.year,
         market=case.market,
         province=case.province,
         status=case.status,
         verifier_organisation_id=case.verifier_organisation_id,
         verifier_name=names.get(case.verifier_organisation_id) if case.verifier_organisation_id else None,
+        verifier_name_en=names_en.get(case.verifier_organisation_id or 0),
         verifier_accepted_at=case.verifier_accepted_at,
         inventory_id=case.inventory_id,
         reported_tco2e=reported,
@@ -363,6 +374,7 @@ def reminders(
                     park_id=case.park_id,
                     enterprise_id=case.enterprise_id,
                     enterprise_name=case.enterprise_name,
+                    enterprise_name_en=case.enterprise_name_en,
                     year=case.year,
                     market=case.market,
                     status=case.status,

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from parkcarbon import core
-from parkcarbon.core.codes import industry_division
+from parkcarbon.core.codes import INDUSTRY_DIVISIONS_EN, industry_division
 from parkcarbon.services import access, audit
 from parkcarbon.services.enterprise.schemas import (
     Boundary,
@@ -103,6 +103,7 @@ def file_of(s: Session, org: Organisation) -> EnterpriseFile:
         credit_code=org.credit_code,
         industry_code=org.industry_code,
         industry=division[2] if division else None,
+        industry_en=INDUSTRY_DIVISIONS_EN.get(division[1]) if division else None,
         province=province,
         address=prof.address if prof else None,
         legal_representative=prof.legal_representative if prof else None,

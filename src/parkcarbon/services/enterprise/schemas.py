@@ -142,6 +142,7 @@ class EnterpriseFile(BaseModel):
     credit_code: str | None
     industry_code: str | None
     industry: str | None = Field(description="GB/T 4754-2017 division name")
+    industry_en: str | None = Field(default=None, description="the division's English name")
     province: str | None
     address: str | None
     legal_representative: str | None
@@ -489,12 +490,16 @@ class CasePublic(BaseModel):
     park_id: int
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_en: str | None = Field(
+        default=None, description="the enterprise's English name, if recorded"
+    )
     year: int
     market: str
     province: str | None
     status: str
     verifier_organisation_id: int | None
     verifier_name: str | None
+    verifier_name_en: str | None = Field(default=None, description="the verifier's English name, if recorded")
     verifier_accepted_at: datetime | None = Field(
         description="when the enterprise accepted the verifier; null while it is only proposed"
     )
@@ -594,6 +599,9 @@ class Reminder(BaseModel):
     park_id: int
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_en: str | None = Field(
+        default=None, description="the enterprise's English name, if recorded"
+    )
     year: int
     market: str
     status: str

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from openpyxl.utils import get_column_letter
 
 from parkcarbon import sheets
+from parkcarbon.core.carriers import carrier_label
 from parkcarbon.services.intake.readings import meter_readings
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import Principal
@@ -52,20 +53,29 @@ def organisations_workbook(db: Database, p: Principal, park_id: int, *, q: str |
 
 
 def meters_workbook(
-    db: Database, p: Principal, park_id: int, *, enterprise_ids: set[int] | None = None
+    db: Database,
+    p: Principal,
+    park_id: int,
+    *,
+    enterprise_ids: set[int] | None = None,
+    language: str = "zh-CN",
 ) -> bytes:
-    """The park's meter registry as the caller lists it (``enterprise_ids``: only those enterprises')."""
+    """The park's meter registry as the caller lists it (``enterprise_ids``: only those enterprises');
+    carriers and enterprises named in ``language`` (``"zh-CN"`` or ``"en"``)."""
     rows = [
         m
         for m in meters.list_meters(db, p, _ALL, park_id=park_id).data
         if enterprise_ids is None or m.enterprise_id in enterprise_ids
     ]
-    names = {o.id: o.name for o in organisations.list_organisations(db, p, _ALL, park_id=park_id).data}
+    names = {
+        o.id: (o.name_en if language == "en" and o.name_en else o.name)
+        for o in organisations.list_organisations(db, p, _ALL, park_id=park_id).data
+    }
     return _workbook(
         "meters",
         ["编号 Code", "名称 Name", "能源品种 Carrier", "单位 Unit", "类型 Kind", "企业 Enterprise",
          "用途 Purpose", "倍率 Multiplier", "上级表 Parent", "启用 Active"],
-        [[m.code, m.name, m.carrier, m.unit, m.kind.value,
+        [[m.code, m.name, carrier_label(m.carrier, language), m.unit, m.kind.value,
           names.get(m.enterprise_id, "") if m.enterprise_id else "园区 park",
           m.purpose, m.multiplier, m.parent_id, "是 yes" if m.active else "否 no"]
          for m in rows],

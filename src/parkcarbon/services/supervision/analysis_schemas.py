@@ -77,6 +77,9 @@ class BenchmarkRow(BaseModel):
 
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_en: str | None = Field(
+        default=None, description="the enterprise's English name, if recorded"
+    )
     industry_code: str | None
     product_id: int
     product_name: str
@@ -122,6 +125,7 @@ class SavingPublic(BaseModel):
     tco2e: float
     cny: float | None
     basis: str
+    basis_zh: str = Field(default="", description="the basis in Chinese (测算方法)")
 
 
 class FindingPublic(BaseModel):
@@ -142,6 +146,9 @@ class FindingPublic(BaseModel):
 class EnterpriseDiagnosis(BaseModel):
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_en: str | None = Field(
+        default=None, description="the enterprise's English name, if recorded"
+    )
     observed_hours: int
     meters: list[str]
     findings: list[FindingPublic]

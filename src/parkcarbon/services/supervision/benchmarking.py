@@ -143,7 +143,7 @@ def benchmarking(
         options = accounting_options(s, park_id)
         tz = ZoneInfo(park.timezone)
         orgs = {
-            o.id: (o.name, o.industry_code)
+            o.id: (o.name, o.industry_code, o.name_en)
             for o in s.scalars(
                 select(Organisation).where(
                     Organisation.park_id == park_id, Organisation.kind == OrgKind.ENTERPRISE
@@ -232,7 +232,7 @@ def benchmarking(
         if pid not in products or products[pid][0] not in orgs:
             continue
         ent_id, prod_name, prod_unit = products[pid]
-        ent_name, industry = orgs[ent_id]
+        ent_name, industry, ent_name_en = orgs[ent_id]
         quota_key, share = settings.get(pid, (None, 1.0))
         output = sum(months.values())
         energy = share * sum(month_tce.get((ent_id, m), 0.0) for m in months)
@@ -247,6 +247,7 @@ def benchmarking(
             BenchmarkRow(
                 enterprise_id=ent_id,
                 enterprise_name=ent_name,
+                enterprise_name_en=ent_name_en,
                 industry_code=industry,
                 product_id=pid,
                 product_name=prod_name,

@@ -118,7 +118,9 @@ def diagnosis(
         )
         if visible is not None:
             query = query.where(Organisation.id.in_(visible))
-        orgs = {o.id: o.name for o in s.scalars(query.order_by(Organisation.id))}
+        listed = list(s.scalars(query.order_by(Organisation.id)))
+        orgs = {o.id: o.name for o in listed}
+        orgs_en = {o.id: o.name_en for o in listed}
         # sub-meter evidence (meter codes, names, series-derived figures) needs a meter_data grant
         sub_meter_ok = {
             e: access.can_read_enterprise_data(s, p, park_id, e, GrantScope.METER_DATA) for e in orgs
@@ -229,6 +231,7 @@ def diagnosis(
             EnterpriseDiagnosis(
                 enterprise_id=ent_id,
                 enterprise_name=name,
+                enterprise_name_en=orgs_en.get(ent_id),
                 observed_hours=data.observed_hours,
                 meters=[m.code for m in ms if sub_meter_ok[ent_id] or m.parent_id is None],
                 findings=pub,

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
 from parkcarbon import sheets
+from parkcarbon.core.carriers import carrier_label
 from parkcarbon.services.supervision.monitoring_schemas import ParkMonitoring, WarningPublic
 
 __all__ = ["cockpit_workbook"]
@@ -42,8 +43,16 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, park_name: str) -> bytes:
-    """The workbook of monitoring figures ``m`` and ``warnings`` (bytes of an .xlsx file)."""
+def cockpit_workbook(
+    m: ParkMonitoring, warnings: Sequence[WarningPublic], *, park_name: str, language: str = "zh-CN"
+) -> bytes:
+    """The workbook of monitoring figures ``m`` and ``warnings`` (bytes of an .xlsx file); carriers,
+    enterprises and areas are named in ``language`` (``"zh-CN"`` or ``"en"``; headers are bilingual)."""
+    en = language == "en"
+
+    def named(obj: Any) -> str:
+        return str((getattr(obj, "name_en", None) if en else None) or obj.name or "—")
+
     wb = sheets.new_workbook()
     ws = wb.create_sheet("总览 Overview")
     p = m.park
@@ -94,7 +103,8 @@ def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, pa
         ["品种 carrier", "单位 unit", "年初至今实物量 YTD quantity", "本月实物量 MTD quantity", "tce",
          "tCO2e",
          "占比 share [%]"],
-        [[c.carrier, c.unit, c.ytd_quantity, c.mtd_quantity, c.ytd_tce, c.ytd_tco2e, c.share_tce_pct]
+        [[carrier_label(c.carrier, language), c.unit, c.ytd_quantity, c.mtd_quantity, c.ytd_tce,
+          c.ytd_tco2e, c.share_tce_pct]
          for c in m.carriers],
     )  # fmt: skip
     _sheet(
@@ -103,7 +113,7 @@ def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, pa
          "同比 YoY %", "环比 MoM %", "能耗强度 tce/万元", "碳强度 tCO2e/万元", "能耗目标 target tce",
          "进度 progress %", "预计年末 projected tce", "重点用能单位 key unit", "纳入碳市场 ETS",
          "完整率 completeness %", "离线表 offline meters"],
-        [[e.name, e.industry_code, e.ytd_tce, e.ytd_tco2e, e.mtd_tce, e.yoy_tce_pct, e.mom_tce_pct,
+        [[named(e), e.industry_code, e.ytd_tce, e.ytd_tco2e, e.mtd_tce, e.yoy_tce_pct, e.mom_tce_pct,
           e.energy_intensity, e.carbon_intensity, e.target_energy_tce, e.energy_progress_pct, e.projected_tce,
           e.key_energy_unit, e.ets_emitter, e.completeness_pct, e.offline_meters] for e in m.enterprises],
     )  # fmt: skip
@@ -111,7 +121,7 @@ def cockpit_workbook(m: ParkMonitoring, warnings: Sequence[WarningPublic], *, pa
         wb, "片区 Areas",
         ["片区 area", "年初至今能耗 YTD tce", "碳排放 YTD tCO2e", "本月 MTD tce", "同比 YoY %",
          "完整率 completeness %", *[f"{i}月 tce" for i in range(1, 13)]],
-        [[a.name or "—", a.ytd_tce, a.ytd_tco2e, a.mtd_tce, a.yoy_tce_pct, a.completeness_pct, *a.monthly_tce]
+        [[named(a), a.ytd_tce, a.ytd_tco2e, a.mtd_tce, a.yoy_tce_pct, a.completeness_pct, *a.monthly_tce]
          for a in m.areas],
     )  # fmt: skip
     _sheet(

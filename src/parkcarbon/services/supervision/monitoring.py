@@ -54,6 +54,7 @@ from parkcarbon.core import (
 from parkcarbon.core.codes import industry_division
 from parkcarbon.ingest.gcpause import gc_paused
 from parkcarbon.services import access
+from parkcarbon.services.clock import spring_festival
 from parkcarbon.services.errors import InvalidInput, NotFound
 from parkcarbon.services.metering.consumption import (
     AccountingProfileUsed,
@@ -86,6 +87,7 @@ from parkcarbon.services.supervision.monitoring_schemas import (
     MeterFigure,
     MonthFigure,
     ParkMonitoring,
+    PeriodDifference,
     PowerCurve,
     PowerPoint,
     Threshold,
@@ -271,22 +273,25 @@ def _load_context(
     )  # fmt: skip
 
 
-def _profile_share(ctx: _Context, v: _View) -> tuple[float, bool, list[float]]:
+def _profile_share(ctx: _Context, v: _View) -> tuple[float, bool, list[float], tuple[int, ...]]:
     """Share of the year's energy used by the comparison cutoff and by each month end — one rule
     (:func:`parkcarbon.core.dualcontrol.expected_share`) for the projection and the target path.
 
     Returns ``(share_by_cutoff, seasonal, share_by_month_end[1..12])``; linear in time when last year
-    lacks data in some month.
+    lacks data in some month. The months between this and last year's Spring Festival are pooled
+    (:func:`parkcarbon.core.dualcontrol.festival_pooled_months`); the fourth item names them.
     """
     per_month = [v.last[m].tce if m in v.last else None for m in range(1, 13)]
-    profile = dualcontrol.seasonal_profile(per_month, ctx.year)
+    pooled = dualcontrol.festival_pooled_months(spring_festival(ctx.year), spring_festival(ctx.year - 1))
+    profile = dualcontrol.seasonal_profile(per_month, ctx.year, pooled_months=pooled)
     clock = ctx.windows.clock
     if clock is not None:
         month, fraction = dualcontrol.month_fraction(clock.cutoff)
     else:
         month, fraction = ctx.month, ctx.as_of.day / _cal.monthrange(ctx.year, ctx.month)[1]
     share = dualcontrol.expected_share(profile, month, fraction)
-    return max(share, 1e-9), profile.method == "seasonal", list(profile.month_end_shares)
+    ends = list(profile.month_end_shares)
+    return max(share, 1e-9), profile.method == "seasonal", ends, profile.pooled_months
 
 
 def _figures(
@@ -330,7 +335,19 @@ def _figures(
             if last_value:
                 lc = v.last_ent.get((ent, month), _Cell())
                 l_tce, l_co2, l_econ = l_tce + lc.tce, l_co2 + lc.tco2e, l_econ + last_value
-    share, seasonal, ends = _profile_share(ctx, v)
+    share, seasonal, ends, pooled = _profile_share(ctx, v)
+    festival = spring_festival(y)
+    # month on month of per-day rates: the previous month's window may be shorter (core.dualcontrol)
+    clock = ctx.windows.clock
+    mom_days: list[float] | None = None
+    if clock is not None:
+        now_w, before_w = clock.mtd, clock.prev_mtd
+        mom_days = [round(now_w.seconds / 86400, 2), round(before_w.seconds / 86400, 2)]
+
+        def mom(now: float | None, before: float | None) -> float | None:
+            return dualcontrol.per_day_change(now, now_w, before, before_w)
+    else:
+        mom = _pct
     method: str = "seasonal" if seasonal else "linear"
     projected_tce: float | None = ytd.tce / share if share else None
     projected_tco2e: float | None = ytd.tco2e / share if share else None
@@ -355,8 +372,10 @@ def _figures(
         "yoy_tce_pct": _pct(ytd_cut.tce, ly_ytd_tce), "yoy_tco2e_pct": _pct(ytd_cut.tco2e, ly_ytd_tco2e),
         "prev_mtd_tce": prev.tce if v.has_prev else None,
         "prev_mtd_tco2e": prev.tco2e if v.has_prev else None,
-        "mom_tce_pct": _pct(v.this_mtd.tce, prev.tce if v.has_prev else None),
-        "mom_tco2e_pct": _pct(v.this_mtd.tco2e, prev.tco2e if v.has_prev else None),
+        "mom_tce_pct": mom(v.this_mtd.tce, prev.tce if v.has_prev else None),
+        "mom_tco2e_pct": mom(v.this_mtd.tco2e, prev.tco2e if v.has_prev else None),
+        "mom_days": mom_days, "mom_holiday_affected": festival is not None and festival.month in (m, m - 1),
+        "festival_pooled_months": list(pooled),
         "last_year_tce": ly_total.tce if v.has_last else None,
         "last_year_tco2e": ly_total.tco2e if v.has_last else None,
         "economic_10k_cny": econ or None, "intensity_months": sorted(months_used),
@@ -593,8 +612,32 @@ def _park_monitoring(
         months=_months(ctx, park_view, ctx.targets.get(None), park_ends),
         enterprises=enterprises, areas=areas, industries=industries,
         coefficients=list(ctx.windows.coefficients.values()), warnings=ctx.windows.warnings,
-        notes=_notes(ctx), accounting_profile=_profile(ctx),
+        notes=_notes(ctx), accounting_profile=_profile(ctx), period_differences=_period_differences(ctx),
     )  # fmt: skip
+
+
+def _period_differences(ctx: _Context) -> list[PeriodDifference]:
+    """Where this year's and last year's accounting differ under the same park profile: the GB/T 32150
+    edition applied to each year and each metered carrier's coefficient (a grid factor published for
+    another year). Relative differences below 1e-9 are rounding, not a difference."""
+    y = ctx.year
+    out: list[PeriodDifference] = []
+    if ctx.options is not None:
+        now, before = ctx.options.standard_for(y), ctx.options.standard_for(y - 1)
+        if now != before:
+            out.append(PeriodDifference(item="standard", this_year=now, last_year=before))
+    by_year = {k: c for k, c in ctx.windows.coefficients.items() if k[0] != "activity"}
+    for (carrier, unit, year, use), c in sorted(by_year.items(), key=lambda kv: str(kv[0])):
+        prev = by_year.get((carrier, unit, year - 1, use))
+        if year != y or prev is None:
+            continue
+        for item in ("tce_per_unit", "tco2e_per_unit"):
+            a, b = c.get(item), prev.get(item)
+            if a is None or b is None:
+                continue
+            if abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-30):
+                out.append(PeriodDifference(item=item, carrier=carrier, unit=unit, this_year=a, last_year=b))
+    return out
 
 
 def _subject_yoy(fields: dict[str, Any], enterprises: list[EnterpriseFigures], months: int) -> None:

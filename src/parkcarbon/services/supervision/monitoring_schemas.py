@@ -76,8 +76,21 @@ class Figures(BaseModel):
     yoy_tco2e_pct: float | None
     prev_mtd_tce: float | None = Field(description="energy of the same days of the previous month [tce]")
     prev_mtd_tco2e: float | None
-    mom_tce_pct: float | None = Field(description="(mtd − previous month's same days) ÷ previous × 100")
+    mom_tce_pct: float | None = Field(
+        description="month on month of the per-day rates: (mtd ÷ its days) ÷ (previous month's window ÷ its "
+        "days) × 100 − 100 (core.dualcontrol.per_day_change; the plain change when the days are equal)"
+    )
     mom_tco2e_pct: float | None
+    mom_days: list[float] | None = Field(
+        default=None, description="days of this month's and the previous month's compared windows"
+    )
+    mom_holiday_affected: bool = Field(
+        default=False, description="this or the previous month holds this year's Spring Festival (春节)"
+    )
+    festival_pooled_months: list[int] = Field(
+        default_factory=list,
+        description="months pooled in the seasonal profile because the Spring Festival moved between them",
+    )
     last_year_tce: float | None = Field(description="energy of the whole previous year [tce]")
     last_year_tco2e: float | None
     economic_10k_cny: float | None = Field(
@@ -173,6 +186,17 @@ class MonthFigure(BaseModel):
     target_path_tco2e: float | None
 
 
+class PeriodDifference(BaseModel):
+    """A basis on which this year's figures and last year's (the YoY's two sides) differ: the GB/T 32150
+    edition the profile applies to each year, or a carrier's coefficient (a grid factor of another year)."""
+
+    item: Literal["standard", "tce_per_unit", "tco2e_per_unit"]
+    carrier: str | None = None
+    unit: str | None = None
+    this_year: str | float | None
+    last_year: str | float | None
+
+
 class ParkMonitoring(BaseModel):
     park_id: int
     year: int
@@ -186,6 +210,11 @@ class ParkMonitoring(BaseModel):
     months: list[MonthFigure]
     enterprises: list[EnterpriseFigures]
     areas: list[AreaFigures]
+    period_differences: list[PeriodDifference] = Field(
+        default_factory=list,
+        description="where the accounting basis of this year and last year differ (edition, coefficients): "
+        "shown beside the YoY",
+    )
     industries: list[IndustryFigures]
     coefficients: list[dict[str, Any]] = Field(description="tce/tCO2e coefficients used, with lineage")
     warnings: list[str]

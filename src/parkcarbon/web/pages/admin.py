@@ -18,7 +18,7 @@ from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import ROLES_BY_KIND, OrgKind
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import validation_text
-from parkcarbon.web.i18n import register_texts, t, te
+from parkcarbon.web.i18n import language, local_name, register_texts, t, te
 from parkcarbon.web.layout import frame, notify_error
 from parkcarbon.web.widgets import (
     Column,
@@ -88,7 +88,7 @@ def users_page() -> None:
             return
         p, db, park_id = current.principal, web_session.runtime().db, current.park_id
         orgs = organisations.list_organisations(db, p, ALL, park_id=park_id).data
-        manageable = {o.id: o.name for o in orgs if access.can_manage_members(p, o)}
+        manageable = {o.id: local_name(o.name, o.name_en) for o in orgs if access.can_manage_members(p, o)}
         kinds = {o.id: OrgKind(o.kind) for o in orgs}
         roles = sorted({r for o in manageable for r in ROLES_BY_KIND[kinds[o]]})
         dialog = form_dialog(
@@ -119,7 +119,7 @@ def users_page() -> None:
         )
         rows = users.list_users(db, p, ALL).data
         memberships = users.list_memberships(db, p, ALL).data
-        org_names = {o.id: o.name for o in orgs}
+        org_names = {o.id: local_name(o.name, o.name_en) for o in orgs}
         _pending_invitations(p, org_names)
         by_user: dict[int, list[str]] = {}
         for m in memberships:
@@ -146,7 +146,7 @@ def api_keys_page() -> None:
             return
         p, db, park_id = current.principal, web_session.runtime().db, current.park_id
         enterprises = {
-            o.id: o.name
+            o.id: local_name(o.name, o.name_en)
             for o in organisations.list_organisations(
                 db, p, ALL, park_id=park_id, kind=OrgKind.ENTERPRISE
             ).data
@@ -201,6 +201,87 @@ def api_keys_page() -> None:
         )
 
 
+#: what an audit action acts on (the part before the dot) and what it does (after it)
+AUDIT_SUBJECTS: dict[str, tuple[str, str]] = {
+    "activity_data": ("活动数据", "activity data"),
+    "activity_record": ("活动数据", "activity data"),
+    "api_key": ("接入密钥", "API key"),
+    "area": ("片区", "area"),
+    "auth": ("登录", "sign-in"),
+    "document": ("文档", "document"),
+    "economics": ("经济数据", "economic data"),
+    "economic_month": ("月度经济数据", "monthly economic data"),
+    "emission_source": ("排放源", "emission source"),
+    "enterprise_file": ("企业档案", "enterprise file"),
+    "enterprise_profile": ("企业档案", "enterprise file"),
+    "enterprise_product": ("产品", "product"),
+    "facility": ("设施", "facility"),
+    "grant": ("数据授权", "data grant"),
+    "access_grant": ("数据授权", "data grant"),
+    "inventory": ("碳排放清单", "inventory"),
+    "inventory_line": ("清单条目", "inventory line"),
+    "invitation": ("邀请", "invitation"),
+    "membership": ("成员资格", "membership"),
+    "meter": ("计量器具", "meter"),
+    "mrv": ("MRV", "MRV"),
+    "mrv_calendar": ("MRV 日程", "MRV calendar"),
+    "mrv_case": ("MRV 事项", "MRV case"),
+    "mrv_comment": ("MRV 意见", "MRV comment"),
+    "organisation": ("组织机构", "organisation"),
+    "park": ("园区", "park"),
+    "product": ("产品", "product"),
+    "product_benchmark": ("产品对标", "product benchmark"),
+    "product_output": ("产品产量", "product output"),
+    "supervision_settings": ("监管设置", "supervision settings"),
+    "supervision_target": ("双控目标", "dual-control target"),
+    "target": ("双控目标", "dual-control target"),
+    "supervision_warning": ("双控预警", "dual-control warning"),
+    "supervision_warnings": ("双控预警", "dual-control warnings"),
+    "user": ("用户", "user"),
+    "system": ("系统", "system"),
+}
+AUDIT_VERBS: dict[str, tuple[str, str]] = {
+    "create": ("新建", "created"),
+    "open": ("立项", "opened"),
+    "approve_plan": ("批准监测计划", "monitoring plan approved"),
+    "update": ("修改", "updated"),
+    "delete": ("删除", "deleted"),
+    "upload": ("上传", "uploaded"),
+    "revoke": ("撤销", "revoked"),
+    "record": ("录入", "recorded"),
+    "bulk_record": ("批量录入", "recorded in bulk"),
+    "set": ("设定", "set"),
+    "bulk_set": ("批量设定", "set in bulk"),
+    "submit": ("提交", "submitted"),
+    "accept": ("接受", "accepted"),
+    "resolve": ("处理", "resolved"),
+    "evaluate": ("评估", "evaluated"),
+    "acknowledge": ("确认", "acknowledged"),
+    "login": ("登录成功", "signed in"),
+    "login_failed": ("登录失败", "sign-in failed"),
+    "logout": ("退出", "signed out"),
+    "break_glass": ("紧急访问", "break-glass access"),
+    "create_platform_admin": ("新建平台管理员", "platform admin created"),
+}
+
+
+def audit_text(value: str | None) -> str:
+    """An audit action (``activity_data.create`` → 活动数据 · 新建) or entity (``api_key`` → 接入密钥) in the
+    user's language; an unknown part is shown as it is."""
+    if not value:
+        return ""
+    en = language() == "en"
+    subject, _, verb = value.partition(".")
+    parts = [AUDIT_SUBJECTS.get(subject), AUDIT_VERBS.get(verb) if verb else None]
+    out = [p[1 if en else 0] if p else raw for p, raw in zip(parts, (subject, verb), strict=True) if raw]
+    return " · ".join(out)
+
+
+def audit_actor(label: str | None) -> str:
+    """The actor of an audit event; the platform itself (``system``) in the user's language."""
+    return audit_text(label) if label in AUDIT_SUBJECTS else (label or "")
+
+
 @ui.page("/audit")
 def audit_page() -> None:
     with frame("nav.audit") as current:
@@ -215,9 +296,9 @@ def audit_page() -> None:
         data_table(
             [
                 Column("at", "audit.at", fmt_time),
-                Column("actor_label", "audit.actor"),
-                Column("action", "audit.action"),
-                Column("entity", "audit.entity"),
+                Column("actor_label", "audit.actor", audit_actor),
+                Column("action", "audit.action", audit_text),
+                Column("entity", "audit.entity", audit_text),
                 Column("entity_id", "code"),
             ],
             rows.data,

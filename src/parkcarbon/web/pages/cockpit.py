@@ -8,29 +8,30 @@ The page is thin: every figure comes from :mod:`parkcarbon.services.supervision.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from parkcarbon.core import CARRIERS
 from parkcarbon.services import access
 from parkcarbon.services.errors import ServiceError
-from parkcarbon.services.metering.consumption import meter_consumption
 from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.principal import PARK_SUPERVISION, Principal
-from parkcarbon.services.registry import meters, parks
+from parkcarbon.services.registry import parks
 from parkcarbon.services.supervision import monitoring, warnings
 from parkcarbon.services.supervision.export import cockpit_workbook
 from parkcarbon.services.supervision.monitoring_schemas import (
     Figures,
+    PeriodDifference,
     WarningAck,
     WarningPublic,
     WarningSummary,
 )
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import language, register_texts, t, te
+from parkcarbon.web.i18n import language, local_name, register_texts, t, te
 from parkcarbon.web.layout import NavItem, frame, notify_error, register_nav
 
 REFRESH_S = 60.0
@@ -104,6 +105,31 @@ register_texts(
         "ck.basis_completeness": (
             "完整率只计电能/热量等累计表，按各表自身采集周期",
             "completeness counts energy registers only, each at its own interval",
+        ),
+        "ck.basis_mom_days": (
+            "环比按日均比较（本月 {now} 天 / 上月 {before} 天）",
+            "MoM compares per-day rates ({now} days this month / {before} days last month)",
+        ),
+        "ck.basis_mom_festival": (
+            "环比受春节假期影响（本月或上月含春节）",
+            "MoM affected by the Spring Festival holiday (this or last month holds it)",
+        ),
+        "ck.basis_festival": (
+            "春节今年与去年不在同一月份：季节分布中 {months} 合并计算（同国家统计局 1–2 月合并发布）",
+            "Spring Festival in another month than last year: {months} pooled in the seasonal profile "
+            "(as NBS publishes January–February together)",
+        ),
+        "ck.diff_title": ("同比两期核算口径差异", "YoY: the two years' accounting bases differ"),
+        "ck.diff_standard": (
+            "核算标准 今年 {now} / 去年 {before}", "standard {now} this year / {before} last year"
+        ),
+        "ck.diff_tco2e": (
+            "{carrier}排放因子 今年 {now} / 去年 {before} {unit}",
+            "{carrier} emission factor {now} this year / {before} last year {unit}",
+        ),
+        "ck.diff_tce": (
+            "{carrier}折标系数 今年 {now} / 去年 {before} {unit}",
+            "{carrier} coal-equivalent coefficient {now} this year / {before} last year {unit}",
         ),
         "ck.basis_output": ("tce/万元产值", "tce per 10k CNY output"),
         "ck.basis_va": ("tce/万元增加值", "tce per 10k CNY value added"),
@@ -181,6 +207,34 @@ def _kpi(
             ui.label(line).classes("text-caption text-grey-7")
 
 
+def _period_differences(diffs: list[PeriodDifference]) -> None:
+    """Beside the YoY: where this year's and last year's accounting basis differ (the profile's GB/T
+    32150 edition per year, a carrier's coefficient of another year)."""
+    if not diffs:
+        return
+    parts = []
+    for d in diffs:
+        if d.item == "standard":
+            parts.append(t("ck.diff_standard").format(now=d.this_year, before=d.last_year))
+        else:
+            unit = f"{'tCO₂e' if d.item == 'tco2e_per_unit' else 'tce'}/{d.unit}"
+            key = "ck.diff_tco2e" if d.item == "tco2e_per_unit" else "ck.diff_tce"
+            parts.append(
+                t(key).format(
+                    carrier=_carrier(d.carrier or ""), now=f"{d.this_year:.6g}", before=f"{d.last_year:.6g}",
+                    unit=unit,
+                )
+            )  # fmt: skip
+    ui.label(f"{t('ck.diff_title')}: " + "；".join(parts) if language() != "en" else
+             f"{t('ck.diff_title')}: " + "; ".join(parts)).classes("text-caption text-grey-8").mark(
+        "period-differences"
+    )  # fmt: skip
+
+
+def _method(f: Figures) -> str:
+    return t(f"mon.method.{f.projection_method}")
+
+
 def _basis(f: Figures) -> list[str]:
     """The basis text beside the energy figures: the comparison moment, the YoY's coverage and the
     projection's share (issue 13 §2)."""
@@ -194,10 +248,19 @@ def _basis(f: Figures) -> list[str]:
             out.append(t("ck.basis_yoy_none"))
     elif f.yoy_comparable is False:
         out.append(t("ck.basis_yoy_none"))
-    out.append(
-        t("ck.basis_projection").format(share=_num(100 * f.expected_share, 1), method=f.projection_method)
-    )
+    out.append(t("ck.basis_projection").format(share=_num(100 * f.expected_share, 1), method=_method(f)))
+    if f.mom_days:
+        out.append(t("ck.basis_mom_days").format(now=_num(f.mom_days[0], 1), before=_num(f.mom_days[1], 1)))
+    if f.mom_holiday_affected:
+        out.append(t("ck.basis_mom_festival"))
+    if f.festival_pooled_months:
+        out.append(t("ck.basis_festival").format(months=_month_span(f.festival_pooled_months)))
     return out
+
+
+def _month_span(months: list[int]) -> str:
+    a, b = min(months), max(months)
+    return f"{a}–{b} 月" if language() != "en" else f"M{a}–M{b}"
 
 
 def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
@@ -209,7 +272,7 @@ def _kpis(f: Figures, basis: str, open_warnings: int) -> None:
             sub=[
                 f"{t('ck.target')}: {_num(f.target_energy_tce)} tce · {t('ck.progress')} "
                 f"{_num(f.energy_progress_pct, 1)}%" if f.target_energy_tce else t("ck.no_target"),
-                f"{t('ck.projected')}: {_num(f.projected_tce)} tce ({f.projection_method})",
+                f"{t('ck.projected')}: {_num(f.projected_tce)} tce ({_method(f)})",
                 f"{t('ck.mtd')} {_num(f.mtd_tce)} · {t('ck.yoy')} {_pct(f.yoy_tce_pct)} · "
                 f"{t('ck.mom')} {_pct(f.mom_tce_pct)}",
                 *_basis(f),
@@ -333,36 +396,61 @@ def _ranking_chart(enterprises: list[Any]) -> None:
     ).classes("w-full h-96").mark("chart-ranking")
 
 
-def _heat_chart(areas: list[Any], month: int) -> None:
-    names = [_name(a) if a.area_id is not None else t("none") for a in areas]
+#: width of the heat map's area names [px]: longer names are cut with "…" (the tooltip has them whole)
+HEAT_LABEL_PX = 130
+
+
+def heat_options(names: list[str], monthly: list[list[float | None]], month: int, en: bool) -> dict[str, Any]:
+    """ECharts options of the area heat map: every month labelled (no skipped "M2, M4"), area names cut to
+    :data:`HEAT_LABEL_PX` instead of running off the card, cell values in whole tce, the legend below
+    the axis labels, not over them."""
     data, vmax = [], 0.0
-    for y, a in enumerate(areas):
+    for y, values in enumerate(monthly):
         for x in range(month):
-            v = a.monthly_tce[x] or 0.0
+            v = values[x] or 0.0
             vmax = max(vmax, v)
             data.append([x, y, round(v)])
-    ui.echart(
-        {
-            "tooltip": {"position": "top"},
-            "grid": {"left": 150, "right": 20, "top": 10, "bottom": 90},
-            "xAxis": {
-                "type": "category",
-                "data": [f"{i + 1}月" if language() != "en" else f"M{i + 1}" for i in range(month)],
-                "splitArea": {"show": True},
-            },
-            "yAxis": {"type": "category", "data": names, "splitArea": {"show": True}},
-            "visualMap": {
-                "min": 0,
-                "max": round(vmax or 1, 1),
-                "calculable": True,
-                "orient": "horizontal",
-                "left": "center",
-                "bottom": 0,
-                "inRange": {"color": ["#e8f5ee", "#7cc5a1", "#13795b", "#f2a541", "#d64545"]},
-            },
-            "series": [{"type": "heatmap", "data": data, "label": {"show": True, "fontSize": 9}}],
-        }
-    ).classes("w-full h-80").mark("chart-heat")
+    return {
+        "tooltip": {"position": "top"},
+        "grid": {"left": HEAT_LABEL_PX + 12, "right": 16, "top": 10, "bottom": 80},
+        "xAxis": {
+            "type": "category",
+            "data": [f"M{i + 1}" if en else f"{i + 1}月" for i in range(month)],
+            "axisLabel": {"interval": 0, "fontSize": 10},
+            "splitArea": {"show": True},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": names,
+            "axisLabel": {"width": HEAT_LABEL_PX, "overflow": "truncate", "fontSize": 11},
+            "splitArea": {"show": True},
+        },
+        "visualMap": {
+            "min": 0,
+            "max": round(vmax or 1, 1),
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "itemHeight": 160,
+            "text": ["tce", ""],
+            "inRange": {"color": ["#e8f5ee", "#7cc5a1", "#13795b", "#f2a541", "#d64545"]},
+        },
+        "series": [
+            {
+                "type": "heatmap",
+                "data": data,
+                "label": {"show": True, "fontSize": 9},
+            }
+        ],
+    }
+
+
+def _heat_chart(areas: list[Any], month: int) -> None:
+    names = [_name(a) if a.area_id is not None else t("none") for a in areas]
+    ui.echart(heat_options(names, [a.monthly_tce for a in areas], month, language() == "en")).classes(
+        "w-full h-80"
+    ).mark("chart-heat")
 
 
 def _power_chart(points: list[Any]) -> None:
@@ -507,11 +595,12 @@ def _enterprise_table(enterprises: list[Any]) -> None:
         }
         for e in enterprises
     ]
-    table = (
-        ui.table(columns=columns, rows=rows, row_key="id", pagination=10)
-        .classes("w-full")
-        .mark("enterprise-table")
-    )
+    with ui.element("div").classes("w-full overflow-auto"):  # a narrow window scrolls the table, not the card
+        table = (
+            ui.table(columns=columns, rows=rows, row_key="id", pagination=10)
+            .classes("w-full")
+            .mark("enterprise-table")
+        )
     table.add_slot(
         "body-cell-name",
         """<q-td :props="props"><a :href="'/cockpit/enterprise/' + props.row.id"
@@ -538,7 +627,9 @@ def cockpit_page() -> None:
             if "m" not in state:
                 return
             park = parks.get_park(db, p, park_id)
-            data = cockpit_workbook(state["m"], state["w"], park_name=park.name)
+            data = cockpit_workbook(
+                state["m"], state["w"], park_name=local_name(park.name, park.name_en), language=language()
+            )
             ui.download.content(data, f"cockpit-{park.code}-{state['m'].as_of.isoformat()}.xlsx")
 
         async def evaluate() -> None:
@@ -619,6 +710,7 @@ def cockpit_page() -> None:
                 f"{t('ck.timezone_note').format(tz=park_tz.key)} · {t('ck.auto')}"
             )
             _kpis(m.park, m.intensity_basis, summary.open_count)
+            _period_differences(m.period_differences)
             with ui.row().classes("w-full q-gutter-md no-wrap-md"):
                 with ui.card().classes("pc-card col-4"):
                     ui.label(t("ck.mix")).classes("text-subtitle1 text-weight-medium")
@@ -715,45 +807,7 @@ def cockpit_enterprise_page(enterprise_id: int) -> None:
 
 
 @ui.page("/cockpit/meter/{meter_id}")
-def cockpit_meter_page(meter_id: int) -> None:
-    with frame("nav.cockpit") as current:
-        if current is None:
-            return
-        p, db = current.principal, web_session.runtime().db
-        now = datetime.now(UTC)
-        tz = ZoneInfo(parks.get_park(db, p, current.park_id).timezone if current.park_id else "Asia/Shanghai")
-        try:
-            daily = meter_consumption(db, p, meter_id, grain="day", start=now - timedelta(days=30), end=now)
-            hourly = meter_consumption(
-                db, p, meter_id, grain="hour", start=now - timedelta(hours=24), end=now
-            )
-        except ServiceError as exc:
-            notify_error(exc)
-            ui.label(exc.detail).mark("cockpit-denied")
-            return
-        ui.button(t("ck.back"), icon="arrow_back", on_click=lambda: ui.navigate.back()).props("flat")
-        try:
-            info = meters.get_meter(db, p, meter_id)
-            title = f"{info.code} · {info.name} · {_carrier(info.carrier)} [{daily.unit}]"
-        except ServiceError:
-            title = f"{t('ck.meter')} #{meter_id} [{daily.unit}]"
-        ui.label(title).classes("text-h6").mark("meter-title")
-        for title, series, fmt, mark in (
-            (t("ck.meter_daily"), daily.data, "%m-%d", "chart-meter-daily"),
-            (t("ck.meter_hourly"), hourly.data, "%H:%M", "chart-meter-hourly"),
-        ):
-            with ui.card().classes("pc-card w-full"):
-                ui.label(title).classes("text-subtitle1 text-weight-medium")
-                ui.echart(
-                    {
-                        "color": ["#13795b"],
-                        "tooltip": {"trigger": "axis"},
-                        "grid": {"left": 70, "right": 20, "top": 20, "bottom": 40},
-                        "xAxis": {
-                            "type": "category",
-                            "data": [pt.bucket.astimezone(tz).strftime(fmt) for pt in series],
-                        },
-                        "yAxis": {"type": "value", "name": daily.unit},
-                        "series": [{"type": "bar", "data": [round(pt.consumption, 2) for pt in series]}],
-                    }
-                ).classes("w-full h-64").mark(mark)
+def cockpit_meter_page(meter_id: int) -> RedirectResponse:
+    """The cockpit's old meter drill-down: the meter page is ``/meters/{id}`` (its date range, readings,
+    export and the access rules of its services); old links land there, "back" leading to the cockpit."""
+    return RedirectResponse(f"/meters/{meter_id}?back=cockpit", status_code=308)

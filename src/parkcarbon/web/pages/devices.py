@@ -18,7 +18,7 @@ from parkcarbon.services.pagination import PageParams
 from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import OrgKind, Role
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import register_texts, t
+from parkcarbon.web.i18n import local_name, register_texts, t
 from parkcarbon.web.layout import NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import Column, data_table, fmt_time, kpi_card
 
@@ -103,7 +103,7 @@ def devices_page() -> None:
         except ServiceError as exc:
             notify_error(exc)
             return
-        names = {o.id: o.name for o in orgs}
+        names = {o.id: local_name(o.name, o.name_en) for o in orgs}
         rows = sorted(
             (_MeterRow(m, names.get(m.enterprise_id, t("park_owned")) if m.enterprise_id else t("park_owned"))
              for m in meters),

@@ -25,7 +25,7 @@ from parkcarbon.services.registry import meters
 from parkcarbon.vocab import OrgKind
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import validation_text
-from parkcarbon.web.i18n import language, register_texts, t, te
+from parkcarbon.web.i18n import language, local_name, register_texts, t, te
 from parkcarbon.web.layout import frame, notify_error
 from parkcarbon.web.widgets import Column, FormField, data_table, fmt_time, form_dialog
 
@@ -164,7 +164,7 @@ def _profile_card(f: EnterpriseFile, p: Principal) -> None:
         with ui.grid(columns=4).classes("q-mt-sm w-full"):
             for key, value in (
                 ("credit_code", f.credit_code),
-                ("industry", f"{f.industry_code or ''} {f.industry or ''}".strip()),
+                ("industry", f"{f.industry_code or ''} {local_name(f.industry or '', f.industry_en)}".strip()),  # noqa: E501
                 ("ent.province", _province(f.province)),
                 ("ent.address", f.address),
                 ("ent.legal_representative", f.legal_representative),

@@ -61,6 +61,16 @@ register_texts(
             "Projected for the year: {value} tCO2e ({method})",
         ),
         "mon.no_projection": ("暂无全年预计排放", "No year-end projection"),
+        "mon.msg.no_target": ("{year} 年未设目标", "no target set for {year}"),
+        "mon.msg.alert": (
+            "年初至今排放 {ytd} tCO₂e，超过目标路径 {path} tCO₂e（达路径的 {pct}%），年度目标 {target} tCO₂e",
+            "year-to-date emissions {ytd} tCO₂e exceed the target path {path} tCO₂e ({pct}% of the path); "
+            "annual target {target} tCO₂e",
+        ),
+        "mon.msg.ok": (
+            "进度正常：年初至今 {ytd} tCO₂e，目标路径 {path} tCO₂e",
+            "on track: {ytd} tCO₂e against a target path of {path} tCO₂e",
+        ),
         "mon.method.plan": ("按生产计划", "from the production plan"),
         "mon.method.seasonal": ("按上年季节分布", "by last year's seasonal profile"),
         "mon.method.linear": ("按日历线性", "linear in days"),
@@ -334,6 +344,19 @@ def _projection_text(projected: float | None, method: str) -> str:
     return t("mon.projection").format(value=_num(projected, 0), method=t(f"mon.method.{method}"))
 
 
+def _status_text(m: Any) -> str:
+    """The service's status sentence (``Monitoring.message``, English) from its figures, in the user's
+    language."""
+    if not m.target_tco2e or m.target_path_tco2e is None:
+        return t("mon.msg.no_target").format(year=m.year)
+    if m.alert:
+        return t("mon.msg.alert").format(
+            ytd=_num(m.ytd_tco2e, 1), path=_num(m.target_path_tco2e, 1), target=_num(m.target_tco2e, 0),
+            pct=_num(100 * (m.pace_ratio or 0), 0),
+        )  # fmt: skip
+    return t("mon.msg.ok").format(ytd=_num(m.ytd_tco2e, 1), path=_num(m.target_path_tco2e, 1))
+
+
 @ui.page("/enterprise/monitoring")
 def monitoring_page() -> None:
     with frame("nav.monitoring") as current:
@@ -352,7 +375,7 @@ def monitoring_page() -> None:
                 ui.label(t("mon.alert")).classes("text-negative text-subtitle1").mark("monitoring-status")
             else:
                 ui.label(t("mon.ok")).classes("text-positive text-subtitle1").mark("monitoring-status")
-            ui.label(m.message).classes("text-caption text-grey-7")
+            ui.label(_status_text(m)).classes("text-caption text-grey-7").mark("monitoring-message")
             with ui.row().classes("q-gutter-md"):
                 kpi_card(t("mon.ytd"), _num(m.ytd_tco2e, 1), "co2", mark="kpi-ytd")
                 kpi_card(t("mon.target"), _num(m.target_tco2e, 0), "flag", mark="kpi-target")

@@ -23,7 +23,7 @@ from parkcarbon.services.principal import Principal
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
 from parkcarbon.web.errors import code_text
-from parkcarbon.web.i18n import register_texts, t, te
+from parkcarbon.web.i18n import local_name, register_texts, t, te
 from parkcarbon.web.layout import ENTERPRISE, PARK_STAFF, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import Column, confirm, data_table, fmt_time, guarded
 
@@ -139,11 +139,19 @@ def mrv_list_page() -> None:
                 ui.label(t("mrv.reminders")).classes("text-subtitle1")
                 for r in reminders:
                     ui.label(
-                        f"{r.enterprise_name} {r.year} · {t(f'mrv.stage.{r.stage}')} · {r.due} · "
-                        + deadline_text(r.days_left)
+                        f"{local_name(r.enterprise_name, r.enterprise_name_en)} {r.year} · "
+                        f"{t(f'mrv.stage.{r.stage}')} · {r.due} · " + deadline_text(r.days_left)
                     ).classes("text-negative" if r.overdue else "")
-        table = data_table(_case_columns(), mrv.list_cases(db, p), mark="case-table")
+        table = data_table(_case_columns(), [_localised(c) for c in mrv.list_cases(db, p)], mark="case-table")
         table.on("rowClick", lambda e: ui.navigate.to(f"/mrv/{e.args[1]['id']}"))
+
+
+def _localised(case: Any) -> Any:
+    """A case (or overview row) with its organisations' names in the user's language."""
+    update = {"enterprise_name": local_name(case.enterprise_name, case.enterprise_name_en)}
+    if getattr(case, "verifier_name", None):
+        update["verifier_name"] = local_name(case.verifier_name, getattr(case, "verifier_name_en", None))
+    return case.model_copy(update=update)
 
 
 def deadline_text(days_left: int) -> str:
@@ -171,11 +179,14 @@ def mrv_case_page(case_id: int) -> None:
             notify_error(exc)
             return
         side = _side(p, case)
-        ui.label(f"{case.enterprise_name} · {case.year} · {te(case.market)}").classes("text-subtitle1")
+        ui.label(
+            f"{local_name(case.enterprise_name, case.enterprise_name_en)} · {case.year} · {te(case.market)}"
+        ).classes("text-subtitle1")
         ui.label(t(f"mrv.status.{case.status}")).classes("text-h6 text-primary").mark("case-status")
         ui.label(
             f"{t('mrv.report_due')} {case.report_due} · {t('mrv.verification_due')} {case.verification_due}"
-            f" · {t('mrv.verifier')} {case.verifier_name or t('none')}"
+            f" · {t('mrv.verifier')} "
+            f"{local_name(case.verifier_name, case.verifier_name_en) if case.verifier_name else t('none')}"
             + (f" · {t('mrv.inventory')} #{case.inventory_id}" if case.inventory_id else "")
         ).classes("text-grey-7")
         _verifier_proposal(case, p)
@@ -221,7 +232,9 @@ def _verifier_proposal(case: CaseDetail, p: Principal) -> None:
         return
     db = web_session.runtime().db
     with ui.row().classes("q-gutter-sm items-center").mark("verifier-proposal"):
-        ui.label(f"{t('mrv.verifier_proposed')}: {case.verifier_name}").classes("text-warning")
+        ui.label(
+            f"{t('mrv.verifier_proposed')}: {local_name(case.verifier_name or '', case.verifier_name_en)}"
+        ).classes("text-warning")
         if not access.can_accept_for_enterprise(p, case.enterprise_id):
             return
         ui.button(
@@ -415,5 +428,7 @@ def park_mrv_page() -> None:
             "text-negative text-subtitle1" if overdue else "text-subtitle1"
         ).mark("overdue-count")
         data_table(
-            [*_case_columns(), Column("days_overdue", "mrv.days_overdue")], rows, mark="overview-table"
+            [*_case_columns(), Column("days_overdue", "mrv.days_overdue")],
+            [_localised(r) for r in rows],
+            mark="overview-table",
         )

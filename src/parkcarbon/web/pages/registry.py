@@ -18,7 +18,7 @@ from parkcarbon.services.registry.schemas import (
 )
 from parkcarbon.vocab import AreaKind, GrantScope, MeterKind, OrgKind
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import language, t, te
+from parkcarbon.web.i18n import language, local_name, t, te
 from parkcarbon.web.layout import frame
 from parkcarbon.web.widgets import (
     Column,
@@ -40,7 +40,7 @@ PURPOSES = ["main", "sub", "process", "hvac", "lighting", "pv_generation", "ev_c
 
 def _orgs(p: Principal, park_id: int, kind: OrgKind | None = None) -> dict[int | None, str]:
     rows = organisations.list_organisations(web_session.runtime().db, p, ALL, park_id=park_id, kind=kind).data
-    return {o.id: o.name for o in rows}
+    return {o.id: local_name(o.name, o.name_en) for o in rows}
 
 
 @ui.page("/organisations")
@@ -196,7 +196,9 @@ def meters_view(current: web_session.Session, enterprise_only: bool) -> None:
         enterprises = {k: v for k, v in enterprises.items() if k in own} or {
             k: v for k, v in enterprises.items() if p.is_platform_admin
         }
-    area_opts = {a.id: a.name for a in areas.list_areas(db, p, ALL, park_id=park_id).data}
+    area_opts = {
+        a.id: local_name(a.name, a.name_en) for a in areas.list_areas(db, p, ALL, park_id=park_id).data
+    }
     rows = [
         m
         for m in meters.list_meters(db, p, ALL, park_id=park_id).data
@@ -242,7 +244,9 @@ def meters_view(current: web_session.Session, enterprise_only: bool) -> None:
         t("list.export"),
         icon="table_view",
         on_click=lambda: ui.download.content(
-            export.meters_workbook(db, p, park_id, enterprise_ids=scope), "meters.xlsx", XLSX
+            export.meters_workbook(db, p, park_id, enterprise_ids=scope, language=language()),
+            "meters.xlsx",
+            XLSX,
         ),
     ).props("outline").mark("meter-export")
     by_id = {m.id: m for m in rows}

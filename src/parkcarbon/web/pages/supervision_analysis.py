@@ -18,7 +18,7 @@ from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.supervision import benchmarking, diagnosis
 from parkcarbon.services.supervision.analysis_schemas import BenchmarkReport, DiagnosisReport
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import language, register_texts, t
+from parkcarbon.web.i18n import language, local_name, register_texts, t
 from parkcarbon.web.layout import ENTERPRISE, PARK_STAFF, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import kpi_card
 
@@ -93,7 +93,7 @@ def _benchmark_view(report: BenchmarkReport) -> None:
     data = [
         {
             "id": r.product_id,
-            "enterprise": r.enterprise_name,
+            "enterprise": local_name(r.enterprise_name, r.enterprise_name_en),
             "product": r.product_name,
             "output": f"{_num(r.output)} {r.unit}",
             "unit_energy": f"{_num(r.unit_energy_kgce, 2)} kgce/{r.unit}",
@@ -111,7 +111,11 @@ def _benchmark_view(report: BenchmarkReport) -> None:
     if groups:
         names = [g.group for g in groups]
         points = [
-            [names.index(r.group), round(r.unit_energy_kgce, 3), r.enterprise_name]
+            [
+                names.index(r.group),
+                round(r.unit_energy_kgce, 3),
+                local_name(r.enterprise_name, r.enterprise_name_en),
+            ]
             for r in rows
             if r.unit_energy_kgce is not None and r.group in names
         ]
@@ -167,7 +171,9 @@ def _finding_card(f: Any) -> None:
             f"{t('dg.saving_kwh')}: {_num(s.kwh, 0)} · {t('dg.saving_tce')}: {_num(s.tce, 2)} · "
             f"{t('dg.saving_cny')}: {_num(s.cny, 0)} · {t('dg.saving_tco2e')}: {_num(s.tco2e, 2)}"
         ).classes("text-positive").mark("dg-saving")
-        ui.label(f"{t('dg.basis')}: {s.basis}").classes("text-caption text-grey-7")
+        ui.label(f"{t('dg.basis')}: {s.basis_zh if language() != 'en' and s.basis_zh else s.basis}").classes(
+            "text-caption text-grey-7"
+        )
         with ui.expansion(t("dg.evidence"), icon="fact_check").classes("w-full"):
             rows = [
                 {"k": k, "v": _num(v, 3) if isinstance(v, float) else ("—" if v is None else str(v))}
@@ -208,7 +214,8 @@ def _diagnosis_view(report: DiagnosisReport, by: str) -> None:
     for e in ents:
         value = {"cny": e.saving_cny, "kwh": e.saving_kwh, "tco2e": e.saving_tco2e}[by]
         with ui.expansion(
-            f"{e.enterprise_name} — {len(e.findings)} · {_num(value, digits)} {unit}", icon="factory",
+            f"{local_name(e.enterprise_name, e.enterprise_name_en)} — {len(e.findings)} · "
+            f"{_num(value, digits)} {unit}", icon="factory",
             value=e is ents[0],
         ).classes("w-full pc-card").mark(f"dg-enterprise-{e.enterprise_id}"):  # fmt: skip
             for f in e.findings:

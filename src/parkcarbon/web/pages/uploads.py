@@ -15,7 +15,7 @@ from parkcarbon.services.principal import Principal
 from parkcarbon.services.registry import organisations
 from parkcarbon.vocab import OrgKind, Role
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import register_texts, t
+from parkcarbon.web.i18n import local_name, register_texts, t, te
 from parkcarbon.web.layout import ENTERPRISE, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import Column, data_table, fmt_time
 
@@ -63,10 +63,11 @@ def _enterprises(p: Principal, park_id: int | None) -> dict[int, str]:
     names: dict[int, str] = {}
     if park_id is not None and access.can_upload_park_data(p, park_id):
         for o in organisations.list_organisations(db, p, ALL, park_id=park_id, kind=OrgKind.ENTERPRISE).data:
-            names[o.id] = o.name
+            names[o.id] = local_name(o.name, o.name_en)
     for org_id in sorted(own - set(names)):
         try:
-            names[org_id] = organisations.get_organisation(db, p, org_id).name
+            org = organisations.get_organisation(db, p, org_id)
+            names[org_id] = local_name(org.name, org.name_en)
         except ServiceError:
             names[org_id] = f"#{org_id}"
     return names
@@ -162,7 +163,7 @@ def activity_data_page(enterprise: int | None = None) -> None:
                 ui.label(t("act.records")).classes("text-lg font-medium mt-4")
                 data_table(
                     [
-                        Column("carrier", "act.carrier"),
+                        Column("carrier", "act.carrier", te),
                         Column("quantity", "act.quantity"),
                         Column("unit", "act.unit"),
                         Column("period_start", "act.period"),
