@@ -97,8 +97,7 @@ def test_china_calendar_matches_the_state_council_notice_2025():
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Shanghai")
-    noon = [int(datetime.combine(date.fromisoformat(r["date"]), datetime.min.time(), tz).timestamp()) + 12 * 3600
-            for r in table]  # fmt: skip
+    noon = [int(datetime.fromisoformat(r["date"] + "T12:00").replace(tzinfo=tz).timestamp()) for r in table]
     cal = hour_calendar(noon, WorkCalendar())
     for r, working, makeup, holiday in zip(table, cal.working, cal.makeup_workday, cal.holiday, strict=True):
         assert bool(working) == (r["working"] == "1"), r["date"]
@@ -148,10 +147,13 @@ def test_every_model_returns_ordered_quantiles_for_every_hour(name):
 
 def test_gbm_learns_holidays_and_makeup_days():
     # 2025 Spring Festival: 28 Jan – 4 Feb off, 26 Jan (Sun) and 8 Feb (Sat) worked (国办发明电〔2024〕12号)
-    hist, weather, occ = series(75, seed=6)
+    # trained without the festival window (25 Jan – 10 Feb), asked to forecast it
+    hist, weather, _ = series(75, seed=6)
     origin = T0 + 24 * 86400  # 2025-01-25 00:00
-    train = HourlySeries(np.r_[hist.before(origin).hour_starts, hist.between(T0 + 42 * 86400, T0 + 75 * 86400).hour_starts],
-                         np.r_[hist.before(origin).values, hist.between(T0 + 42 * 86400, T0 + 75 * 86400).values], "kWh")  # fmt: skip
+    before, after = hist.before(origin), hist.between(T0 + 42 * 86400, T0 + 75 * 86400)
+    train = HourlySeries(
+        np.r_[before.hour_starts, after.hour_starts], np.r_[before.values, after.values], "kWh"
+    )
     window = hist.between(origin, T0 + 42 * 86400)
     f = model_by_name("gbm").fit(train, weather, WorkCalendar()).predict(window.hour_starts)
     cal = hour_calendar(window.hour_starts, WorkCalendar())
