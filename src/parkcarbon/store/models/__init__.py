@@ -17,6 +17,7 @@ from parkcarbon.store.models.enterprise import (
     MrvEvent,
     MrvMonthReview,
 )
+from parkcarbon.store.models.forecast import ForecastRun, WeatherHour
 from parkcarbon.store.models.identity import ApiKey, AuthToken, Invitation, Membership, User
 from parkcarbon.store.models.meters import Meter
 from parkcarbon.store.models.readings import (
@@ -62,6 +63,7 @@ __all__ = [
     "EnterpriseFacility",
     "EnterpriseProduct",
     "EnterpriseProfile",
+    "ForecastRun",
     "GatewayStatus",
     "GrantScope",
     "IngestBatch",
@@ -95,5 +97,6 @@ __all__ = [
     "SupervisionWarning",
     "SupervisionWarningEvent",
     "User",
+    "WeatherHour",
     "WebhookDelivery",
 ]
