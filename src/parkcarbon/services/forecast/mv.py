@@ -43,8 +43,8 @@ __all__ = ["measured_savings"]
 def measured_savings(
     db: Database, p: Principal, park_id: int, *, scope: Scope, scope_id: int, baseline_start: datetime,
     baseline_end: datetime, reporting_start: datetime, reporting_end: datetime,
-    option: Literal["B", "C"] = "C", carrier: str = "electricity", model: str = "towt", non_routine: tuple[NonRoutineAdjustment, ...] = (),
-    confidence: float = 0.90,
+    option: Literal["B", "C"] = "C", carrier: str = "electricity", model: str = "towt",
+    non_routine: tuple[NonRoutineAdjustment, ...] = (), confidence: float = 0.90,
 ) -> SavingsOut:  # fmt: skip
     """Avoided energy of the reporting period with its G14 uncertainty (module docstring)."""
     if not baseline_start < baseline_end <= reporting_start < reporting_end:
