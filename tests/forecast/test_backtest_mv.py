@@ -78,8 +78,14 @@ def test_noise_disqualifies_every_model_and_says_so():
 
 
 def test_fsu_monthly_hand_example():
-    kw = {"cv_rmse": 0.10, "savings_fraction": 0.20, "baseline_periods": 12, "reporting_periods": 12,
-          "parameters": 2, "confidence": 0.90}  # fmt: skip
+    kw = {
+        "cv_rmse": 0.10,
+        "savings_fraction": 0.20,
+        "baseline_periods": 12,
+        "reporting_periods": 12,
+        "parameters": 2,
+        "confidence": 0.90,
+    }
     assert fractional_savings_uncertainty(**kw) == pytest.approx(0.3560345, rel=2e-6)
     assert fractional_savings_uncertainty(**kw, autocorrelation=0.5) == pytest.approx(0.6992377, rel=2e-6)
 
@@ -102,11 +108,18 @@ def _planted(seed: int):
     reporting = hist.between(split, int(hist.hour_starts[-1]) + 3600)
     saved_truth = 0.12 * reporting.values.sum()  # a 12 % cut planted in the reporting period
     s = avoided_energy(
-        option="C", unit="kWh", baseline_model="towt", baseline_qualified=True, baseline_reasons=(),
-        baseline_cv_rmse_pct=cv, baseline_periods=resid.size, baseline_parameters=fitted.parameters,
+        option="C",
+        unit="kWh",
+        baseline_model="towt",
+        baseline_qualified=True,
+        baseline_reasons=(),
+        baseline_cv_rmse_pct=cv,
+        baseline_periods=resid.size,
+        baseline_parameters=fitted.parameters,
         baseline_autocorrelation=lag1_autocorrelation(resid),
-        adjusted_baseline=fitted.predict(reporting.hour_starts).point, reporting_use=0.88 * reporting.values,
-    )  # fmt: skip
+        adjusted_baseline=fitted.predict(reporting.hour_starts).point,
+        reporting_use=0.88 * reporting.values,
+    )
     return s, saved_truth
 
 
@@ -126,11 +139,19 @@ def test_planted_saving_is_found_within_its_stated_uncertainty():
 
 def test_unqualified_baseline_gives_no_verified_savings_and_adjustments_need_reasons():
     s = avoided_energy(
-        option="B", unit="kWh", baseline_model="seasonal_naive", baseline_qualified=False,
-        baseline_reasons=("CV(RMSE) 45.0 % exceeds 30 %",), baseline_cv_rmse_pct=45.0, baseline_periods=1000,
-        baseline_parameters=0, baseline_autocorrelation=0.0, adjusted_baseline=[10.0] * 10,
-        reporting_use=[9.0] * 10, non_routine=(NonRoutineAdjustment(5.0, "new packing line from 1 May"),),
-    )  # fmt: skip
+        option="B",
+        unit="kWh",
+        baseline_model="seasonal_naive",
+        baseline_qualified=False,
+        baseline_reasons=("CV(RMSE) 45.0 % exceeds 30 %",),
+        baseline_cv_rmse_pct=45.0,
+        baseline_periods=1000,
+        baseline_parameters=0,
+        baseline_autocorrelation=0.0,
+        adjusted_baseline=[10.0] * 10,
+        reporting_use=[9.0] * 10,
+        non_routine=(NonRoutineAdjustment(5.0, "new packing line from 1 May"),),
+    )
     assert s.adjusted_baseline == 105.0 and s.avoided_energy == 15.0
     assert "not verified" in s.verdict
     with pytest.raises(ForecastInputError, match="reason"):

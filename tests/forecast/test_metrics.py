@@ -103,8 +103,12 @@ def test_refusals():
 def test_g14_thresholds_are_the_published_ones():
     # ASHRAE G14 (standards-facts.md §8.1): monthly NMBE ±5 %, CV(RMSE) 15 %; hourly 10 % and 30 %
     got = {(t.resolution, t.metric): t.limit_pct for t in G14_THRESHOLDS}
-    assert got == {("hourly", "cv_rmse"): 30.0, ("hourly", "nmbe"): 10.0,
-                   ("monthly", "cv_rmse"): 15.0, ("monthly", "nmbe"): 5.0}  # fmt: skip
+    assert got == {
+        ("hourly", "cv_rmse"): 30.0,
+        ("hourly", "nmbe"): 10.0,
+        ("monthly", "cv_rmse"): 15.0,
+        ("monthly", "nmbe"): 5.0,
+    }
     assert all(t.source.startswith("ASHRAE Guideline 14") and t.clause for t in G14_THRESHOLDS)
 
 

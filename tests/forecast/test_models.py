@@ -59,11 +59,13 @@ def test_towt_solution_equals_the_full_design_least_squares():
     temp_f = weather.temp_c * 1.8 + 32
     tow = hour_calendar(hist.hour_starts, WorkCalendar()).time_of_week
     occ = fitted.occupied_tow[tow][:, None]
-    x = np.hstack([
-        np.eye(168)[tow],
-        temperature_features(temp_f, fitted.ends_occupied) * occ,
-        temperature_features(temp_f, fitted.ends_unoccupied) * ~occ,
-    ])  # fmt: skip
+    x = np.hstack(
+        [
+            np.eye(168)[tow],
+            temperature_features(temp_f, fitted.ends_occupied) * occ,
+            temperature_features(temp_f, fitted.ends_unoccupied) * ~occ,
+        ]
+    )
     x = x[:, np.abs(x).sum(axis=0) > 0]
     coef, *_ = np.linalg.lstsq(x, hist.values, rcond=None)
     np.testing.assert_allclose(fitted.fitted_values, x @ coef, rtol=1e-9, atol=1e-7)

@@ -41,15 +41,28 @@ __all__ = ["measured_savings"]
 
 
 def measured_savings(
-    db: Database, p: Principal, park_id: int, *, scope: Scope, scope_id: int, baseline_start: datetime,
-    baseline_end: datetime, reporting_start: datetime, reporting_end: datetime,
-    option: Literal["B", "C"] = "C", carrier: str = "electricity", model: str = "towt",
-    non_routine: tuple[NonRoutineAdjustment, ...] = (), confidence: float = 0.90,
-) -> SavingsOut:  # fmt: skip
+    db: Database,
+    p: Principal,
+    park_id: int,
+    *,
+    scope: Scope,
+    scope_id: int,
+    baseline_start: datetime,
+    baseline_end: datetime,
+    reporting_start: datetime,
+    reporting_end: datetime,
+    option: Literal["B", "C"] = "C",
+    carrier: str = "electricity",
+    model: str = "towt",
+    non_routine: tuple[NonRoutineAdjustment, ...] = (),
+    confidence: float = 0.90,
+) -> SavingsOut:
     """Avoided energy of the reporting period with its G14 uncertainty (module docstring)."""
     if not baseline_start < baseline_end <= reporting_start < reporting_end:
-        raise InvalidInput.field("reporting_start", "periods must be baseline_start < baseline_end ≤ "
-                                 "reporting_start < reporting_end")  # fmt: skip
+        raise InvalidInput.field(
+            "reporting_start",
+            "periods must be baseline_start < baseline_end ≤ reporting_start < reporting_end",
+        )
     _, timezone = resolve_scope(db, p, park_id, scope, scope_id)
     base = history_of(
         db, p, park_id, scope, scope_id, carrier=carrier, start=baseline_start, end=baseline_end
@@ -58,12 +71,17 @@ def measured_savings(
         db, p, park_id, scope, scope_id, carrier=carrier, start=reporting_start, end=reporting_end
     )
     if len(base) < 24 * 28 or len(rep) == 0:
-        raise InvalidInput.field("baseline_start", f"needs ≥ 28 days of baseline and some reporting data "
-                                 f"({len(base)} h and {len(rep)} h stored)")  # fmt: skip
+        raise InvalidInput.field(
+            "baseline_start",
+            f"needs ≥ 28 days of baseline and some reporting data ({len(base)} h and {len(rep)} h stored)",
+        )
     weather, _ = load_weather(
-        db, park_id, int(baseline_start.timestamp()), int(reporting_end.timestamp()),
+        db,
+        park_id,
+        int(baseline_start.timestamp()),
+        int(reporting_end.timestamp()),
         as_of=int(reporting_end.timestamp()),
-    )  # fmt: skip
+    )
     cal = WorkCalendar(timezone=timezone)
     try:
         fitted = model_by_name(model).fit(base, weather, cal)
@@ -81,15 +99,28 @@ def measured_savings(
     fit = accuracy(y, fv, parameters=fitted.parameters)
     q = qualify(fit, resolution="hourly")
     s = avoided_energy(
-        option=option, unit=rep.unit or base.unit, baseline_model=model, baseline_qualified=q.qualified,
-        baseline_reasons=q.reasons, baseline_cv_rmse_pct=fit.cv_rmse_pct, baseline_periods=int(fv.size),
-        baseline_parameters=fitted.parameters, baseline_autocorrelation=lag1_autocorrelation(y - fv),
-        adjusted_baseline=adjusted, reporting_use=rep.values, non_routine=non_routine, confidence=confidence,
-    )  # fmt: skip
+        option=option,
+        unit=rep.unit or base.unit,
+        baseline_model=model,
+        baseline_qualified=q.qualified,
+        baseline_reasons=q.reasons,
+        baseline_cv_rmse_pct=fit.cv_rmse_pct,
+        baseline_periods=int(fv.size),
+        baseline_parameters=fitted.parameters,
+        baseline_autocorrelation=lag1_autocorrelation(y - fv),
+        adjusted_baseline=adjusted,
+        reporting_use=rep.values,
+        non_routine=non_routine,
+        confidence=confidence,
+    )
     d = dataclasses.asdict(s)
     d["non_routine"] = [{"amount": a.amount, "reason": a.reason} for a in s.non_routine]
     d["baseline_reasons"] = list(s.baseline_reasons)
     return SavingsOut(
-        **d, baseline_start=baseline_start, baseline_end=baseline_end, reporting_start=reporting_start,
-        reporting_end=reporting_end, baseline_card=card_out(card),
-    )  # fmt: skip
+        **d,
+        baseline_start=baseline_start,
+        baseline_end=baseline_end,
+        reporting_start=reporting_start,
+        reporting_end=reporting_end,
+        baseline_card=card_out(card),
+    )

@@ -63,20 +63,33 @@ def card_out(card: ModelCard | dict[str, Any]) -> ModelCardOut:
     q = c.get("qualification") or {"criteria": []}
     spec = c.get("backtest_spec") or {}
     return ModelCardOut(
-        model=c["model"], unit=c["unit"], data_first_hour=_dt(c["data_first_hour"]),
-        data_last_hour=_dt(c["data_last_hour"]), hours=c["hours"], features=list(c["features"]),
-        parameters=c["parameters"], in_sample=AccuracyOut(**c["in_sample"]) if c.get("in_sample") else None,
+        model=c["model"],
+        unit=c["unit"],
+        data_first_hour=_dt(c["data_first_hour"]),
+        data_last_hour=_dt(c["data_last_hour"]),
+        hours=c["hours"],
+        features=list(c["features"]),
+        parameters=c["parameters"],
+        in_sample=AccuracyOut(**c["in_sample"]) if c.get("in_sample") else None,
         backtest=AccuracyOut(**c["backtest"]) if c.get("backtest") else None,
-        backtest_folds=spec.get("folds"), backtest_horizon_hours=spec.get("horizon_hours"),
+        backtest_folds=spec.get("folds"),
+        backtest_horizon_hours=spec.get("horizon_hours"),
         qualified=c["qualified"],
         criteria=[
-            CriterionOut(metric=r["threshold"]["metric"], limit_pct=r["threshold"]["limit_pct"],
-                         value_pct=r["value_pct"], passed=r["passed"], source=r["threshold"]["source"],
-                         clause=r["threshold"]["clause"], edition=r["threshold"]["edition"])
+            CriterionOut(
+                metric=r["threshold"]["metric"],
+                limit_pct=r["threshold"]["limit_pct"],
+                value_pct=r["value_pct"],
+                passed=r["passed"],
+                source=r["threshold"]["source"],
+                clause=r["threshold"]["clause"],
+                edition=r["threshold"]["edition"],
+            )
             for r in q["criteria"]
         ],
-        reasons=list(c["reasons"]), warnings=list(c["warnings"]),
-    )  # fmt: skip
+        reasons=list(c["reasons"]),
+        warnings=list(c["warnings"]),
+    )
 
 
 def resolve_scope(
@@ -107,15 +120,23 @@ def resolve_scope(
         if not access.can_read_forecast(s, p, park_id, enterprise_id):
             raise Forbidden(
                 "the enterprise has not shared its meter data with you"
-                if enterprise_id is not None else "the park's forecasts are for park staff and regulators"
-            )  # fmt: skip
+                if enterprise_id is not None
+                else "the park's forecasts are for park staff and regulators"
+            )
         return enterprise_id, park.timezone
 
 
 def history_of(
-    db: Database, p: Principal, park_id: int, scope: Scope, scope_id: int, *, carrier: str, start: datetime,
+    db: Database,
+    p: Principal,
+    park_id: int,
+    scope: Scope,
+    scope_id: int,
+    *,
+    carrier: str,
+    start: datetime,
     end: datetime,
-) -> HourlySeries:  # fmt: skip
+) -> HourlySeries:
     """Hourly consumption of the scope in ``[start, end)`` from the stored rollups."""
     if scope == "meter":
         mc = _sources.meter_consumption(db, p, scope_id, grain="hour", start=start, end=end)
@@ -124,9 +145,16 @@ def history_of(
         unit = mc.unit
     else:
         res = _sources.consumption(
-            db, p, park_id, grain="hour", start=start, end=end, group_by=("carrier",),
-            enterprise_id=scope_id if scope == "enterprise" else None, carrier=carrier,
-        )  # fmt: skip
+            db,
+            p,
+            park_id,
+            grain="hour",
+            start=start,
+            end=end,
+            group_by=("carrier",),
+            enterprise_id=scope_id if scope == "enterprise" else None,
+            carrier=carrier,
+        )
         rows = [r for r in res.data if r.carrier == carrier and r.quantity is not None]
         hs = [int(r.bucket.timestamp()) for r in rows]
         vals = [float(r.quantity) for r in rows]  # type: ignore[arg-type]
@@ -140,20 +168,42 @@ def history_of(
 def _out(run: ForecastRun) -> ForecastOut:
     series = run.series
     return ForecastOut(
-        id=run.id, park_id=run.park_id, scope=run.scope, scope_id=run.scope_id,  # type: ignore[arg-type]
-        enterprise_id=run.enterprise_id, carrier=run.carrier, unit=run.unit, model=run.model,
-        qualified=run.qualified, statement=run.statement, created_at=run.created_at,
-        hours=[_dt(h) for h in series["hours"]], point=series["point"], p10=series["p10"], p50=series["p50"],
-        p90=series["p90"], weather_forecast_hours=series.get("weather_forecast_hours", 0),
-        card=card_out(run.card["chosen"]), candidates=[card_out(c) for c in run.card["candidates"]],
-    )  # fmt: skip
+        id=run.id,
+        park_id=run.park_id,
+        scope=run.scope,
+        scope_id=run.scope_id,  # type: ignore[arg-type]
+        enterprise_id=run.enterprise_id,
+        carrier=run.carrier,
+        unit=run.unit,
+        model=run.model,
+        qualified=run.qualified,
+        statement=run.statement,
+        created_at=run.created_at,
+        hours=[_dt(h) for h in series["hours"]],
+        point=series["point"],
+        p10=series["p10"],
+        p50=series["p50"],
+        p90=series["p90"],
+        weather_forecast_hours=series.get("weather_forecast_hours", 0),
+        card=card_out(run.card["chosen"]),
+        candidates=[card_out(c) for c in run.card["candidates"]],
+    )
 
 
 def run_forecast(
-    db: Database, p: Principal, park_id: int, *, scope: Scope, scope_id: int, carrier: str = "electricity",
-    horizon_hours: int = 24, preferred: str = "gbm", history_days: int = 365, now: datetime | None = None,
+    db: Database,
+    p: Principal,
+    park_id: int,
+    *,
+    scope: Scope,
+    scope_id: int,
+    carrier: str = "electricity",
+    horizon_hours: int = 24,
+    preferred: str = "gbm",
+    history_days: int = 365,
+    now: datetime | None = None,
     spec: BacktestSpec | None = None,
-) -> ForecastOut:  # fmt: skip
+) -> ForecastOut:
     """Fit, backtest, qualify and forecast one scope; store and return the run (module docstring)."""
     if not 1 <= horizon_hours <= MAX_HORIZON_HOURS:
         raise InvalidInput.field("horizon_hours", f"must be 1…{MAX_HORIZON_HOURS}")
@@ -173,23 +223,46 @@ def run_forecast(
     )
     hours = origin + 3600 * np.arange(horizon_hours, dtype=np.int64)
     try:
-        sel = select_model(history, weather, WorkCalendar(timezone=timezone), preferred=preferred,
-                           spec=spec or BacktestSpec())  # fmt: skip
+        sel = select_model(
+            history,
+            weather,
+            WorkCalendar(timezone=timezone),
+            preferred=preferred,
+            spec=spec or BacktestSpec(),
+        )
         f = sel.fitted.predict(hours)
     except ForecastInputError as exc:
         raise InvalidInput.field("scope_id", str(exc)) from exc
-    card = {"chosen": _jsonable(dataclasses.asdict(sel.card)),
-            "candidates": [_jsonable(dataclasses.asdict(c)) for c in sel.candidates],
-            "skipped": [list(x) for x in sel.skipped]}  # fmt: skip
-    series = {"hours": hours.tolist(), "point": f.point.round(4).tolist(), "p10": f.p10.round(4).tolist(),
-              "p50": f.p50.round(4).tolist(), "p90": f.p90.round(4).tolist(),
-              "weather_forecast_hours": from_forecast, "warnings": list(f.warnings)}  # fmt: skip
+    card = {
+        "chosen": _jsonable(dataclasses.asdict(sel.card)),
+        "candidates": [_jsonable(dataclasses.asdict(c)) for c in sel.candidates],
+        "skipped": [list(x) for x in sel.skipped],
+    }
+    series = {
+        "hours": hours.tolist(),
+        "point": f.point.round(4).tolist(),
+        "p10": f.p10.round(4).tolist(),
+        "p50": f.p50.round(4).tolist(),
+        "p90": f.p90.round(4).tolist(),
+        "weather_forecast_hours": from_forecast,
+        "warnings": list(f.warnings),
+    }
     with db.transaction() as s:
         run = ForecastRun(
-            park_id=park_id, enterprise_id=enterprise_id, scope=scope, scope_id=scope_id, carrier=carrier,
-            unit=history.unit, model=sel.chosen, qualified=sel.qualified, statement=sel.statement,
-            origin=origin, horizon_hours=horizon_hours, card=card, series=series,
-        )  # fmt: skip
+            park_id=park_id,
+            enterprise_id=enterprise_id,
+            scope=scope,
+            scope_id=scope_id,
+            carrier=carrier,
+            unit=history.unit,
+            model=sel.chosen,
+            qualified=sel.qualified,
+            statement=sel.statement,
+            origin=origin,
+            horizon_hours=horizon_hours,
+            card=card,
+            series=series,
+        )
         s.add(run)
         s.flush()
         return _out(run)
@@ -203,11 +276,15 @@ def latest_forecast(
     with db.read() as s:
         run = s.scalars(
             select(ForecastRun)
-            .where(ForecastRun.park_id == park_id, ForecastRun.scope == scope,
-                   ForecastRun.scope_id == scope_id, ForecastRun.carrier == carrier)
+            .where(
+                ForecastRun.park_id == park_id,
+                ForecastRun.scope == scope,
+                ForecastRun.scope_id == scope_id,
+                ForecastRun.carrier == carrier,
+            )
             .order_by(ForecastRun.id.desc())
             .limit(1)
-        ).first()  # fmt: skip
+        ).first()
         if run is None:
             raise NotFound("no forecast has been run for this scope yet")
         return _out(run)

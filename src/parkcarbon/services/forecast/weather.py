@@ -5,11 +5,12 @@ hourly :class:`~parkcarbon.core.forecast.Weather` the models read.
   refusing bad rows with their reasons and keeping none of a refused batch.
 * :func:`demo_weather_rows` regenerates the weather the demo park's loads were generated from
   (:func:`parkcarbon.services.demo.profiles.build_calendar`: the same seed, the same air temperature,
-  averaged over the four 15-minute ticks of each hour) and day-ahead forecasts of it with a realistic
-  error: issued daily at 12:00 local time for the next local day, error = smooth noise of
-  σ ≈ 1.6 °C correlated over ~6 h plus a per-issue bias of σ ≈ 0.6 °C. Day-ahead 2-m temperature
-  errors of global NWP models are of this size (RMSE ≈ 1.5–2 K at 24–48 h over land; ECMWF,
-  *Evaluation of ECMWF forecasts*, Technical Memorandum 880, 2021, Fig. 22 — confidence M).
+  averaged over the four 15-minute ticks of each hour) and forecasts of it with a realistic error:
+  issued daily at 12:00 local time for the next two local days, error = smooth noise of σ ≈ 1.6 °C
+  correlated over ~6 h plus a per-issue bias of σ ≈ 0.6 °C, both ×1.25 on the second day. Day-ahead
+  2-m temperature errors of global NWP models are of this size (RMSE ≈ 1.5–2 K at 24–48 h over land;
+  ECMWF's annual *Evaluation of ECMWF forecasts* technical memoranda — figure quoted from memory,
+  confidence L: check before citing further).
 * :func:`load_weather` reads hours ``[start, end)``: observations where they exist, and for the other
   hours the latest forecast issued before ``as_of``.
 """
@@ -35,8 +36,12 @@ from parkcarbon.store.models import Park, WeatherHour
 __all__ = ["WeatherRow", "demo_weather_rows", "load_weather", "store_weather"]
 
 #: Plausible ranges of stored weather (refused outside them).
-_RANGES = {"temp_c": (-60.0, 60.0), "relative_humidity_pct": (0.0, 100.0), "ghi_w_m2": (0.0, 1500.0),
-           "cloud_cover_pct": (0.0, 100.0)}  # fmt: skip
+_RANGES = {
+    "temp_c": (-60.0, 60.0),
+    "relative_humidity_pct": (0.0, 100.0),
+    "ghi_w_m2": (0.0, 1500.0),
+    "cloud_cover_pct": (0.0, 100.0),
+}
 
 
 class WeatherRow(BaseModel):
@@ -48,9 +53,15 @@ class WeatherRow(BaseModel):
 
 
 def store_weather(
-    db: Database, p: Principal, park_id: int, rows: Sequence[WeatherRow], *,
-    kind: Literal["observation", "forecast"], source: str, issued_at: datetime | None = None,
-) -> int:  # fmt: skip
+    db: Database,
+    p: Principal,
+    park_id: int,
+    rows: Sequence[WeatherRow],
+    *,
+    kind: Literal["observation", "forecast"],
+    source: str,
+    issued_at: datetime | None = None,
+) -> int:
     """Store hourly weather; returns the number of hours written (existing hours are replaced)."""
     access.require_park_visible(p, park_id)
     if not access.can_upload_park_data(p, park_id):
@@ -88,18 +99,26 @@ def store_weather(
         if hours:
             s.execute(
                 delete(WeatherHour).where(
-                    WeatherHour.park_id == park_id, WeatherHour.kind == kind, WeatherHour.issued_at == issued,
+                    WeatherHour.park_id == park_id,
+                    WeatherHour.kind == kind,
+                    WeatherHour.issued_at == issued,
                     WeatherHour.hour.in_(sorted(hours)),
                 )
-            )  # fmt: skip
+            )
         s.add_all(
             WeatherHour(
-                park_id=park_id, hour=int(r.hour.timestamp()), kind=kind, issued_at=issued, temp_c=r.temp_c,
-                relative_humidity_pct=r.relative_humidity_pct, ghi_w_m2=r.ghi_w_m2,
-                cloud_cover_pct=r.cloud_cover_pct, source=source[:64],
+                park_id=park_id,
+                hour=int(r.hour.timestamp()),
+                kind=kind,
+                issued_at=issued,
+                temp_c=r.temp_c,
+                relative_humidity_pct=r.relative_humidity_pct,
+                ghi_w_m2=r.ghi_w_m2,
+                cloud_cover_pct=r.cloud_cover_pct,
+                source=source[:64],
             )
             for r in rows
-        )  # fmt: skip
+        )
     return len(rows)
 
 
@@ -115,8 +134,10 @@ def demo_weather_rows(
     hour_of = (cal.ts - 1) // 3600 * 3600
     hours, inv = np.unique(hour_of, return_inverse=True)
     temp = np.bincount(inv, weights=cal.temp_c) / np.bincount(inv)
-    obs = [WeatherRow(hour=datetime.fromtimestamp(int(h), ZoneInfo("UTC")), temp_c=round(float(t), 2))
-           for h, t in zip(hours, temp, strict=True)]  # fmt: skip
+    obs = [
+        WeatherRow(hour=datetime.fromtimestamp(int(h), ZoneInfo("UTC")), temp_c=round(float(t), 2))
+        for h, t in zip(hours, temp, strict=True)
+    ]
     tz, utc = ZoneInfo(timezone), ZoneInfo("UTC")
     forecasts: dict[int, list[WeatherRow]] = {}
     key = stream_key(seed, "weather", "day-ahead-error")
@@ -126,13 +147,15 @@ def demo_weather_rows(
     for d in local_days[1:]:
         day_start = int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
         issued = day_start - 12 * 3600  # 12:00 local on the day before
-        sel = (hours >= day_start) & (hours < day_start + 86400)
+        # each issue covers the next two local days; the error grows with lead time (×1.25 on day 2)
+        sel = (hours >= day_start) & (hours < day_start + 2 * 86400)
         if not sel.any():
             continue
         bias = 0.6 * float(smooth_noise(key ^ 0x5A5A, np.asarray([day_start // 86400]), 1)[0])
+        lead_scale = np.where(hours[sel] < day_start + 86400, 1.0, 1.25)
         forecasts[issued] = [
-            WeatherRow(hour=datetime.fromtimestamp(int(h), utc), temp_c=round(float(t + e + bias), 2))
-            for h, t, e in zip(hours[sel], temp[sel], err[sel], strict=True)
+            WeatherRow(hour=datetime.fromtimestamp(int(h), utc), temp_c=round(float(t + k * (e + bias)), 2))
+            for h, t, e, k in zip(hours[sel], temp[sel], err[sel], lead_scale, strict=True)
         ]
     return obs, forecasts
 
@@ -145,16 +168,25 @@ def load_weather(
     with db.read() as s:
         obs = s.execute(
             select(WeatherHour.hour, WeatherHour.temp_c)
-            .where(WeatherHour.park_id == park_id, WeatherHour.kind == "observation",
-                   WeatherHour.hour >= start, WeatherHour.hour < end)
+            .where(
+                WeatherHour.park_id == park_id,
+                WeatherHour.kind == "observation",
+                WeatherHour.hour >= start,
+                WeatherHour.hour < end,
+            )
             .order_by(WeatherHour.hour)
-        ).all()  # fmt: skip
+        ).all()
         fc = s.execute(
             select(WeatherHour.hour, WeatherHour.temp_c, WeatherHour.issued_at)
-            .where(WeatherHour.park_id == park_id, WeatherHour.kind == "forecast",
-                   WeatherHour.hour >= start, WeatherHour.hour < end, WeatherHour.issued_at <= as_of)
+            .where(
+                WeatherHour.park_id == park_id,
+                WeatherHour.kind == "forecast",
+                WeatherHour.hour >= start,
+                WeatherHour.hour < end,
+                WeatherHour.issued_at <= as_of,
+            )
             .order_by(WeatherHour.hour, WeatherHour.issued_at)
-        ).all()  # fmt: skip
+        ).all()
     values: dict[int, float] = {}
     for h, t, _issued in fc:  # ordered by issue: the latest issue wins
         values[int(h)] = float(t)

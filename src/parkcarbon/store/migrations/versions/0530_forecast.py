@@ -60,7 +60,7 @@ def upgrade() -> None:
             sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.CheckConstraint(
             "scope IN ('meter', 'enterprise', 'park')", name=op.f("ck_forecast_runs_forecast_scope")
         ),
@@ -69,7 +69,7 @@ def upgrade() -> None:
             ["organisations.id"],
             name=op.f("fk_forecast_runs_enterprise_id_organisations"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["park_id"], ["parks.id"], name=op.f("fk_forecast_runs_park_id_parks"), ondelete="CASCADE"
         ),
