@@ -251,3 +251,26 @@ def test_measured_savings_find_a_planted_cut(db: Database, world: World):
     assert s.savings_fraction == pytest.approx(0.15, abs=0.03)
     assert s.uncertainty is not None and s.uncertainty > 0 and "±" in s.verdict
     assert s.baseline_card.model == "towt"
+
+
+def test_api_reads_the_stored_forecast_for_its_owner_only(db: Database, world: World, client):
+    from tests.conftest import bearer
+
+    park = world.a
+    meter_id = _load(db, park, park.enterprise_ids[0])
+    run = run_forecast(
+        db, SYSTEM, park.park_id, scope="meter", scope_id=meter_id, preferred="towt", now=NOW, spec=SPEC
+    )
+    path = f"/api/v1/parks/{park.park_id}/forecasts/meters/{meter_id}"
+    own = client.get(path, headers=bearer(world.token("a", "enterprise_member")))
+    assert own.status_code == 200, own.text
+    body = own.json()
+    assert body["id"] == run.id and body["model"] == "towt" and len(body["p90"]) == 24
+    assert body["card"]["criteria"][0]["source"].startswith("ASHRAE Guideline 14")
+    assert client.get(path, headers=bearer(world.token("a", "regulator"))).status_code == 403
+    assert client.get(path, headers=bearer(world.token("b", "park_admin"))).status_code == 404
+    park_total = client.get(
+        f"/api/v1/parks/{park.park_id}/forecasts/park", headers=bearer(world.token("a", "regulator"))
+    )
+    assert park_total.status_code == 404  # nothing run for the park total yet; asked by an entitled reader
+    assert park_total.headers["content-type"].startswith("application/problem+json")

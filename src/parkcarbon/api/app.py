@@ -29,6 +29,7 @@ from parkcarbon.api.routers import (
     enterprise,
     enterprise_inventory,
     enterprise_mrv,
+    forecast,
     grants,
     invitations,
     meters,
@@ -51,6 +52,7 @@ ROUTERS = (
 )  # fmt: skip
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
+ROUTERS_FORECAST = (forecast,)
 
 
 class Health(BaseModel):
@@ -110,7 +112,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Liveness and the database backend in use (no authentication)."""
         return Health(status="ok", version=__version__, database=rt.db.dialect)
 
-    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION):
+    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION, *ROUTERS_FORECAST):
         api.include_router(module.router)
     app.include_router(api)
     problems.document_problems(app)
