@@ -8,7 +8,13 @@
 from parkcarbon.services.forecast.mv import measured_savings
 from parkcarbon.services.forecast.schemas import ForecastOut, ModelCardOut, SavingsOut
 from parkcarbon.services.forecast.service import latest_forecast, run_forecast
-from parkcarbon.services.forecast.weather import WeatherRow, demo_weather_rows, load_weather, store_weather
+from parkcarbon.services.forecast.weather import (
+    WeatherRow,
+    demo_weather_rows,
+    load_weather,
+    store_demo_weather,
+    store_weather,
+)
 
 __all__ = [
     "ForecastOut",
@@ -20,5 +26,6 @@ __all__ = [
     "load_weather",
     "measured_savings",
     "run_forecast",
+    "store_demo_weather",
     "store_weather",
 ]

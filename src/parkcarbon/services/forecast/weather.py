@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from parkcarbon.core.forecast import Weather
 from parkcarbon.services import access
@@ -33,7 +33,7 @@ from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import Park, WeatherHour
 
-__all__ = ["WeatherRow", "demo_weather_rows", "load_weather", "store_weather"]
+__all__ = ["WeatherRow", "demo_weather_rows", "load_weather", "store_demo_weather", "store_weather"]
 
 #: Plausible ranges of stored weather (refused outside them).
 _RANGES = {
@@ -123,20 +123,32 @@ def store_weather(
 
 
 def demo_weather_rows(
-    *, seed: int, first_hour: int, last_hour: int, timezone: str
+    *, seed: int, first_hour: int, last_hour: int, timezone: str, calendar: Any = None
 ) -> tuple[list[WeatherRow], dict[int, list[WeatherRow]]]:
-    """The demo's hourly temperature ``[first_hour, last_hour]`` and its day-ahead forecasts by issue time."""
+    """The demo's hourly temperature ``[first_hour, last_hour]`` and its day-ahead forecasts by issue time.
+
+    ``calendar``: the demo's :class:`~parkcarbon.services.demo.profiles.Calendar` when the caller has
+    it already (the demo generator); otherwise it is rebuilt from the seed.
+    """
     from parkcarbon.services.demo.profiles import TICK_S, build_calendar, smooth_noise, stream_key
 
-    first_tick = first_hour // TICK_S + 1  # the reading at first_hour + 900 closes the hour's first tick
-    last_tick = (last_hour + 3600) // TICK_S
-    cal = build_calendar(first_tick, last_tick, seed=seed, timezone=timezone)
-    hour_of = (cal.ts - 1) // 3600 * 3600
+    # the forecasts issued by the end reach two days past it: the generator's temperature is a pure
+    # function of time, so the "future" truth the forecast errs around is the one the live feed will use
+    end_tick = (last_hour + 3600) // TICK_S
+    if calendar is None:
+        first_tick = first_hour // TICK_S + 1  # the reading at first_hour + 900 closes the hour's first tick
+        cal = build_calendar(first_tick, end_tick + 2 * 96, seed=seed, timezone=timezone)
+        ts, temp_ticks = cal.ts, cal.temp_c
+    else:
+        ahead = build_calendar(int(calendar.tick[-1]) + 1, end_tick + 2 * 96, seed=seed, timezone=timezone)
+        ts, temp_ticks = np.r_[calendar.ts, ahead.ts], np.r_[calendar.temp_c, ahead.temp_c]
+    hour_of = (ts - 1) // 3600 * 3600
     hours, inv = np.unique(hour_of, return_inverse=True)
-    temp = np.bincount(inv, weights=cal.temp_c) / np.bincount(inv)
+    temp = np.bincount(inv, weights=temp_ticks) / np.bincount(inv)
+    past = hours <= last_hour
     obs = [
         WeatherRow(hour=datetime.fromtimestamp(int(h), ZoneInfo("UTC")), temp_c=round(float(t), 2))
-        for h, t in zip(hours, temp, strict=True)
+        for h, t in zip(hours[past], temp[past], strict=True)
     ]
     tz, utc = ZoneInfo(timezone), ZoneInfo("UTC")
     forecasts: dict[int, list[WeatherRow]] = {}
@@ -147,6 +159,8 @@ def demo_weather_rows(
     for d in local_days[1:]:
         day_start = int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
         issued = day_start - 12 * 3600  # 12:00 local on the day before
+        if issued > last_hour + 3600:
+            break  # not issued yet at the end of the data
         # each issue covers the next two local days; the error grows with lead time (×1.25 on day 2)
         sel = (hours >= day_start) & (hours < day_start + 2 * 86400)
         if not sel.any():
@@ -158,6 +172,42 @@ def demo_weather_rows(
             for h, t, e, k in zip(hours[sel], temp[sel], err[sel], lead_scale, strict=True)
         ]
     return obs, forecasts
+
+
+def store_demo_weather(db: Database, park_id: int, *, seed: int, timezone: str, calendar: Any) -> int:
+    """Store the demo's weather and day-ahead forecasts for a new demo park (internal: the demo generator
+    calls it for the park it is building; no access check). Returns the rows written."""
+    hours = (calendar.ts - 1) // 3600 * 3600
+    obs, fc = demo_weather_rows(
+        seed=seed, first_hour=int(hours[0]), last_hour=int(hours[-1]), timezone=timezone, calendar=calendar
+    )
+    rows = [
+        {
+            "park_id": park_id,
+            "hour": int(r.hour.timestamp()),
+            "kind": "observation",
+            "issued_at": 0,
+            "temp_c": r.temp_c,
+            "source": "demo",
+        }
+        for r in obs
+    ]
+    rows += [
+        {
+            "park_id": park_id,
+            "hour": int(r.hour.timestamp()),
+            "kind": "forecast",
+            "issued_at": issued,
+            "temp_c": r.temp_c,
+            "source": "demo-day-ahead",
+        }
+        for issued, issue in fc.items()
+        for r in issue
+    ]
+    with db.transaction() as s:
+        for k in range(0, len(rows), 5000):
+            s.execute(insert(WeatherHour), rows[k : k + 5000])
+    return len(rows)
 
 
 def load_weather(
