@@ -95,12 +95,8 @@ def hour_calendar(hour_starts: npt.ArrayLike, calendar: WorkCalendar) -> HourCal
     """Calendar features of the hours starting at ``hour_starts`` [epoch s, UTC]."""
     ts = np.asarray(hour_starts, dtype=np.int64)
     if ts.size == 0:
-        return HourCalendar(
-            *(np.zeros(0, dtype=np.int64) for _ in range(3)),
-            *(np.zeros(0, dtype=bool) for _ in range(3)),
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-        )
+        zi, zb = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        return HourCalendar(zi, zi, zi, zb, zb, zb, zi, zi)
     local = pd.DatetimeIndex(pd.to_datetime(ts, unit="s", utc=True)).tz_convert(calendar.timezone)
     naive = local.tz_localize(None)
     hour = naive.hour.to_numpy(dtype=np.int64)

@@ -64,7 +64,7 @@ def spring_festival_offset(day: I64, *, clip_days: int = 30) -> F64:
         return np.full(day.shape, float(clip_days))
     diff = day[:, None] - fest[None, :]
     nearest = diff[np.arange(day.size), np.abs(diff).argmin(axis=1)]
-    return np.clip(nearest, -clip_days, clip_days).astype(np.float64)
+    return np.asarray(np.clip(nearest, -clip_days, clip_days), dtype=np.float64)
 
 
 def _features(hs: I64, weather: Weather, calendar: WorkCalendar) -> tuple[F64, tuple[str, ...]]:
@@ -203,7 +203,7 @@ class GradientBoosting:
         return FittedGradientBoosting(
             point_model=point,
             quantile_models=quantile_models,
-            calendar=calendar,  # type: ignore[arg-type]
+            calendar=calendar,
             weather=weather,
             unit=h.unit,
             features=names,

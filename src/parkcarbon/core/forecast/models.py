@@ -204,8 +204,11 @@ class FittedModel(Protocol):
 class ForecastModel(Protocol):
     """A forecasting method (not yet fitted)."""
 
-    name: str
-    needs_weather: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def needs_weather(self) -> bool: ...
 
     def fit(self, history: HourlySeries, weather: Weather | None, calendar: WorkCalendar) -> FittedModel: ...
 

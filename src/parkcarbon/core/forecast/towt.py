@@ -148,7 +148,9 @@ def _by_tow_mean(values: F64, tow: I64, counts: F64) -> F64:
     """Mean of ``values`` (n or n×k) per time of week (rows of 168)."""
     if values.ndim == 1:
         sums = np.bincount(tow, weights=values, minlength=168)
-        return np.divide(sums, counts, out=np.full(168, np.nan), where=counts > 0)
+        return np.asarray(
+            np.divide(sums, counts, out=np.full(168, np.nan), where=counts > 0), dtype=np.float64
+        )
     out = np.full((168, values.shape[1]), np.nan)
     for j in range(values.shape[1]):
         sums = np.bincount(tow, weights=values[:, j], minlength=168)
@@ -252,9 +254,11 @@ class TOWT:
         n = h.values.size
         # prediction residuals are wider than fit residuals by √(n/(n − p)) (unbiased variance)
         inflate = float(np.sqrt(n / max(n - int(rank), 1)))
-        off_occ = tuple(v * inflate for v in _band_offsets(resid[occ_h]))
-        off_un = tuple(v * inflate for v in _band_offsets(resid[~occ_h]))
-        feats = (
+        o1, o2, o3 = _band_offsets(resid[occ_h])
+        off_occ = (o1 * inflate, o2 * inflate, o3 * inflate)
+        u1, u2, u3 = _band_offsets(resid[~occ_h])
+        off_un = (u1 * inflate, u2 * inflate, u3 * inflate)
+        feats: tuple[str, ...] = (
             "time_of_week[168]",
             "occupancy(CalTRACK 3.8)",
             f"temperature bins occupied {list(ends_occ)} °F",
@@ -262,7 +266,9 @@ class TOWT:
         )
         if self.china_calendar:
             feats = (*feats, "China day type (holiday → Sunday, 调休 → Wednesday)")
-        warnings = ("single 365-day model (CalTRACK 3.7.5.1); month-by-month weighting not applied",)
+        warnings: tuple[str, ...] = (
+            "single 365-day model (CalTRACK 3.7.5.1); month-by-month weighting not applied",
+        )
         if len(h) < self.baseline_days * 24 * 0.9:
             warnings = (
                 *warnings,
@@ -270,7 +276,7 @@ class TOWT:
             )
         return FittedTOWT(
             alpha=alpha,
-            beta=beta,
+            beta=np.asarray(beta, dtype=np.float64),
             temp_columns=temp_cols,
             occupied_tow=occupied,
             ends_occupied=ends_occ,
@@ -281,7 +287,7 @@ class TOWT:
             unit=history.unit,
             offsets_occ=off_occ,
             offsets_unocc=off_un,
-            fitted_values=fitted,  # type: ignore[arg-type]
+            fitted_values=fitted,
             fallback_mean=float(h.values.mean()),
             parameters=int(rank),
             features=feats,

@@ -157,7 +157,7 @@ def history_of(
         )
         rows = [r for r in res.data if r.carrier == carrier and r.quantity is not None]
         hs = [int(r.bucket.timestamp()) for r in rows]
-        vals = [float(r.quantity) for r in rows]  # type: ignore[arg-type]
+        vals = [float(r.quantity or 0.0) for r in rows]
         unit = rows[0].unit if rows and rows[0].unit else ""
     order = np.argsort(hs)
     return HourlySeries(
@@ -171,7 +171,7 @@ def _out(run: ForecastRun) -> ForecastOut:
         id=run.id,
         park_id=run.park_id,
         scope=run.scope,
-        scope_id=run.scope_id,  # type: ignore[arg-type]
+        scope_id=run.scope_id,
         enterprise_id=run.enterprise_id,
         carrier=run.carrier,
         unit=run.unit,
