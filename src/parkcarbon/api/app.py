@@ -31,6 +31,7 @@ from parkcarbon.api.routers import (
     enterprise,
     enterprise_inventory,
     enterprise_mrv,
+    forecast,
     grants,
     invitations,
     log,
@@ -57,6 +58,7 @@ ROUTERS = (
 ROUTERS_ENTERPRISE = (enterprise, enterprise_inventory, enterprise_mrv, energy, assets)
 ROUTERS_SUPERVISION = (supervision, supervision_monitoring, supervision_diagnosis)
 ROUTERS_MARKET = (market,)
+ROUTERS_FORECAST = (forecast,)
 
 
 class Health(BaseModel):
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Liveness and the database backend in use (no authentication)."""
         return Health(status="ok", version=__version__, database=rt.db.dialect)
 
-    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION, *ROUTERS_MARKET):
+    for module in (*ROUTERS, *ROUTERS_ENTERPRISE, *ROUTERS_SUPERVISION, *ROUTERS_MARKET, *ROUTERS_FORECAST):
         api.include_router(module.router)
     app.include_router(api)
     problems.document_problems(app)

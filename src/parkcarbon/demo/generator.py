@@ -254,6 +254,8 @@ class DemoPark:
     economics: list[EconomicsMonth] = field(default_factory=list)
     product_outputs: list[ProductMonth] = field(default_factory=list)
     supervision_written: bool = False
+    #: weather rows stored (observations and day-ahead forecast issues; issue 16)
+    weather_rows: int = 0
     enterprise_demo: DemoEnterprise | None = None
     market: DemoMarket | None = None
     assets_demo: DemoAssets | None = None
@@ -632,6 +634,13 @@ def build_demo_park(
     park.supervision_written = write_supervision_data(db, park, products)
     report("supervision", 1, 1)
     timings["supervision"] = time.perf_counter() - t
+
+    # ---- weather (issue 16): the temperature the loads were generated from, and day-ahead forecasts --
+    t = time.perf_counter()
+    from parkcarbon.services.forecast.weather import store_demo_weather
+
+    park.weather_rows = store_demo_weather(db, seeded.park_id, seed=seed, timezone=tz_name, calendar=cal)
+    timings["weather"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t_all
     park.timings = timings
     return park

@@ -304,6 +304,19 @@ def can_read_enterprise_data(
     return scope in granted_scopes(s, p, enterprise_id)
 
 
+def can_read_forecast(s: Session, p: Principal, park_id: int, enterprise_id: int | None) -> bool:
+    """Forecasts, model cards and M&V figures (issue 16).
+
+    Of an enterprise or one of its meters (``enterprise_id`` set): the enterprise itself or a grantee of
+    ``meter_data`` — not the park by default: a forecast is derived from the enterprise's hourly data.
+    Of the park total or a park-owned meter (``enterprise_id`` None): park staff, the park's regulators
+    and the platform admin.
+    """
+    if enterprise_id is not None:
+        return can_read_enterprise_data(s, p, park_id, enterprise_id, GrantScope.METER_DATA)
+    return is_supervisor(p, park_id)
+
+
 def can_read_costs(s: Session, p: Principal, park_id: int, enterprise_id: int) -> bool:
     """Cost figures (:data:`COST_FIELDS`): the enterprise and ``costs`` grantees, nobody else.
 

@@ -18,6 +18,7 @@ from parkcarbon.store.models.enterprise import (
     MrvEvent,
     MrvMonthReview,
 )
+from parkcarbon.store.models.forecast import ForecastRun, WeatherHour
 from parkcarbon.store.models.identity import ApiKey, AuthToken, Invitation, Membership, User
 from parkcarbon.store.models.market import (
     Bid,
@@ -77,6 +78,7 @@ __all__ = [
     "EnterpriseFacility",
     "EnterpriseProduct",
     "EnterpriseProfile",
+    "ForecastRun",
     "GatewayStatus",
     "GrantScope",
     "IngestBatch",
@@ -121,5 +123,6 @@ __all__ = [
     "SupervisionWarning",
     "SupervisionWarningEvent",
     "User",
+    "WeatherHour",
     "WebhookDelivery",
 ]
