@@ -39,9 +39,9 @@ from parkcarbon.core.forecast import (
     model_by_name,
     rolling_origin,
 )
-from parkcarbon.services.demo.catalogue import build_catalogue
-from parkcarbon.services.demo.model import growth_start, meter_consumption
-from parkcarbon.services.demo.profiles import TICK_S, build_calendar
+from parkcarbon.demo.catalogue import build_catalogue
+from parkcarbon.demo.model import growth_start, meter_consumption
+from parkcarbon.demo.profiles import TICK_S, build_calendar
 
 TZ = "Asia/Shanghai"
 

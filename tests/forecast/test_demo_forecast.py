@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from parkcarbon.core.forecast import BacktestSpec
-from parkcarbon.services.demo.profiles import build_calendar
+from parkcarbon.demo.profiles import build_calendar
 from parkcarbon.services.forecast import load_weather, run_forecast
 from parkcarbon.services.principal import SYSTEM
 from tests.demo.conftest import Built, build

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from parkcarbon.core.forecast import BacktestSpec, NonRoutineAdjustment, WorkCalendar, hour_calendar
+from parkcarbon.demo.seed import SeededPark
+from parkcarbon.demo.weather import demo_weather_rows
 from parkcarbon.ingest.history import HistoryLoader
 from parkcarbon.services.accounts import auth
-from parkcarbon.services.demo.seed import SeededPark
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
 from parkcarbon.services.forecast import (
     WeatherRow,
-    demo_weather_rows,
     latest_forecast,
     load_weather,
     measured_savings,

@@ -83,6 +83,7 @@ def test_contracts_name_the_rooms_and_the_debt_stays_known() -> None:
             "parkcarbon.services.market",
             "parkcarbon.services.assets",
             "parkcarbon.services.energy",
+            "parkcarbon.services.forecast",
         }
         <= set(c["modules"])
         for c in independence

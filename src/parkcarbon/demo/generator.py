@@ -637,7 +637,7 @@ def build_demo_park(
 
     # ---- weather (issue 16): the temperature the loads were generated from, and day-ahead forecasts --
     t = time.perf_counter()
-    from parkcarbon.services.forecast.weather import store_demo_weather
+    from parkcarbon.demo.weather import store_demo_weather
 
     park.weather_rows = store_demo_weather(db, seeded.park_id, seed=seed, timezone=tz_name, calendar=cal)
     timings["weather"] = time.perf_counter() - t

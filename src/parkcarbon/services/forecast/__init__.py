@@ -1,6 +1,6 @@
 """Forecasting and measured-savings services (能源预测 · 节能量核定), issue 16.
 
-* :mod:`.weather` — stored weather per park, the demo's weather and its day-ahead forecasts;
+* :mod:`.weather` — stored weather per park (the demo's is generated in :mod:`parkcarbon.demo.weather`);
 * :mod:`.service` — forecasts of a meter, an enterprise or the park, stored with their model cards;
 * :mod:`.mv` — measured savings (IPMVP Option B/C) with ASHRAE Guideline 14's uncertainty.
 """
@@ -10,9 +10,7 @@ from parkcarbon.services.forecast.schemas import ForecastOut, ModelCardOut, Savi
 from parkcarbon.services.forecast.service import latest_forecast, run_forecast
 from parkcarbon.services.forecast.weather import (
     WeatherRow,
-    demo_weather_rows,
     load_weather,
-    store_demo_weather,
     store_weather,
 )
 
@@ -21,11 +19,9 @@ __all__ = [
     "ModelCardOut",
     "SavingsOut",
     "WeatherRow",
-    "demo_weather_rows",
     "latest_forecast",
     "load_weather",
     "measured_savings",
     "run_forecast",
-    "store_demo_weather",
     "store_weather",
 ]

@@ -1,7 +1,7 @@
 """Forecasts of a meter, an enterprise or the park from stored hourly consumption (能源预测服务).
 
-:func:`run_forecast` reads the hourly consumption (through :mod:`._sources`, the one import of the
-consumption queries) and the park's weather (:mod:`.weather`), backtests the preferred model and falls
+:func:`run_forecast` reads the hourly consumption (:mod:`parkcarbon.services.metering.consumption`) and
+the park's weather (:mod:`.weather`), backtests the preferred model and falls
 back until one meets ASHRAE Guideline 14 (:func:`parkcarbon.core.forecast.select_model`), forecasts the
 next ``horizon_hours`` with P10/P50/P90 and stores the run with its model card. :func:`latest_forecast`
 reads the stored run — reading never trains a model.
@@ -31,7 +31,6 @@ from parkcarbon.core.forecast import (
 )
 from parkcarbon.services import access
 from parkcarbon.services.errors import Forbidden, InvalidInput, NotFound
-from parkcarbon.services.forecast import _sources
 from parkcarbon.services.forecast.schemas import (
     AccuracyOut,
     CriterionOut,
@@ -40,6 +39,7 @@ from parkcarbon.services.forecast.schemas import (
     Scope,
 )
 from parkcarbon.services.forecast.weather import load_weather
+from parkcarbon.services.metering.consumption import consumption, meter_consumption
 from parkcarbon.services.principal import Principal
 from parkcarbon.store.db import Database
 from parkcarbon.store.models import ForecastRun, Meter, Organisation, OrgKind, Park
@@ -139,12 +139,12 @@ def history_of(
 ) -> HourlySeries:
     """Hourly consumption of the scope in ``[start, end)`` from the stored rollups."""
     if scope == "meter":
-        mc = _sources.meter_consumption(db, p, scope_id, grain="hour", start=start, end=end)
+        mc = meter_consumption(db, p, scope_id, grain="hour", start=start, end=end)
         hs = [int(pt.bucket.timestamp()) for pt in mc.data]
         vals = [pt.consumption for pt in mc.data]
         unit = mc.unit
     else:
-        res = _sources.consumption(
+        res = consumption(
             db,
             p,
             park_id,
