@@ -83,6 +83,19 @@ def test_unknown_meter_is_a_row_rejection_and_good_rows_are_kept(
     assert [p["value"] for p in stored(client, world, m.id)] == [100.0, 101.0]
 
 
+def test_a_meter_code_with_a_nul_byte_is_an_unknown_meter(
+    client: TestClient, world: World, make_meter: MakeMeter
+) -> None:
+    """PostgreSQL refuses NUL in text: the row is rejected with its reason, not a 500 (schemathesis)."""
+    m = make_meter()
+    r = post(client, world, payload([good(m.code, 0), good("\x00", 0)]))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["accepted"] == 1
+    assert reasons(body) == {1: "meter_code: meter \x00 is unknown or not in this key's scope"}
+    assert [p["value"] for p in stored(client, world, m.id)] == [100.0]
+
+
 def test_meter_outside_the_key_scope_reads_like_an_unknown_meter(
     client: TestClient, world: World, make_meter: MakeMeter
 ) -> None:

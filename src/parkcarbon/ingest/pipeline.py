@@ -138,10 +138,12 @@ def store_rows(
     report.duplicates += valid.in_batch_duplicates
     if len(valid):
         _write(conn, valid, report, actor=actor, now=now, gateway=gateway, log_id=int(log_id))
-    log_report: dict[str, Any] = {
-        "rejected": [r.as_dict() for r in report.rejected[:LOG_REJECTIONS]],
-        "warnings": report.warnings,
-    }
+    log_report: dict[str, Any] = _without_nul(
+        {
+            "rejected": [r.as_dict() for r in report.rejected[:LOG_REJECTIONS]],
+            "warnings": report.warnings,
+        }
+    )
     conn.execute(
         update(IngestBatch)
         .where(IngestBatch.id == log_id)
@@ -553,3 +555,15 @@ def _apply_rollups(conn: Connection, changes: RollupChanges) -> None:
 
 #: Columns of the contribution matrix kept per hour (consumption, estimated, readings, flagged).
 _HOUR_COLS = (0, 1, 3, 5)
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with NUL characters of its strings replaced by U+FFFD: PostgreSQL's JSON cannot hold
+    ``\\u0000``, and a rejected row's echo (e.g. a meter code of one NUL) must not lose the batch's log."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value

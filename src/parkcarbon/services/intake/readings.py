@@ -124,7 +124,8 @@ def load_meters(
     s: Session, scope: MeterScope, codes: Iterable[str], ids: Iterable[int]
 ) -> tuple[dict[str, MeterInfo], dict[int, MeterInfo], list[str]]:
     """Meters the batch names that are in ``scope``: by code, by id, and warnings (ambiguous codes)."""
-    codes = list(codes)
+    # a code with a NUL byte cannot name a meter (PostgreSQL refuses NUL in text): reported as unknown
+    codes = [c for c in codes if "\x00" not in c]
     ids = [i for i in ids if 0 < i <= MAX_ID]  # larger ids cannot exist: reported as unknown meters
     query = (
         select(
