@@ -24,7 +24,8 @@ def _broker_available() -> None:
 
 @pytest.mark.usefixtures("_broker_available")
 def test_no_loss_through_worker_kill_and_broker_restart(tmp_path: Path) -> None:
-    result = run(tmp_path, n_readings=20_000, per_message=1_000, n_meters=50, timeout_s=120)
+    # timeout_s bounds the wait for the last message (a loaded machine is slow, not lossy); not a speed test
+    result = run(tmp_path, n_readings=20_000, per_message=1_000, n_meters=50, timeout_s=300)
     assert len(result.events) == 4, result.events
     assert result.stored == result.published == 20_000, (
         result,
