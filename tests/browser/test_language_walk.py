@@ -158,6 +158,9 @@ def stored_proper_names(db: Path) -> set[str]:
             "select description from enterprise_facilities",
             "select name from emission_sources",
             "select monitoring_method from emission_sources",
+            # the marketplace: a buyer's request title and a listing without an English title are its text
+            "select title from market_requests",
+            "select title from market_listings where title_en is null or title_en = ''",
         ):
             names |= {r[0] for r in con.execute(query) if r[0]}
         for contacts, boundary in con.execute("select contacts, boundary from enterprise_profiles"):

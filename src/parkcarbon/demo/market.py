@@ -65,7 +65,8 @@ LISTINGS: list[tuple[int, str, str, str, str, float | None, str | None]] = [
         None,
     ),
     (1, "power_quality", "谐波与无功治理", "Harmonics and reactive-power treatment", "quotation", None, None),
-    (3, "pv_storage_epc", "屋顶分布式光伏 EPC", "Rooftop PV EPC", "per_unit", 3.2, "元/Wp"),
+    # price per Wp: the price column names the currency
+    (3, "pv_storage_epc", "屋顶分布式光伏 EPC", "Rooftop PV EPC", "per_unit", 3.2, "Wp"),
     (
         2,
         "carbon_inventory",

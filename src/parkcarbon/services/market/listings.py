@@ -89,6 +89,7 @@ def listing_public(s: Session, row: ServiceListing, today: date | None = None) -
         park_id=row.park_id,
         provider_id=row.provider_id,
         provider_name=org.name if org else "",
+        provider_name_en=org.name_en if org else None,
         category=row.category,
         shelf=Shelf(row.shelf),
         title=row.title,

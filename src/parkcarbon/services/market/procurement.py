@@ -118,6 +118,7 @@ def bid_public(s: Session, bid: Bid) -> BidPublic:
         request_id=bid.request_id,
         provider_id=bid.provider_id,
         provider_name=org.name if org else "",
+        provider_name_en=org.name_en if org else None,
         amount_cny=float(bid.amount_cny),
         proposal=bid.proposal,
         status=bid.status,
@@ -488,7 +489,7 @@ def _comparison(
         return float(x) if x is not None else None
 
     names = {
-        o.id: o.name
+        o.id: (o.name, o.name_en)
         for o in s.scalars(
             select(Organisation).where(Organisation.id.in_({b.provider_id for b in bids.values()} or {-1}))
         )
@@ -497,7 +498,8 @@ def _comparison(
         ComparisonRow(
             bid_id=r.bid_id,
             provider_id=bids[r.bid_id].provider_id,
-            provider_name=names.get(bids[r.bid_id].provider_id, ""),
+            provider_name=names.get(bids[r.bid_id].provider_id, ("", None))[0],
+            provider_name_en=names.get(bids[r.bid_id].provider_id, ("", None))[1],
             amount_cny=float(r.amount_cny),
             valid=r.valid,
             invalid_reason=r.invalid_reason,

@@ -183,6 +183,7 @@ class ListingPublic(BaseModel):
     park_id: int
     provider_id: int
     provider_name: str
+    provider_name_en: str | None = None
     category: str
     shelf: Shelf
     title: str
@@ -275,6 +276,7 @@ class BidPublic(BaseModel):
     request_id: int
     provider_id: int
     provider_name: str
+    provider_name_en: str | None = None
     amount_cny: float
     proposal: str
     status: Literal["submitted", "withdrawn"]
@@ -290,6 +292,7 @@ class ComparisonRow(BaseModel):
     bid_id: int
     provider_id: int
     provider_name: str
+    provider_name_en: str | None = None
     amount_cny: float
     valid: bool
     invalid_reason: str | None

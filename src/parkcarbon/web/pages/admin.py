@@ -239,6 +239,21 @@ AUDIT_SUBJECTS: dict[str, tuple[str, str]] = {
     "supervision_warnings": ("双控预警", "dual-control warnings"),
     "user": ("用户", "user"),
     "system": ("系统", "system"),
+    "asset_transaction": ("碳资产交易", "carbon-asset transaction"),
+    "market": ("服务市场", "marketplace"),
+    "bid": ("报价", "bid"),
+    "listing": ("服务上架", "listing"),
+    "order": ("服务订单", "order"),
+    "provider": ("服务商", "provider"),
+    "qualification": ("服务商资质", "qualification"),
+    "request": ("采购需求", "purchase request"),
+    "market_bid": ("报价", "bid"),
+    "market_listing": ("服务上架", "listing"),
+    "market_order": ("服务订单", "order"),
+    "market_provider": ("服务商", "provider"),
+    "market_qualification": ("服务商资质", "qualification"),
+    "market_rating": ("服务评价", "rating"),
+    "market_request": ("采购需求", "purchase request"),
 }
 AUDIT_VERBS: dict[str, tuple[str, str]] = {
     "create": ("新建", "created"),
@@ -262,6 +277,27 @@ AUDIT_VERBS: dict[str, tuple[str, str]] = {
     "logout": ("退出", "signed out"),
     "break_glass": ("紧急访问", "break-glass access"),
     "create_platform_admin": ("新建平台管理员", "platform admin created"),
+    "override": ("人工修正", "overridden"),
+    "backoff": ("登录限速", "sign-in slowed down"),
+    "password_changed": ("修改密码", "password changed"),
+    "undelivered": ("邮件未送达", "mail not delivered"),
+    "break_glass_notified": ("紧急访问已通知", "break-glass notified"),
+    "gas_conditions": ("燃气计量条件", "gas metering conditions"),
+    "review_months": ("审阅月份数据", "months reviewed"),
+    "archive": ("归档", "archived"),
+    "restore": ("恢复", "restored"),
+    "withdraw": ("撤回", "withdrawn"),
+    "deliver": ("交付", "delivered"),
+    "rate": ("评价", "rated"),
+    "apply": ("申请入驻", "applied"),
+    "add": ("添加", "added"),
+    "approve": ("批准", "approved"),
+    "needs_info": ("要求补充材料", "more information asked"),
+    "reject": ("驳回", "rejected"),
+    "suspend": ("暂停", "suspended"),
+    "awarded": ("确定中选", "awarded"),
+    "tied": ("报价并列", "tied"),
+    "too_few_bids": ("有效报价不足", "too few valid bids"),
 }
 
 
@@ -271,9 +307,10 @@ def audit_text(value: str | None) -> str:
     if not value:
         return ""
     en = language() == "en"
-    subject, _, verb = value.partition(".")
-    parts = [AUDIT_SUBJECTS.get(subject), AUDIT_VERBS.get(verb) if verb else None]
-    out = [p[1 if en else 0] if p else raw for p, raw in zip(parts, (subject, verb), strict=True) if raw]
+    *subjects, verb = value.split(".") if "." in value else (value, "")
+    # a nested subject (``market.order.accept``) shows each of its parts: 服务市场 · 服务订单 · 接受
+    parts = [(AUDIT_SUBJECTS.get(s), s) for s in subjects] + [(AUDIT_VERBS.get(verb), verb)]
+    out = [p[1 if en else 0] if p else raw for p, raw in parts if raw]
     return " · ".join(out)
 
 

@@ -13,9 +13,10 @@ from parkcarbon.services.errors import ServiceError
 from parkcarbon.services.market import listings, procurement
 from parkcarbon.services.market.schemas import ListingStatus
 from parkcarbon.services.pagination import PageParams
+from parkcarbon.services.registry.schemas import PROVINCES
 from parkcarbon.vocab import Role
 from parkcarbon.web import session as web_session
-from parkcarbon.web.i18n import language, register_texts, t
+from parkcarbon.web.i18n import language, local_name, register_texts, t
 from parkcarbon.web.layout import ECOSYSTEM, NavItem, frame, notify_error, register_nav
 from parkcarbon.web.widgets import Column, data_table, fmt_time
 
@@ -49,6 +50,12 @@ register_texts(
         "mkt.basis": ("依据", "Basis"),
         "mkt.winner": ("规则确定的中选报价", "The rule's winner"),
         "mkt.yes": ("是", "yes"),
+        "mkt.rule.rfq": ("询价", "Request for quotation"),
+        "mkt.rule.scored": ("综合评分", "Scored evaluation"),
+        "mkt.status.open": ("开放报价", "Open"),
+        "mkt.status.awarded": ("已确定中选", "Awarded"),
+        "mkt.status.failed": ("有效报价不足", "Failed (too few valid bids)"),
+        "mkt.status.cancelled": ("已取消", "Cancelled"),
         "mkt.no": ("否", "no"),
     }
 )
@@ -73,13 +80,13 @@ class _ListingRow:
         cat = next(c for sh in SHELVES for c in categories_on(sh.shelf) if c.id == item.category)
         self.category = _name(cat.name_zh, cat.name_en)
         self.title = item.title if language() == "zh-CN" or not item.title_en else item.title_en
-        self.provider = item.provider_name
+        self.provider = local_name(item.provider_name, item.provider_name_en)
         self.price_model = _name(*PRICE_MODELS[PriceModel(item.price_model)])
         price = "" if item.list_price_cny is None else f"{item.list_price_cny:,.2f}"
-        self.price = f"{price} {item.price_unit or ''}".strip()
+        self.price = f"{price} / {item.price_unit}" if item.price_unit and price else price
         avg = item.provider_rating_average
         self.rating = "—" if avg is None else f"{avg:.1f} ({item.provider_rating_count})"
-        self.regions = ", ".join(item.regions)
+        self.regions = ", ".join(_name(*PROVINCES[r]) if r in PROVINCES else r for r in item.regions)
 
 
 @ui.page("/market")
@@ -120,10 +127,10 @@ class _RequestRow:
     def __init__(self, r: Any) -> None:
         self.id = r.id
         self.title = r.title
-        self.rule = r.award_rule
+        self.rule = t(f"mkt.rule.{r.award_rule}")
         self.budget = f"{r.budget_ceiling_cny:,.2f}"
         self.deadline = r.deadline
-        self.status = t("mkt.sealed") if r.sealed else r.status
+        self.status = t("mkt.sealed") if r.sealed else t(f"mkt.status.{r.status}")
 
 
 @ui.page("/market/requests")
@@ -173,7 +180,8 @@ def market_comparison_page(request_id: int) -> None:
 
         rows = [
             {
-                "id": r.bid_id, "provider": r.provider_name, "amount": num(r.amount_cny),
+                "id": r.bid_id, "provider": local_name(r.provider_name, r.provider_name_en),
+                "amount": num(r.amount_cny),
                 "valid": t("mkt.yes") if r.valid else f"{t('mkt.no')} ({r.invalid_reason})",
                 "price_score": num(r.price_score), "technical_score": num(r.technical_score),
                 "service_score": num(r.service_score), "total_score": num(r.total_score),
