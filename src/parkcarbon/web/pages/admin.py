@@ -315,8 +315,14 @@ def audit_text(value: str | None) -> str:
 
 
 def audit_actor(label: str | None) -> str:
-    """The actor of an audit event; the platform itself (``system``) in the user's language."""
-    return audit_text(label) if label in AUDIT_SUBJECTS else (label or "")
+    """The actor of an audit event: the platform itself (``system``) and a signed-in user (``user:12`` →
+    用户 #12) in the user's language; other labels (an e-mail, an API key's prefix) as they are."""
+    if label in AUDIT_SUBJECTS:
+        return audit_text(label)
+    kind, _, number = (label or "").partition(":")
+    if kind == "user" and number.isdigit():
+        return f"{audit_text('user')} #{number}"
+    return label or ""
 
 
 @ui.page("/audit")
