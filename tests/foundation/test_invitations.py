@@ -264,3 +264,37 @@ def test_park_admin_cannot_rename_or_deactivate_an_enterprise_account(
     assert r.status_code == 200, r.text
     events = client.get(f"{API}/audit-events", params={"entity": "user"}, headers=own).json()["data"]
     assert any(e["action"] == "user.update" and str(e["entity_id"]) == str(member) for e in events)
+
+
+def test_park_admin_cannot_create_users_or_members_in_service_organisations(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """Issue 12 hole 2: a park admin who could create a provider user would read its sealed bids.
+    201 on the old code (park admins managed providers', verifiers' and financiers' members)."""
+    park_admin = bearer(world.token("a", "park_admin"))
+    me = world.a.user_ids["park_admin"]
+    for org_id, role in (
+        (world.a.provider_id, "provider"),
+        (world.a.verifier_id, "verifier"),
+        (world.a.financier_id, "financier"),
+    ):
+        r = client.post(
+            f"{API}/memberships", headers=park_admin, json={"user_id": me, "organisation_id": org_id, "role": role}
+        )
+        assert r.status_code == 403, (role, r.text)
+        r = client.post(
+            f"{API}/users",
+            headers=park_admin,
+            json={"email": f"mole-{role}@park.example.cn", "display_name": "mole", "password": NEW_PASSWORD,
+                  "organisation_id": org_id, "role": role},
+        )  # fmt: skip
+        assert r.status_code == 403, (role, r.text)
+        assert (me, role) not in _memberships(db, org_id)
+    # the platform's way in stays the separate, audited break-glass act
+    root = bearer(world.token("-", "platform_admin"))
+    body = {"user_id": me, "organisation_id": world.a.provider_id, "role": "provider",
+            "reason": "服务商书面申请恢复管理员 (ticket 4712)"}  # fmt: skip
+    r = client.post(f"{API}/break-glass/memberships", headers=root, json=body)
+    assert r.status_code == 201, r.text
+    assert (me, "provider") in _memberships(db, world.a.provider_id)
+    client.delete(f"{API}/memberships/{r.json()['id']}", headers=root)

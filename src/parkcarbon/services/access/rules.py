@@ -256,12 +256,22 @@ def can_manage_members(p: Principal, org: _OrgLike) -> bool:
     """Creating and removing memberships of ``org``.
 
     An enterprise's memberships are created by its own admins only; park and platform admins invite.
-    Park-side organisations (the operator, regulators, providers, verifiers, financiers) are managed by
-    the park admin and by their own admins.
+    Service organisations (providers, verifiers, financiers) hold data the park must not read (sealed
+    bids, verification files, credit files), so the park admin cannot create their users or members
+    either (issue 12); they are seeded by the system or reached by the platform's audited break-glass.
+    Park-side organisations (the operator, regulators) are managed by the park admin.
     """
     if org.kind == OrgKind.ENTERPRISE:
         return is_enterprise_admin(p, org.id)
+    if org.kind in SOVEREIGN_SERVICE_KINDS:
+        return False
     return is_park_admin(p, org.park_id)
+
+
+#: Organisation kinds whose members the park admin may not create (issue 12).
+SOVEREIGN_SERVICE_KINDS: frozenset[str] = frozenset(
+    {OrgKind.SERVICE_PROVIDER, OrgKind.VERIFIER, OrgKind.FINANCIER}
+)
 
 
 def can_manage_enterprise(p: Principal, park_id: int, enterprise_id: int | None) -> bool:

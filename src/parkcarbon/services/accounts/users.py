@@ -59,6 +59,10 @@ def _require_org_admin(s: Session, p: Principal, org: Organisation | None, org_i
                 code="membership.invite_instead",
             )
         return org
+    if org.kind in access.SOVEREIGN_SERVICE_KINDS and not access.can_manage_members(p, org):
+        raise Forbidden(
+            "a service organisation's users and members are not created by the park (issue 12)",
+        )
     admin_of = administered_org_ids(s, p)
     if admin_of is not None and org_id not in admin_of:
         raise Forbidden("managing members needs park_admin, or enterprise_admin of this enterprise")
@@ -304,9 +308,10 @@ def break_glass_membership(
         org = s.get(Organisation, data.organisation_id)
         if org is None:
             raise NotFound("organisation not found")
-        if org.kind != OrgKind.ENTERPRISE:
+        if org.kind != OrgKind.ENTERPRISE and org.kind not in access.SOVEREIGN_SERVICE_KINDS:
             raise InvalidInput.field(
-                "organisation_id", "break-glass applies to enterprises; use POST /memberships"
+                "organisation_id",
+                "break-glass applies to enterprises and service organisations; use POST /memberships",
             )
         out = _add_membership(s, p, org, data, "membership.break_glass", {"reason": data.reason})
         member = s.get(User, data.user_id)
