@@ -279,7 +279,9 @@ def test_park_admin_cannot_create_users_or_members_in_service_organisations(
         (world.a.financier_id, "financier"),
     ):
         r = client.post(
-            f"{API}/memberships", headers=park_admin, json={"user_id": me, "organisation_id": org_id, "role": role}
+            f"{API}/memberships",
+            headers=park_admin,
+            json={"user_id": me, "organisation_id": org_id, "role": role},
         )
         assert r.status_code == 403, (role, r.text)
         r = client.post(
