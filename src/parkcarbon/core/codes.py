@@ -259,13 +259,18 @@ def industry_error(code: str) -> str | None:
     return None
 
 
+def _valid_industry_match(code: str | None) -> re.Match[str] | None:
+    """The parts of a valid, non-empty industry code; ``None`` for an empty or invalid one."""
+    if not code or industry_error(code) is not None:
+        return None
+    return _INDUSTRY.match(code)
+
+
 def industry_names(code: str | None) -> tuple[str, str] | None:
     """``(中文, English)`` name of an industry code: its class (小类) when :data:`INDUSTRY_CLASSES` holds
     it, else its division (大类); ``None`` for an empty or invalid code."""
-    if not code or industry_error(code) is not None:
-        return None
-    m = _INDUSTRY.match(code)
-    if m is None:  # pragma: no cover - industry_error checked the form
+    m = _valid_industry_match(code)
+    if m is None:
         return None
     digits = m.group(2) + (m.group(3) or "")
     known = INDUSTRY_CLASSES.get(digits)
@@ -297,10 +302,8 @@ def industry_codes_matching(text: str) -> list[str]:
 
 def industry_division(code: str | None) -> tuple[str, str, str] | None:
     """``(section letter, division code, division name)`` of a valid industry code, else ``None``."""
-    if not code or industry_error(code) is not None:
-        return None
-    m = _INDUSTRY.match(code)
-    if m is None:  # pragma: no cover - industry_error checked the form
+    m = _valid_industry_match(code)
+    if m is None:
         return None
     division = m.group(2)
     return _section_of(int(division)), division, INDUSTRY_DIVISIONS[division]

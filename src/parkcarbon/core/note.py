@@ -69,17 +69,23 @@ class Verifier:
         if len(parts) != 3:
             raise NoteError("a verifier key is <name>+<hash>+<key>")
         name, hash_hex, material = parts
-        _check_name(name)
-        raw = _b64(material, "the verifier key")
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported")
-        if not re.fullmatch(r"[0-9a-f]{8}", hash_hex) or key_hash(name, raw[0], raw[1:]).hex() != hash_hex:
+        key = _ed25519_key_material(name, material, "verifier", "32 bytes")
+        if not re.fullmatch(r"[0-9a-f]{8}", hash_hex) or key_hash(name, ALG_ED25519, key).hex() != hash_hex:
             raise NoteError("the verifier key's hash does not match its name and key")
-        return cls(name, bytes.fromhex(hash_hex), Ed25519PublicKey.from_public_bytes(raw[1:]))
+        return cls(name, bytes.fromhex(hash_hex), Ed25519PublicKey.from_public_bytes(key))
 
     def encode(self) -> str:
         raw = self.public.public_bytes(Encoding.Raw, PublicFormat.Raw)
         return f"{self.name}+{self.hash.hex()}+{base64.b64encode(bytes([ALG_ED25519]) + raw).decode()}"
+
+
+def _ed25519_key_material(name: str, material: str, role: str, size: str) -> bytes:
+    """The 32 key bytes of an encoded key: type byte 0x01 (Ed25519), then the key; base64 (C2SP note)."""
+    _check_name(name)
+    raw = _b64(material, f"the {role} key")
+    if len(raw) != 33 or raw[0] != ALG_ED25519:
+        raise NoteError(f"only Ed25519 {role} keys (type 0x01, {size}) are supported")
+    return raw[1:]
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,9 @@ class Signer:
         if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
             raise NoteError("a signer key is PRIVATE+KEY+<name>+<hash>+<key>")
         _, _, name, hash_hex, material = parts
-        _check_name(name)
-        raw = _b64(material, "the signer key")
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("only Ed25519 signer keys (type 0x01, 32-byte seed) are supported")
-        private = Ed25519PrivateKey.from_private_bytes(raw[1:])
+        private = Ed25519PrivateKey.from_private_bytes(
+            _ed25519_key_material(name, material, "signer", "32-byte seed")
+        )
         public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         if key_hash(name, ALG_ED25519, public).hex() != hash_hex:
             raise NoteError("the signer key's hash does not match its name and key")

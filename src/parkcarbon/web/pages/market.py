@@ -37,7 +37,7 @@ register_texts(
         "mkt.status": ("状态", "Status"),
         "mkt.rule": ("评审规则", "Award rule"),
         "mkt.budget": ("预算上限（元）", "Budget ceiling (CNY)"),
-        "mkt.sealed": ("密封中", "sealed"),
+        "mkt.sealed": ("密封中", "Sealed"),
         "mkt.compare": ("比价", "Compare"),
         "mkt.comparison": ("报价比较", "Bid comparison"),
         "mkt.amount": ("报价（元）", "Bid (CNY)"),
