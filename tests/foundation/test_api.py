@@ -343,3 +343,19 @@ def test_the_enterprise_sees_acts_on_its_members_in_its_audit_view(client: TestC
     assert seen.status_code == 200, seen.text
     assert [e["action"] for e in seen.json()["data"]] == ["invitation.create"]
     assert "pci_" not in seen.text  # the one-time code is never logged
+
+
+def test_unknown_field_in_a_write_body_is_refused_naming_it(client: TestClient, world: World) -> None:
+    """Issue 12: ``code`` is not patchable on a meter; it used to be silently ignored."""
+    h = bearer(world.token("a", "park_admin"))
+    base = {"park_id": world.a.park_id, "code": "X-9", "name": "x", "carrier": "electricity", "unit": "kWh"}
+    created = client.post(f"{API}/meters", headers=h, json=base)
+    assert created.status_code == 201, created.text
+    meter_id = created.json()["id"]
+    r = client.patch(f"{API}/meters/{meter_id}", headers=h, json={"code": "X-10"})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert any(e["field"] == "code" for e in r.json()["errors"]), r.json()
+    assert client.get(f"{API}/meters/{meter_id}", headers=h).json()["code"] == "X-9"
+    r = client.post(f"{API}/meters", headers=h, json={**base, "code": "X-11", "colour": "red"})
+    assert r.status_code == 422 and any(e["field"] == "colour" for e in r.json()["errors"]), r.text

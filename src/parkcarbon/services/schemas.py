@@ -9,7 +9,14 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -44,7 +51,10 @@ def _kinds(annotation: Any) -> frozenset[type]:
 
 class RequestModel(BaseModel):
     """A request body. JSON types are taken at their word: ``true`` is not a number, ``"5"`` is not an
-    integer, ``0`` is not a date-time — such input is refused naming the field, never coerced."""
+    integer, ``0`` is not a date-time — such input is refused naming the field, never coerced. Unknown
+    fields are refused too (422 naming the field), never silently ignored (issue 12)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
