@@ -257,6 +257,22 @@ def test_per_address_limit_is_429_with_retry_after(db: Database, settings: Setti
     assert statuses == [422, 422, 422, 429]
 
 
+def test_invitation_redeem_is_limited_per_address(db: Database, settings: Settings) -> None:
+    """The public redeem route guesses codes and hashes passwords: past its rate an address gets 429
+    before the code is looked up (issue 12 §6); another address is not affected."""
+    limited = settings.model_copy(update={"auth_rate_limit_per_address": "3/minute"})
+    app = create_app(runtime=Runtime(settings=limited, db=db))
+    guess = {"code": "not-a-code-0000", "email": "guess@example.cn", "password": "Guess-Passw0rd-1"}
+    flood = TestClient(app, client=(ATTACKER_ADDRESS, 40002), raise_server_exceptions=False)
+    statuses = [flood.post(f"{API}/invitations/redeem", json=guess).status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    r = flood.post(f"{API}/invitations/redeem", json=guess)
+    assert r.json()["code"] == "rate_limited" and 0 < int(r.headers["retry-after"]) <= 60
+    other = TestClient(app, client=(OWNER_ADDRESS, 40003), raise_server_exceptions=False)
+    answer = other.post(f"{API}/invitations/redeem", json=guess)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "code"
+
+
 def test_the_limiter_counts_per_family_and_address() -> None:
     limiter = AddressLimiter("2/minute")
     limiter.hit("login", ATTACKER_ADDRESS)

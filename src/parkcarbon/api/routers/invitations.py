@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from parkcarbon.api.deps import IdPath, PageDep, PrincipalDep, RuntimeDep
+from parkcarbon.api.routers.auth import client_address
 from parkcarbon.services.accounts import invitations, users
 from parkcarbon.services.accounts.schemas import (
     BreakGlassMembershipCreate,
@@ -47,9 +48,13 @@ def list_invitations(
 
 
 @router.post("/invitations/redeem", response_model=InvitationPublic)
-def redeem_invitation(runtime: RuntimeDep, body: InvitationRedeem) -> InvitationPublic:
-    """Redeem a one-time code (no sign-in): creates the account if needed, and the membership."""
-    return invitations.redeem_invitation(runtime.db, body)
+def redeem_invitation(runtime: RuntimeDep, body: InvitationRedeem, request: Request) -> InvitationPublic:
+    """Redeem a one-time code (no sign-in): creates the account if needed, and the membership.
+
+    Limited per client address like the login route (429 ``rate_limited`` with ``Retry-After``)."""
+    return invitations.redeem_invitation(
+        runtime.db, body, client=client_address(request), limiter=runtime.limiter
+    )
 
 
 @router.post("/invitations/{invitation_id}/accept", response_model=InvitationPublic)

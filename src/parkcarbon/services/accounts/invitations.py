@@ -35,6 +35,7 @@ from parkcarbon.services.accounts.schemas import (
     InvitationPublic,
     InvitationRedeem,
 )
+from parkcarbon.services.accounts.throttle import AddressLimiter
 from parkcarbon.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from parkcarbon.services.mail import Mailer, MailFailed, Message
 from parkcarbon.services.pagination import Page, PageParams, paginate
@@ -321,13 +322,25 @@ def _invalid_code() -> InvalidInput:
     return InvalidInput.field("code", "is not a valid invitation code", code="invitation.invalid_code")
 
 
-def redeem_invitation(db: Database, data: InvitationRedeem) -> InvitationPublic:
+def redeem_invitation(
+    db: Database,
+    data: InvitationRedeem,
+    *,
+    client: str | None = None,
+    limiter: AddressLimiter | None = None,
+) -> InvitationPublic:
     """Redeem a one-time code (no sign-in): creates the account if needed, and the membership.
+
+    ``limiter`` counts the attempt against the client address ``client`` (family ``redeem``) before the
+    code is looked up or a password hashed, so the public route cannot be used to guess codes or to burn
+    argon2 time at the moving-window rate of the login route.
 
     Allowed once the enterprise's admin accepted the invitation, or while the enterprise has no admin at
     all (a new enterprise's first admin). A park-side account (park staff, regulator) or a platform admin
     cannot redeem: the park cannot make itself the enterprise.
     """
+    if limiter is not None:
+        limiter.hit("redeem", client)
     email = str(data.email).lower()
     password = data.password.get_secret_value()
     code_hash = digest(data.code)

@@ -235,7 +235,13 @@ def redeem_page(code: str = "", email: str = "") -> None:
             return
         try:
             # argon2 runs in the service: off the event loop
-            await run.io_bound(invitations.redeem_invitation, rt.db, body)
+            await run.io_bound(
+                invitations.redeem_invitation,
+                rt.db,
+                body,
+                client=web_session.client_address(),
+                limiter=rt.limiter,
+            )
         except ServiceError as exc:
             error.text = error_text(exc)
             return
